@@ -1,0 +1,27 @@
+"""Constants for the Immich Bridge integration."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+import logging
+from typing import Final
+
+DOMAIN: Final = "immich_bridge"
+LOGGER: Final = logging.getLogger(__package__)
+
+CONF_ALBUMS: Final = "albums"
+# Photo-frame (slideshow image entity) sources, each a string: "album:<album id>",
+# "person:<person id>", "favorites", "memories" or "search:<smart-search query>".
+CONF_FRAMES: Final = "frames"
+CONF_FRAME_INTERVAL: Final = "frame_interval"  # minutes between two photos of a frame
+CONF_LOW_DISK_THRESHOLD: Final = "low_disk_threshold"
+
+DEFAULT_VERIFY_SSL: Final = True
+DEFAULT_LOW_DISK_THRESHOLD: Final = 10.0
+DEFAULT_FRAME_INTERVAL: Final = 5
+REQUEST_TIMEOUT: Final = 30.0
+
+SERVER_SCAN_INTERVAL: Final = timedelta(minutes=5)
+QUEUE_SCAN_INTERVAL: Final = timedelta(seconds=30)
+
+PERCENTAGE: Final = "%"
