@@ -1,0 +1,1205 @@
+"""Provide the asynchronous Immich API client."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import KW_ONLY, dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from functools import partial
+from http import HTTPStatus
+import json
+import logging
+from pathlib import Path
+import re
+from typing import TYPE_CHECKING, Any, Final, Literal, Self, TypedDict, Unpack
+from urllib.parse import urlsplit
+
+import aiohttp
+
+from .errors import (
+    ImmichAuthenticationError,
+    ImmichBadRequestError,
+    ImmichConnectionError,
+    ImmichNotFoundError,
+    ImmichPermissionError,
+    ImmichRateLimitError,
+    ImmichResponseError,
+    ImmichSSLError,
+    ImmichTimeoutError,
+    ImmichUnsupportedVersionError,
+)
+from .models import (
+    ImmichAlbum,
+    ImmichAlbumStatistics,
+    ImmichApiKeyInfo,
+    ImmichAsset,
+    ImmichAssetStatistics,
+    ImmichBulkIdResult,
+    ImmichDownloadResult,
+    ImmichLibrary,
+    ImmichMediaTypes,
+    ImmichMemory,
+    ImmichPeoplePage,
+    ImmichQueue,
+    ImmichSearchPage,
+    ImmichServerAbout,
+    ImmichServerConfig,
+    ImmichServerFeatures,
+    ImmichServerStatistics,
+    ImmichServerStorage,
+    ImmichServerVersion,
+    ImmichSharedLink,
+    ImmichSyncResult,
+    ImmichTag,
+    ImmichUploadCheckResult,
+    ImmichUploadResult,
+    ImmichUser,
+    ImmichVersionCheck,
+)
+from .upload import (
+    CHUNK_SIZE,
+    DEFAULT_DEVICE_ID,
+    FilePayload,
+    LocalFile,
+    build_form,
+    iso_utc,
+    sha1_bytes,
+    sha1_file,
+)
+
+if TYPE_CHECKING:
+    from aiohttp.payload import Payload
+
+_LOGGER: Final = logging.getLogger(__name__)
+
+MINIMUM_VERSION: Final = ImmichServerVersion(major=2, minor=0, patch=0)
+QUEUES_VERSION: Final = ImmichServerVersion(major=2, minor=4, patch=0)
+DEVICE_FIELDS_BEFORE: Final = ImmichServerVersion(major=3, minor=0, patch=0)
+DEFAULT_TIMEOUT: Final = 30.0
+# An upload may take its timeout plus one second per MiB (a floor of 1 MiB/s).
+_UPLOAD_SECONDS_PER_BYTE: Final = 1 / (1024 * 1024)
+_MAX_ERROR_BODY: Final = 64 * 1024
+_USE_REQUEST_TIMEOUT: Final = -1.0  # a deadline meaning "the client's request_timeout"
+_PAGE_SIZE: Final = 1000
+_PERMISSION_RE: Final = re.compile(r"Missing required permission: ([\w.\-]+)")
+
+type AssetSize = Literal["original", "fullsize", "preview", "thumbnail"]
+type QueueCommand = Literal["start", "pause", "resume", "empty", "clear-failed"]
+type Visibility = Literal["archive", "timeline", "hidden", "locked"]
+type AlbumRole = Literal["editor", "viewer"]
+type _Expect = Literal["json", "bytes", "none"]
+
+
+class ImmichSearchFilters(TypedDict, total=False):
+    """Filter assets in metadata, smart and random searches."""
+
+    album_ids: Sequence[str]
+    person_ids: Sequence[str]
+    tag_ids: Sequence[str]
+    type: Literal["IMAGE", "VIDEO", "AUDIO", "OTHER"]
+    visibility: Visibility
+    is_favorite: bool
+    is_not_in_album: bool
+    is_motion: bool
+    is_offline: bool
+    taken_after: datetime
+    taken_before: datetime
+    created_after: datetime
+    created_before: datetime
+    updated_after: datetime
+    updated_before: datetime
+    city: str
+    state: str
+    country: str
+    make: str
+    model: str
+    lens_model: str
+    library_id: str
+    rating: int
+    with_exif: bool
+    with_deleted: bool
+
+
+class ImmichMetadataFilters(ImmichSearchFilters, total=False):
+    """Filter assets in a metadata search (adds the metadata-only fields)."""
+
+    id: str
+    checksum: str
+    original_file_name: str
+    original_path: str
+    description: str
+    order: Literal["asc", "desc"]
+    with_people: bool
+    with_stacked: bool
+
+
+class ImmichRandomFilters(ImmichSearchFilters, total=False):
+    """Filter assets in a random search."""
+
+    with_people: bool
+    with_stacked: bool
+
+
+def _camel(name: str) -> str:
+    """Turn a snake_case name into camelCase."""
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def _encode(value: object) -> object:
+    """Turn a filter value into JSON."""
+    if isinstance(value, datetime):
+        return iso_utc(value)
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        return list(value)
+    return value
+
+
+def _search_body(filters: Mapping[str, object], **extra: object) -> dict[str, Any]:
+    """Build a search request body from snake_case filters."""
+    body = {_camel(key): _encode(value) for key, value in filters.items()}
+    body.update({key: value for key, value in extra.items() if value is not None})
+    return body
+
+
+def _normalize_url(url: str) -> str:
+    """Return the base URL without a trailing slash or `/api`."""
+    base = url.strip().rstrip("/")
+    base = base.removesuffix("/api")
+    return base.rstrip("/")
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Parse a Retry-After header (seconds or an HTTP date)."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+@dataclass(eq=False)
+class ImmichClient:
+    """Talk to one Immich server with one API key."""
+
+    session: aiohttp.ClientSession | None = field(repr=False)
+    url: str
+    api_key: str = field(repr=False)
+    _: KW_ONLY
+    request_timeout: float = DEFAULT_TIMEOUT
+    verify_ssl: bool = True
+    version: ImmichServerVersion | None = field(default=None, init=False)
+    _owns_session: bool = field(default=False, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        """Normalise the URL."""
+        self.url = _normalize_url(self.url)
+
+    async def __aenter__(self) -> Self:
+        """Enter the context."""
+        return self
+
+    async def __aexit__(self, *_exc_info: object) -> None:
+        """Close the session if the client created it."""
+        await self.close()
+
+    async def close(self) -> None:
+        """Close the session if the client created it."""
+        if self._owns_session and self.session is not None:
+            await self.session.close()
+            self.session = None
+            self._owns_session = False
+
+    def _session(self) -> aiohttp.ClientSession:
+        """Return the session, creating (and owning) one when none was given."""
+        if self.session is None:
+            self.session = aiohttp.ClientSession()
+            self._owns_session = True
+        return self.session
+
+    # ------------------------------------------------------------------ transport
+
+    @asynccontextmanager
+    async def _open(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        json_body: object = None,
+        data: Payload | aiohttp.MultipartWriter | None = None,
+        headers: Mapping[str, str] | None = None,
+        deadline: float | None,
+        sock_read: float | None = None,
+    ) -> AsyncIterator[aiohttp.ClientResponse]:
+        """Send a request, map failures to Immich errors and yield the response."""
+        request_headers = {"x-api-key": self.api_key, "Accept": "application/json"}
+        if headers:
+            request_headers.update(headers)
+        where = f"{method} {path}"
+        try:
+            async with asyncio.timeout(deadline):
+                async with self._session().request(
+                    method,
+                    f"{self.url}/api{path}",
+                    params=params,
+                    json=json_body,
+                    data=data,
+                    headers=request_headers,
+                    ssl=self.verify_ssl,
+                    timeout=aiohttp.ClientTimeout(
+                        total=None,
+                        sock_connect=self.request_timeout,
+                        sock_read=sock_read,
+                    ),
+                    allow_redirects=True,
+                ) as response:
+                    _LOGGER.debug("%s -> %s", where, response.status)
+                    if response.status >= HTTPStatus.MULTIPLE_CHOICES:
+                        await self._raise_for_status(where, response)
+                    yield response
+        except TimeoutError as err:
+            msg = f"{where}: no answer within the timeout"
+            raise ImmichTimeoutError(msg) from err
+        except aiohttp.ClientConnectorCertificateError as err:
+            msg = (
+                f"{where}: the server's TLS certificate was refused ({self._safe(err)})"
+            )
+            raise ImmichSSLError(msg, certificate=True) from err
+        except aiohttp.ClientSSLError as err:
+            msg = f"{where}: TLS failed ({self._safe(err)})"
+            raise ImmichSSLError(msg) from err
+        except aiohttp.ClientConnectorDNSError as err:
+            msg = f"{where}: cannot resolve host {urlsplit(self.url).hostname}"
+            raise ImmichConnectionError(msg) from err
+        except aiohttp.ClientError as err:
+            msg = f"{where}: connection failed ({self._safe(err)})"
+            raise ImmichConnectionError(msg) from err
+
+    def _safe(self, err: BaseException | str) -> str:
+        """Return an error text with the API key masked, just in case."""
+        text = (
+            (str(err) or type(err).__name__) if isinstance(err, BaseException) else err
+        )
+        if self.api_key:
+            text = text.replace(self.api_key, "***")
+        return text
+
+    async def _raise_for_status(
+        self, where: str, response: aiohttp.ClientResponse
+    ) -> None:
+        """Raise the Immich error that matches an unsuccessful response."""
+        status = response.status
+        detail = ""
+        try:
+            body = await response.content.read(_MAX_ERROR_BODY)
+            parsed = json.loads(body) if body else None
+        except (ValueError, aiohttp.ClientError):
+            parsed = None
+        if isinstance(parsed, Mapping):
+            message = parsed.get("message")
+            if isinstance(message, list):
+                message = "; ".join(str(item) for item in message)
+            if isinstance(message, str):
+                detail = self._safe(message)[:300]
+        text = f"{where}: HTTP {status}" + (f": {detail}" if detail else "")
+        if status == HTTPStatus.UNAUTHORIZED:
+            raise ImmichAuthenticationError(text)
+        if status == HTTPStatus.FORBIDDEN:
+            match = _PERMISSION_RE.search(detail)
+            raise ImmichPermissionError(
+                text, permission=match.group(1) if match else None
+            )
+        # Immich answers 400 "Not found or no <permission> access" for unknown ids.
+        if status == HTTPStatus.NOT_FOUND or (
+            status == HTTPStatus.BAD_REQUEST and detail.startswith("Not found or no ")
+        ):
+            raise ImmichNotFoundError(text)
+        if status == HTTPStatus.TOO_MANY_REQUESTS:
+            raise ImmichRateLimitError(
+                text, retry_after=_retry_after(response.headers.get("Retry-After"))
+            )
+        if HTTPStatus.BAD_REQUEST <= status < HTTPStatus.INTERNAL_SERVER_ERROR:
+            raise ImmichBadRequestError(text, status=status)
+        raise ImmichResponseError(text, status=status)
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        json_body: object = None,
+        data: Payload | aiohttp.MultipartWriter | None = None,
+        headers: Mapping[str, str] | None = None,
+        expect: _Expect = "json",
+        deadline: float | None = _USE_REQUEST_TIMEOUT,
+    ) -> Any:
+        """Send one request and return its decoded JSON (or bytes, or None)."""
+        where = f"{method} {path}"
+        async with self._open(
+            method,
+            path,
+            params=params,
+            json_body=json_body,
+            data=data,
+            headers=headers,
+            deadline=(
+                self.request_timeout if deadline == _USE_REQUEST_TIMEOUT else deadline
+            ),
+        ) as response:
+            body = await response.read()
+            status = response.status
+        if expect == "bytes":
+            return body
+        if expect == "none" or not body:
+            if expect == "json":
+                msg = f"{where}: HTTP {status} with an empty body"
+                raise ImmichResponseError(msg, status=status)
+            return None
+        try:
+            return json.loads(body)
+        except (ValueError, RecursionError) as err:  # RecursionError: nested too deep
+            msg = f"{where}: HTTP {status} with a body that is not JSON"
+            raise ImmichResponseError(msg, status=status) from err
+
+    @staticmethod
+    def _parse[M](where: str, parse: Callable[[Mapping[str, Any]], M], data: Any) -> M:
+        """Build a model, naming the request in the error when the body is wrong."""
+        try:
+            return parse(data)
+        except ImmichResponseError as err:
+            msg = f"{where}: unexpected response: {err}"
+            raise ImmichResponseError(msg) from err
+
+    @classmethod
+    def _parse_list[M](
+        cls, where: str, parse: Callable[[Mapping[str, Any]], M], data: Any
+    ) -> list[M]:
+        """Build a list of models from a JSON array."""
+        if not isinstance(data, list):
+            msg = f"{where}: unexpected response: expected an array"
+            raise ImmichResponseError(msg)
+        return [cls._parse(where, parse, item) for item in data]
+
+    async def _get[M](
+        self,
+        path: str,
+        parse: Callable[[Mapping[str, Any]], M],
+        *,
+        params: Mapping[str, str] | None = None,
+    ) -> M:
+        """GET one model."""
+        data = await self._request("GET", path, params=params)
+        return self._parse(f"GET {path}", parse, data)
+
+    async def _get_list[M](
+        self,
+        path: str,
+        parse: Callable[[Mapping[str, Any]], M],
+        *,
+        params: Mapping[str, str] | None = None,
+    ) -> list[M]:
+        """GET a list of models."""
+        data = await self._request("GET", path, params=params)
+        return self._parse_list(f"GET {path}", parse, data)
+
+    async def _send[M](
+        self,
+        method: str,
+        path: str,
+        parse: Callable[[Mapping[str, Any]], M],
+        body: object,
+    ) -> M:
+        """Send a JSON body and return one model."""
+        data = await self._request(method, path, json_body=body)
+        return self._parse(f"{method} {path}", parse, data)
+
+    async def _send_list[M](
+        self,
+        method: str,
+        path: str,
+        parse: Callable[[Mapping[str, Any]], M],
+        body: object,
+    ) -> list[M]:
+        """Send a JSON body and return a list of models."""
+        data = await self._request(method, path, json_body=body)
+        return self._parse_list(f"{method} {path}", parse, data)
+
+    # --------------------------------------------------------------------- server
+
+    async def ping(self) -> bool:
+        """Return whether the server answers its public ping."""
+        data = await self._request("GET", "/server/ping")
+        return isinstance(data, Mapping) and data.get("res") == "pong"
+
+    async def server_version(self) -> ImmichServerVersion:
+        """Read the server version once; refuse servers older than 2.0."""
+        version = await self._get("/server/version", ImmichServerVersion.from_api)
+        if version < MINIMUM_VERSION:
+            raise ImmichUnsupportedVersionError(str(version), str(MINIMUM_VERSION))
+        self.version = version
+        return version
+
+    async def _version(self) -> ImmichServerVersion:
+        """Return the server version, reading it on first use."""
+        if self.version is None:
+            return await self.server_version()
+        return self.version
+
+    async def about(self) -> ImmichServerAbout:
+        """Return the server's build information."""
+        return await self._get("/server/about", ImmichServerAbout.from_api)
+
+    async def version_check(self) -> ImmichVersionCheck:
+        """Return the newest release the server knows about."""
+        return await self._get("/server/version-check", ImmichVersionCheck.from_api)
+
+    async def features(self) -> ImmichServerFeatures:
+        """Return the server's feature flags."""
+        return await self._get("/server/features", ImmichServerFeatures.from_api)
+
+    async def server_config(self) -> ImmichServerConfig:
+        """Return the server's public configuration."""
+        return await self._get("/server/config", ImmichServerConfig.from_api)
+
+    async def storage(self) -> ImmichServerStorage:
+        """Return the disk usage of the library."""
+        return await self._get("/server/storage", ImmichServerStorage.from_api)
+
+    async def statistics(self) -> ImmichServerStatistics:
+        """Return server-wide statistics (admin only)."""
+        return await self._get("/server/statistics", ImmichServerStatistics.from_api)
+
+    async def media_types(self) -> ImmichMediaTypes:
+        """Return the file extensions the server accepts."""
+        return await self._get("/server/media-types", ImmichMediaTypes.from_api)
+
+    # ---------------------------------------------------------------------- users
+
+    async def me(self) -> ImmichUser:
+        """Return the user that owns the API key."""
+        return await self._get("/users/me", ImmichUser.from_api)
+
+    async def api_key_info(self) -> ImmichApiKeyInfo:
+        """Return the API key in use and its permissions."""
+        return await self._get("/api-keys/me", ImmichApiKeyInfo.from_api)
+
+    async def users(self) -> list[ImmichUser]:
+        """Return the users the caller can see."""
+        return await self._get_list("/users", ImmichUser.from_api)
+
+    # --------------------------------------------------------------------- albums
+
+    async def albums(
+        self, *, shared: bool | None = None, asset_id: str | None = None
+    ) -> list[ImmichAlbum]:
+        """Return albums (owned and shared; `shared` narrows to one kind).
+
+        With `asset_id`, return the albums holding that asset (`shared` is ignored).
+        """
+        params: dict[str, str] = {}
+        if asset_id is not None:
+            params["assetId"] = asset_id
+        elif shared is not None:
+            params["shared"] = _flag(shared)
+        return await self._get_list(
+            "/albums", ImmichAlbum.from_api, params=params or None
+        )
+
+    async def album(self, album_id: str) -> ImmichAlbum:
+        """Return one album (without its asset list)."""
+        params = None
+        if await self._version() < DEVICE_FIELDS_BEFORE:
+            params = {"withoutAssets": "true"}
+        return await self._get(
+            f"/albums/{album_id}", ImmichAlbum.from_api, params=params
+        )
+
+    async def album_statistics(self) -> ImmichAlbumStatistics:
+        """Return the caller's album counts."""
+        return await self._get("/albums/statistics", ImmichAlbumStatistics.from_api)
+
+    async def create_album(
+        self,
+        name: str,
+        *,
+        description: str | None = None,
+        asset_ids: Sequence[str] = (),
+    ) -> ImmichAlbum:
+        """Create an album, optionally with assets."""
+        body: dict[str, object] = {"albumName": name}
+        if description is not None:
+            body["description"] = description
+        if asset_ids:
+            body["assetIds"] = list(asset_ids)
+        return await self._send("POST", "/albums", ImmichAlbum.from_api, body)
+
+    async def update_album(
+        self,
+        album_id: str,
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        thumbnail_asset_id: str | None = None,
+        is_activity_enabled: bool | None = None,
+        order: Literal["asc", "desc"] | None = None,
+    ) -> ImmichAlbum:
+        """Change an album's name, description, cover, activity or order."""
+        body = {
+            key: value
+            for key, value in (
+                ("albumName", name),
+                ("description", description),
+                ("albumThumbnailAssetId", thumbnail_asset_id),
+                ("isActivityEnabled", is_activity_enabled),
+                ("order", order),
+            )
+            if value is not None
+        }
+        return await self._send(
+            "PATCH", f"/albums/{album_id}", ImmichAlbum.from_api, body
+        )
+
+    async def delete_album(self, album_id: str) -> None:
+        """Delete an album (its assets stay)."""
+        await self._request("DELETE", f"/albums/{album_id}", expect="none")
+
+    async def add_assets_to_album(
+        self, album_id: str, asset_ids: Sequence[str]
+    ) -> list[ImmichBulkIdResult]:
+        """Add assets to an album ("duplicate" errors mean already there)."""
+        return await self._send_list(
+            "PUT",
+            f"/albums/{album_id}/assets",
+            ImmichBulkIdResult.from_api,
+            {"ids": list(asset_ids)},
+        )
+
+    async def remove_assets_from_album(
+        self, album_id: str, asset_ids: Sequence[str]
+    ) -> list[ImmichBulkIdResult]:
+        """Remove assets from an album."""
+        return await self._send_list(
+            "DELETE",
+            f"/albums/{album_id}/assets",
+            ImmichBulkIdResult.from_api,
+            {"ids": list(asset_ids)},
+        )
+
+    async def share_album(
+        self, album_id: str, users: Sequence[tuple[str, AlbumRole]]
+    ) -> ImmichAlbum:
+        """Share an album with users, each as (user id, role)."""
+        body = {"albumUsers": [{"userId": uid, "role": role} for uid, role in users]}
+        return await self._send(
+            "PUT", f"/albums/{album_id}/users", ImmichAlbum.from_api, body
+        )
+
+    async def album_assets(
+        self, album_id: str, *, limit: int | None = None
+    ) -> list[ImmichAsset]:
+        """Return an album's assets, newest first, at most `limit` of them."""
+        if await self._version() < DEVICE_FIELDS_BEFORE:
+            album = await self._get(f"/albums/{album_id}", ImmichAlbum.from_api)
+            assets = sorted(
+                album.assets or (), key=lambda a: a.file_created_at, reverse=True
+            )
+            return assets if limit is None else assets[:limit]
+        found: list[ImmichAsset] = []
+        page: int | None = 1
+        size = _PAGE_SIZE if limit is None else max(1, min(_PAGE_SIZE, limit))
+        while page is not None and (limit is None or len(found) < limit):
+            result = await self.search_metadata(
+                page=page, size=size, album_ids=[album_id], with_exif=True
+            )
+            found.extend(result.items)
+            page = result.next_page if result.items else None
+        return found if limit is None else found[:limit]
+
+    # --------------------------------------------------------------------- assets
+
+    async def asset(self, asset_id: str) -> ImmichAsset:
+        """Return one asset."""
+        return await self._get(f"/assets/{asset_id}", ImmichAsset.from_api)
+
+    async def update_asset(
+        self,
+        asset_id: str,
+        *,
+        is_favorite: bool | None = None,
+        visibility: Visibility | None = None,
+        description: str | None = None,
+        rating: int | None = None,
+    ) -> ImmichAsset:
+        """Change an asset's favourite flag, visibility, description or rating."""
+        body = {
+            key: value
+            for key, value in (
+                ("isFavorite", is_favorite),
+                ("visibility", visibility),
+                ("description", description),
+                ("rating", rating),
+            )
+            if value is not None
+        }
+        return await self._send(
+            "PUT", f"/assets/{asset_id}", ImmichAsset.from_api, body
+        )
+
+    async def delete_assets(
+        self, asset_ids: Sequence[str], *, force: bool = False
+    ) -> None:
+        """Move assets to the trash (or delete them for good with `force`)."""
+        body = {"ids": list(asset_ids), "force": force}
+        await self._request("DELETE", "/assets", json_body=body, expect="none")
+
+    async def asset_statistics(
+        self,
+        *,
+        is_favorite: bool | None = None,
+        is_trashed: bool | None = None,
+        visibility: Visibility | None = None,
+    ) -> ImmichAssetStatistics:
+        """Return the caller's asset counts."""
+        params = {
+            key: _flag(value) if isinstance(value, bool) else value
+            for key, value in (
+                ("isFavorite", is_favorite),
+                ("isTrashed", is_trashed),
+                ("visibility", visibility),
+            )
+            if value is not None
+        }
+        return await self._get(
+            "/assets/statistics", ImmichAssetStatistics.from_api, params=params or None
+        )
+
+    async def thumbnail(self, asset_id: str, *, size: AssetSize = "preview") -> bytes:
+        """Return an asset's thumbnail or preview image."""
+        data: bytes = await self._request(
+            "GET",
+            f"/assets/{asset_id}/thumbnail",
+            params={"size": size},
+            expect="bytes",
+        )
+        return data
+
+    async def original(self, asset_id: str) -> bytes:
+        """Return an asset's original file in memory (stream big ones instead)."""
+        data: bytes = await self._request(
+            "GET", f"/assets/{asset_id}/original", expect="bytes", deadline=None
+        )
+        return data
+
+    @asynccontextmanager
+    async def open_asset(
+        self,
+        asset_id: str,
+        *,
+        size: AssetSize = "original",
+        byte_range: str | None = None,
+    ) -> AsyncIterator[ImmichAssetStream]:
+        """Open an asset's original (or thumbnail) as a stream of chunks.
+
+        `byte_range` is sent as the `Range` header (e.g. "bytes=0-1023"); the
+        stream's `status` is then 206 and `content_range` names the part.
+        """
+        if size == "original":
+            path, params = f"/assets/{asset_id}/original", None
+        else:
+            path, params = f"/assets/{asset_id}/thumbnail", {"size": size}
+        async with self._open_stream(path, params, byte_range) as stream:
+            yield stream
+
+    @asynccontextmanager
+    async def open_video(
+        self, asset_id: str, *, byte_range: str | None = None
+    ) -> AsyncIterator[ImmichAssetStream]:
+        """Open a video's playback file (transcoded when needed) as a stream."""
+        async with self._open_stream(
+            f"/assets/{asset_id}/video/playback", None, byte_range
+        ) as stream:
+            yield stream
+
+    @asynccontextmanager
+    async def _open_stream(
+        self, path: str, params: Mapping[str, str] | None, byte_range: str | None
+    ) -> AsyncIterator[ImmichAssetStream]:
+        """Open a binary download, optionally of one byte range."""
+        async with self._open(
+            "GET",
+            path,
+            params=params,
+            headers={"Range": byte_range} if byte_range else None,
+            deadline=None,
+            sock_read=self.request_timeout,
+        ) as response:
+            yield ImmichAssetStream(response)
+
+    async def person_thumbnail(self, person_id: str) -> bytes:
+        """Return a person's face thumbnail (a JPEG)."""
+        data: bytes = await self._request(
+            "GET", f"/people/{person_id}/thumbnail", expect="bytes"
+        )
+        return data
+
+    async def upload_check(
+        self, checksums: Mapping[str, str]
+    ) -> dict[str, ImmichUploadCheckResult]:
+        """Ask which checksums (client id → SHA-1) the server already has."""
+        body = {
+            "assets": [{"id": key, "checksum": sha} for key, sha in checksums.items()]
+        }
+        data = await self._request("POST", "/assets/bulk-upload-check", json_body=body)
+        where = "POST /assets/bulk-upload-check"
+        if not isinstance(data, Mapping):
+            msg = f"{where}: unexpected response: expected an object"
+            raise ImmichResponseError(msg)
+        results = self._parse_list(
+            where, ImmichUploadCheckResult.from_api, data.get("results")
+        )
+        return {result.id: result for result in results}
+
+    async def upload(
+        self,
+        source: Path | str | bytes,
+        *,
+        filename: str | None = None,
+        file_created_at: datetime | None = None,
+        file_modified_at: datetime | None = None,
+        is_favorite: bool | None = None,
+        visibility: Visibility | None = None,
+        sidecar: Path | bytes | None = None,
+        checksum: str | None = None,
+        check_duplicate: bool = True,
+        device_id: str = DEFAULT_DEVICE_ID,
+    ) -> ImmichUploadResult:
+        """Upload a file (streamed) or bytes; a duplicate returns the existing asset.
+
+        A path's XMP sidecar (photo.jpg.xmp or photo.xmp) goes along unless
+        `sidecar` is given. Dates default to the file's modification time (or now).
+        """
+        if isinstance(source, bytes):
+            if not filename:
+                msg = "a filename is needed to upload bytes"
+                raise ValueError(msg)
+            checksum = checksum or await _sha1_bytes(source)
+            now = datetime.now(UTC)
+            asset: Payload | bytes = source
+            size = len(source)
+            modified = file_modified_at or file_created_at or now
+        else:
+            path = Path(source)
+            local = await asyncio.to_thread(LocalFile.inspect_sync, path)
+            filename = filename or path.name
+            checksum = checksum or await sha1_file(path)
+            asset = (
+                local.data
+                if local.data is not None
+                else FilePayload(path, local.size, filename=filename)
+            )
+            size = local.size
+            modified = file_modified_at or local.modified_at
+            if sidecar is None:
+                sidecar = local.sidecar
+        created = file_created_at or modified
+        if check_duplicate:
+            found = (await self.upload_check({"0": checksum})).get("0")
+            if found is not None and found.duplicate and found.asset_id:
+                _LOGGER.debug(
+                    "Upload of %s skipped: duplicate of %s", filename, found.asset_id
+                )
+                return ImmichUploadResult(asset_id=found.asset_id, duplicate=True)
+        sidecar_body: Payload | bytes | None = None
+        if isinstance(sidecar, bytes):
+            sidecar_body = sidecar
+        elif sidecar is not None:
+            sidecar_size = (await asyncio.to_thread(sidecar.stat)).st_size
+            sidecar_body = FilePayload(
+                sidecar, sidecar_size, filename=f"{filename}.xmp"
+            )
+            size += sidecar_size
+        version = await self._version()
+        form = build_form(
+            asset=asset,
+            filename=filename,
+            file_created_at=created,
+            file_modified_at=modified,
+            is_favorite=is_favorite,
+            visibility=visibility,
+            sidecar=sidecar_body,
+            device_fields=(
+                (checksum, device_id) if version < DEVICE_FIELDS_BEFORE else None
+            ),
+        )
+        data = await self._request(
+            "POST",
+            "/assets",
+            data=form,
+            headers={"x-immich-checksum": checksum},
+            deadline=self.request_timeout + size * _UPLOAD_SECONDS_PER_BYTE,
+        )
+        result = self._parse("POST /assets", ImmichUploadResult.from_api, data)
+        _LOGGER.debug(
+            "Uploaded %s as %s (duplicate: %s)",
+            filename,
+            result.asset_id,
+            result.duplicate,
+        )
+        return result
+
+    async def upload_bytes(
+        self, data: bytes, filename: str, **options: Unpack[_UploadOptions]
+    ) -> ImmichUploadResult:
+        """Upload in-memory data (a camera snapshot, …) under a file name."""
+        return await self.upload(data, filename=filename, **options)
+
+    # ----------------------------------------------------------------------- tags
+
+    async def tags(self) -> list[ImmichTag]:
+        """Return every tag."""
+        return await self._get_list("/tags", ImmichTag.from_api)
+
+    async def upsert_tags(self, values: Sequence[str]) -> list[ImmichTag]:
+        """Create tags by path ("a/b" creates a and a/b) or return existing ones."""
+        return await self._send_list(
+            "PUT", "/tags", ImmichTag.from_api, {"tags": list(values)}
+        )
+
+    async def tag_assets(
+        self, tag_id: str, asset_ids: Sequence[str]
+    ) -> list[ImmichBulkIdResult]:
+        """Tag assets."""
+        return await self._send_list(
+            "PUT",
+            f"/tags/{tag_id}/assets",
+            ImmichBulkIdResult.from_api,
+            {"ids": list(asset_ids)},
+        )
+
+    async def untag_assets(
+        self, tag_id: str, asset_ids: Sequence[str]
+    ) -> list[ImmichBulkIdResult]:
+        """Remove a tag from assets."""
+        return await self._send_list(
+            "DELETE",
+            f"/tags/{tag_id}/assets",
+            ImmichBulkIdResult.from_api,
+            {"ids": list(asset_ids)},
+        )
+
+    # --------------------------------------------------------------- shared links
+
+    async def shared_links(
+        self, *, album_id: str | None = None
+    ) -> list[ImmichSharedLink]:
+        """Return the caller's shared links (optionally of one album)."""
+        params = None if album_id is None else {"albumId": album_id}
+        return await self._get_list(
+            "/shared-links", ImmichSharedLink.from_api, params=params
+        )
+
+    async def create_shared_link(
+        self,
+        *,
+        album_id: str | None = None,
+        asset_ids: Sequence[str] = (),
+        expires_at: datetime | None = None,
+        password: str | None = None,
+        allow_download: bool = True,
+        allow_upload: bool = False,
+        show_metadata: bool = True,
+        description: str | None = None,
+        slug: str | None = None,
+    ) -> ImmichSharedLink:
+        """Share an album, or a list of assets, through a public link."""
+        if (album_id is None) == (not asset_ids):
+            msg = "give either album_id or asset_ids"
+            raise ValueError(msg)
+        body: dict[str, object] = {
+            "type": "ALBUM" if album_id is not None else "INDIVIDUAL",
+            "allowDownload": allow_download,
+            "allowUpload": allow_upload,
+            "showMetadata": show_metadata,
+        }
+        if album_id is not None:
+            body["albumId"] = album_id
+        else:
+            body["assetIds"] = list(asset_ids)
+        body.update(
+            _without_none(
+                expiresAt=None if expires_at is None else iso_utc(expires_at),
+                password=password,
+                description=description,
+                slug=slug,
+            )
+        )
+        return await self._send(
+            "POST", "/shared-links", ImmichSharedLink.from_api, body
+        )
+
+    async def delete_shared_link(self, link_id: str) -> None:
+        """Delete a shared link."""
+        await self._request("DELETE", f"/shared-links/{link_id}", expect="none")
+
+    async def shared_link_url(self, link: ImmichSharedLink) -> str:
+        """Return a link's public URL, on the external domain when one is set."""
+        config = await self.server_config()
+        base = config.external_domain.strip().rstrip("/") or self.url
+        if link.slug:
+            return f"{base}/s/{link.slug}"
+        return f"{base}/share/{link.key}"
+
+    # --------------------------------------------------------------------- queues
+
+    async def queues(self) -> list[ImmichQueue]:
+        """Return every job queue (GET /queues; /jobs before Immich 2.4)."""
+        if await self._version() >= QUEUES_VERSION:
+            return await self._get_list("/queues", ImmichQueue.from_api)
+        data = await self._request("GET", "/jobs")
+        if not isinstance(data, Mapping):
+            msg = "GET /jobs: unexpected response: expected an object"
+            raise ImmichResponseError(msg)
+        return [
+            self._parse("GET /jobs", partial(ImmichQueue.from_legacy, name), value)
+            for name, value in data.items()
+        ]
+
+    async def queue_command(
+        self, name: str, command: QueueCommand, *, force: bool = False
+    ) -> None:
+        """Start, pause, resume, empty a queue or clear its failed jobs."""
+        if command == "start" or await self._version() < QUEUES_VERSION:
+            body = {"command": command, "force": force}
+            await self._request("PUT", f"/jobs/{name}", json_body=body)
+        elif command in ("pause", "resume"):
+            body_q = {"isPaused": command == "pause"}
+            await self._request("PUT", f"/queues/{name}", json_body=body_q)
+        else:
+            body_d = {"failed": command == "clear-failed"}
+            await self._request(
+                "DELETE", f"/queues/{name}/jobs", json_body=body_d, expect="none"
+            )
+
+    # ------------------------------------------------------ libraries and people
+
+    async def libraries(self) -> list[ImmichLibrary]:
+        """Return the external libraries (admin only)."""
+        return await self._get_list("/libraries", ImmichLibrary.from_api)
+
+    async def scan_library(self, library_id: str) -> None:
+        """Queue a scan of an external library (admin only)."""
+        await self._request("POST", f"/libraries/{library_id}/scan", expect="none")
+
+    async def people(
+        self,
+        *,
+        with_hidden: bool = False,
+        page: int | None = None,
+        size: int | None = None,
+    ) -> ImmichPeoplePage:
+        """Return one page of recognised people."""
+        params = {"withHidden": _flag(with_hidden)}
+        if page is not None:
+            params["page"] = str(page)
+        if size is not None:
+            params["size"] = str(size)
+        return await self._get("/people", ImmichPeoplePage.from_api, params=params)
+
+    async def memories(
+        self, *, for_date: datetime | None = None, is_saved: bool | None = None
+    ) -> list[ImmichMemory]:
+        """Return memories, optionally those of one day."""
+        params: dict[str, str] = {}
+        if for_date is not None:
+            params["for"] = iso_utc(for_date)
+        if is_saved is not None:
+            params["isSaved"] = _flag(is_saved)
+        return await self._get_list(
+            "/memories", ImmichMemory.from_api, params=params or None
+        )
+
+    # --------------------------------------------------------------------- search
+
+    async def search_metadata(
+        self,
+        *,
+        page: int = 1,
+        size: int = 100,
+        **filters: Unpack[ImmichMetadataFilters],
+    ) -> ImmichSearchPage:
+        """Search assets by metadata, one page at a time (follow `next_page`)."""
+        body = _search_body(filters, page=page, size=size)
+        return await self._send(
+            "POST", "/search/metadata", ImmichSearchPage.from_api, body
+        )
+
+    async def search_smart(
+        self,
+        query: str,
+        *,
+        page: int = 1,
+        size: int = 100,
+        language: str | None = None,
+        **filters: Unpack[ImmichSearchFilters],
+    ) -> ImmichSearchPage:
+        """Search assets by meaning (CLIP), one page at a time."""
+        body = _search_body(
+            filters, query=query, page=page, size=size, language=language
+        )
+        return await self._send(
+            "POST", "/search/smart", ImmichSearchPage.from_api, body
+        )
+
+    async def search_random(
+        self, *, size: int = 1, **filters: Unpack[ImmichRandomFilters]
+    ) -> list[ImmichAsset]:
+        """Return random assets that match the filters."""
+        body = _search_body(filters, size=size)
+        return await self._send_list(
+            "POST", "/search/random", ImmichAsset.from_api, body
+        )
+
+    # ------------------------------------------------------------------ transfers
+
+    async def sync_folder(
+        self,
+        folder: Path | str,
+        *,
+        recursive: bool = True,
+        include: Sequence[str] = (),
+        exclude: Sequence[str] = (),
+        album_id: str | None = None,
+        album_name: str | None = None,
+        dry_run: bool = False,
+        delete_after_upload: bool = False,
+        concurrency: int = 4,
+        batch_size: int = 100,
+        include_hidden: bool = False,
+    ) -> ImmichSyncResult:
+        """Upload a folder's new media files (see transfer.sync_folder)."""
+        from .transfer import sync_folder  # noqa: PLC0415  # transfer imports client
+
+        return await sync_folder(
+            self,
+            Path(folder),
+            recursive=recursive,
+            include=include,
+            exclude=exclude,
+            album_id=album_id,
+            album_name=album_name,
+            dry_run=dry_run,
+            delete_after_upload=delete_after_upload,
+            concurrency=concurrency,
+            batch_size=batch_size,
+            include_hidden=include_hidden,
+        )
+
+    async def download(
+        self,
+        destination: Path | str,
+        *,
+        album_id: str | None = None,
+        asset_ids: Sequence[str] = (),
+        size: AssetSize = "original",
+        newest: int | None = None,
+        concurrency: int = 4,
+    ) -> ImmichDownloadResult:
+        """Download an album or assets into a folder (see transfer.download)."""
+        from .transfer import download  # noqa: PLC0415  # transfer imports client
+
+        return await download(
+            self,
+            Path(destination),
+            album_id=album_id,
+            asset_ids=asset_ids,
+            size=size,
+            newest=newest,
+            concurrency=concurrency,
+        )
+
+
+class _UploadOptions(TypedDict, total=False):
+    """Carry the keyword options of upload_bytes."""
+
+    file_created_at: datetime | None
+    file_modified_at: datetime | None
+    is_favorite: bool | None
+    visibility: Visibility | None
+    sidecar: Path | bytes | None
+    checksum: str | None
+    check_duplicate: bool
+    device_id: str
+
+
+class ImmichAssetStream:
+    """Read an asset's bytes from an open response."""
+
+    __slots__ = ("_response",)
+
+    def __init__(self, response: aiohttp.ClientResponse) -> None:
+        """Wrap an open response."""
+        self._response = response
+
+    @property
+    def size(self) -> int | None:
+        """Return the announced size in bytes, if any."""
+        return self._response.content_length
+
+    @property
+    def content_type(self) -> str:
+        """Return the announced MIME type."""
+        return self._response.content_type
+
+    @property
+    def status(self) -> int:
+        """Return the HTTP status (206 for a byte range)."""
+        return self._response.status
+
+    @property
+    def content_range(self) -> str | None:
+        """Return the Content-Range of a partial answer, if any."""
+        return self._response.headers.get("Content-Range")
+
+    async def chunks(self, chunk_size: int = CHUNK_SIZE) -> AsyncIterator[bytes]:
+        """Yield the body in chunks of at most `chunk_size` bytes."""
+        async for chunk in self._response.content.iter_chunked(chunk_size):
+            yield chunk
+
+
+def _without_none(**values: object) -> dict[str, object]:
+    """Return the keyword arguments that are not None."""
+    return {key: value for key, value in values.items() if value is not None}
+
+
+def _flag(value: bool) -> str:  # noqa: FBT001  # a plain converter
+    """Format a boolean query parameter."""
+    return "true" if value else "false"
+
+
+async def _sha1_bytes(data: bytes) -> str:
+    """Hash bytes, off the event loop when they are large."""
+    if len(data) < CHUNK_SIZE:
+        return sha1_bytes(data)
+    return await asyncio.to_thread(sha1_bytes, data)
+
+
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "MINIMUM_VERSION",
+    "ImmichAssetStream",
+    "ImmichClient",
+    "ImmichMetadataFilters",
+    "ImmichRandomFilters",
+    "ImmichSearchFilters",
+]

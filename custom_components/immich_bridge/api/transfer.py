@@ -1,0 +1,524 @@
+"""Sync a local folder to Immich and download assets into a folder."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from fnmatch import fnmatch
+import logging
+import os
+from pathlib import Path, PurePosixPath
+import tempfile
+from typing import TYPE_CHECKING, BinaryIO, Final
+
+from .errors import ImmichAuthenticationError, ImmichError
+from .models import (
+    ImmichAsset,
+    ImmichDownloadResult,
+    ImmichMediaTypes,
+    ImmichSyncFileResult,
+    ImmichSyncResult,
+    SyncStatus,
+)
+from .upload import CHUNK_SIZE, sha1_file
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
+    from .client import AssetSize, ImmichAssetStream, ImmichClient
+
+_LOGGER: Final = logging.getLogger(__name__)
+
+ALBUM_BATCH: Final = 1000
+PART_SUFFIX: Final = ".immich-part"
+
+
+# ------------------------------------------------------------------ folder sync
+
+
+def _matches(rel: PurePosixPath, patterns: Iterable[str]) -> bool:
+    """Return whether a relative path matches one of the glob patterns."""
+    return any(fnmatch(rel.name, pat) or rel.full_match(pat) for pat in patterns)
+
+
+def scan_folder(
+    folder: Path,
+    media: ImmichMediaTypes,
+    *,
+    recursive: bool,
+    include: Sequence[str],
+    exclude: Sequence[str],
+    include_hidden: bool,
+) -> tuple[list[Path], list[Path]]:
+    """Return (media files, skipped files) under a folder (blocking: run in a thread).
+
+    Sidecars and files the globs leave out are neither; hidden names are left out
+    unless `include_hidden`. Symbolic links and special files (FIFOs, devices) are
+    skipped, never followed or read.
+    """
+    found: list[Path] = []
+    skipped: list[Path] = []
+    for root, dirs, files in os.walk(folder):
+        if not recursive:
+            dirs.clear()
+        if not include_hidden:
+            dirs[:] = [name for name in dirs if not name.startswith(".")]
+        dirs.sort()
+        for name in sorted(files):
+            if not include_hidden and name.startswith("."):
+                continue
+            path = Path(root, name)
+            rel = PurePosixPath(path.relative_to(folder).as_posix())
+            if include and not _matches(rel, include):
+                continue
+            if exclude and _matches(rel, exclude):
+                continue
+            suffix = path.suffix.lower()
+            if suffix in media.sidecar or suffix == ".xmp":
+                continue
+            # Links may point out of the folder (or at /dev/zero), and a FIFO or
+            # device would block the hash forever: only plain files are synced.
+            # (A dangling link is left in, to be reported as unreadable.)
+            if path.exists() and (path.is_symlink() or not path.is_file()):
+                skipped.append(path)
+                continue
+            (found if suffix in media.media else skipped).append(path)
+    return found, skipped
+
+
+@dataclass(slots=True)
+class _SyncRun:
+    """Hold the state of one folder sync."""
+
+    client: ImmichClient
+    dry_run: bool
+    upload_slots: asyncio.Semaphore
+    hash_slots: asyncio.Semaphore
+    results: dict[Path, ImmichSyncFileResult] = field(default_factory=dict)
+    first_by_checksum: dict[str, Path] = field(default_factory=dict)
+    copies: list[tuple[Path, Path]] = field(default_factory=list)
+    fatal: ImmichAuthenticationError | None = None
+
+    def done(
+        self,
+        path: Path,
+        status: SyncStatus,
+        *,
+        asset_id: str | None = None,
+        error: str | None = None,
+    ) -> None:
+        """Record what happened to a file."""
+        self.results[path] = ImmichSyncFileResult(
+            path=path, status=status, asset_id=asset_id, error=error
+        )
+
+    async def checksum(self, path: Path) -> str | None:
+        """Hash a file, recording a failure when it cannot be read."""
+        async with self.hash_slots:
+            try:
+                return await sha1_file(path)
+            except OSError as err:
+                self.done(
+                    path, "failed", error=f"cannot read file: {err.strerror or err}"
+                )
+                return None
+
+    async def batch(self, paths: Sequence[Path], tasks: asyncio.TaskGroup) -> None:
+        """Hash and check one batch, then schedule the uploads it needs."""
+        sums = await asyncio.gather(*(self.checksum(path) for path in paths))
+        fresh: dict[str, tuple[Path, str]] = {}
+        for index, (path, checksum) in enumerate(zip(paths, sums, strict=True)):
+            if checksum is None:
+                continue
+            first = self.first_by_checksum.setdefault(checksum, path)
+            if first != path:
+                self.copies.append((path, first))
+            else:
+                fresh[str(index)] = (path, checksum)
+        if not fresh:
+            return
+        try:
+            answers = await self.client.upload_check(
+                {key: checksum for key, (_, checksum) in fresh.items()}
+            )
+        except ImmichError as err:
+            self.fail_all((path for path, _ in fresh.values()), err)
+            return
+        for key, (path, checksum) in fresh.items():
+            answer = answers.get(key)
+            if answer is not None and answer.duplicate and answer.asset_id:
+                self.done(path, "duplicate", asset_id=answer.asset_id)
+            elif answer is not None and answer.action == "reject":
+                self.done(path, "skipped", error=f"rejected: {answer.reason}")
+            elif self.dry_run:
+                self.done(path, "pending")
+            else:
+                tasks.create_task(self.upload(path, checksum))
+
+    def fail_all(self, paths: Iterable[Path], err: ImmichError) -> None:
+        """Record a failure for every file of a batch."""
+        if isinstance(err, ImmichAuthenticationError):
+            self.fatal = err
+        for path in paths:
+            self.done(path, "failed", error=str(err))
+
+    async def upload(self, path: Path, checksum: str) -> None:
+        """Upload one file, recording the outcome."""
+        async with self.upload_slots:
+            if self.fatal is not None:
+                self.done(path, "failed", error=str(self.fatal))
+                return
+            try:
+                result = await self.client.upload(
+                    path, checksum=checksum, check_duplicate=False
+                )
+            except ImmichError as err:
+                self.fail_all((path,), err)
+                return
+            except OSError as err:
+                self.done(
+                    path, "failed", error=f"cannot read file: {err.strerror or err}"
+                )
+                return
+        status: SyncStatus = "duplicate" if result.duplicate else "uploaded"
+        self.done(path, status, asset_id=result.asset_id)
+
+    def resolve_copies(self) -> None:
+        """Give files with the same content as an earlier file that file's outcome."""
+        for path, first in self.copies:
+            origin = self.results[first]
+            if origin.status in ("uploaded", "duplicate", "pending"):
+                self.done(path, "duplicate", asset_id=origin.asset_id)
+            else:
+                self.done(path, origin.status, error=f"same content as {first.name}")
+
+
+async def _resolve_album(
+    client: ImmichClient, album_id: str | None, album_name: str | None, *, dry_run: bool
+) -> str | None:
+    """Return the album to fill, creating it by name when it is missing."""
+    if album_id is not None or album_name is None:
+        return album_id
+    for album in await client.albums():
+        if album.name == album_name:
+            return album.id
+    if dry_run:
+        return None
+    created = await client.create_album(album_name)
+    _LOGGER.debug("Created album %s for a folder sync", created.id)
+    return created.id
+
+
+async def _delete_sources(results: Iterable[ImmichSyncFileResult]) -> None:
+    """Delete local files the server confirmed (created or duplicate)."""
+    for item in results:
+        if item.status in ("uploaded", "duplicate") and item.asset_id:
+            try:
+                await asyncio.to_thread(item.path.unlink)
+            except OSError as err:
+                _LOGGER.warning(
+                    "Could not delete %s after upload: %s", item.path.name, err
+                )
+
+
+async def sync_folder(
+    client: ImmichClient,
+    folder: Path,
+    *,
+    recursive: bool = True,
+    include: Sequence[str] = (),
+    exclude: Sequence[str] = (),
+    album_id: str | None = None,
+    album_name: str | None = None,
+    dry_run: bool = False,
+    delete_after_upload: bool = False,
+    concurrency: int = 4,
+    batch_size: int = 100,
+    include_hidden: bool = False,
+) -> ImmichSyncResult:
+    """Upload the new media files of a folder; report every file's outcome.
+
+    Files are hashed and checked against the server in batches, so only new content is
+    sent and a re-run after a failure uploads nothing twice. With an album (by id or
+    name, created when missing) every synced file, new or duplicate, is added to it.
+    A dry run uploads nothing and reports the files it would send as "pending".
+    `delete_after_upload` removes a local file only once the server has it.
+    """
+    if not await asyncio.to_thread(folder.is_dir):
+        msg = f"{folder} is not a folder"
+        raise NotADirectoryError(msg)
+    media = await client.media_types()
+    found, skipped = await asyncio.to_thread(
+        scan_folder,
+        folder,
+        media,
+        recursive=recursive,
+        include=include,
+        exclude=exclude,
+        include_hidden=include_hidden,
+    )
+    target_album = await _resolve_album(client, album_id, album_name, dry_run=dry_run)
+    run = _SyncRun(
+        client=client,
+        dry_run=dry_run,
+        upload_slots=asyncio.Semaphore(max(1, concurrency)),
+        hash_slots=asyncio.Semaphore(max(1, min(concurrency, os.cpu_count() or 1))),
+    )
+    step = max(1, batch_size)
+    async with asyncio.TaskGroup() as tasks:
+        for start in range(0, len(found), step):
+            if run.fatal is not None:
+                run.fail_all(found[start:], run.fatal)
+                break
+            await run.batch(found[start : start + step], tasks)
+    run.resolve_copies()
+    if run.fatal is not None:
+        raise run.fatal
+    files = [run.results[path] for path in found]
+    files.extend(
+        ImmichSyncFileResult(path=path, status="skipped", error="unsupported file type")
+        for path in skipped
+    )
+    album_error = None
+    if target_album is not None and not dry_run:
+        album_error = await _fill_album(client, target_album, files)
+    if delete_after_upload and not dry_run and album_error is None:
+        await _delete_sources(files)
+    counts = dict.fromkeys(("uploaded", "duplicate", "failed", "skipped"), 0)
+    for item in files:
+        if item.status in counts:
+            counts[item.status] += 1
+    _LOGGER.debug("Folder sync finished: %s", counts)
+    return ImmichSyncResult(
+        uploaded=counts["uploaded"],
+        duplicates=counts["duplicate"],
+        failed=counts["failed"],
+        skipped=counts["skipped"],
+        files=tuple(files),
+        album_id=target_album,
+        album_error=album_error,
+        dry_run=dry_run,
+    )
+
+
+async def _fill_album(
+    client: ImmichClient, album_id: str, files: Sequence[ImmichSyncFileResult]
+) -> str | None:
+    """Add every synced asset to the album; return an error text on failure."""
+    ids = list(
+        dict.fromkeys(
+            item.asset_id
+            for item in files
+            if item.status in ("uploaded", "duplicate") and item.asset_id
+        )
+    )
+    try:
+        for start in range(0, len(ids), ALBUM_BATCH):
+            await client.add_assets_to_album(album_id, ids[start : start + ALBUM_BATCH])
+    except ImmichAuthenticationError:
+        raise
+    except ImmichError as err:
+        return str(err)
+    return None
+
+
+# --------------------------------------------------------------------- download
+
+
+def _safe_name(name: str, fallback: str) -> str:
+    """Return a plain file name (no folders, not hidden)."""
+    cleaned = name.replace("\\", "/").rsplit("/", 1)[-1].strip().lstrip(".")
+    return cleaned or fallback
+
+
+def _thumbnail_suffix(content_type: str) -> str:
+    """Return the file extension for a thumbnail's MIME type."""
+    return {"image/webp": ".webp", "image/png": ".png"}.get(content_type, ".jpg")
+
+
+@dataclass(slots=True)
+class _DownloadRun:
+    """Hold the state of one download."""
+
+    client: ImmichClient
+    folder: Path
+    size: AssetSize
+    slots: asyncio.Semaphore
+    written: list[Path] = field(default_factory=list)
+    skipped: list[Path] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+
+    def plan(
+        self, assets: Sequence[ImmichAsset]
+    ) -> list[tuple[ImmichAsset, list[str]]]:
+        """Name every asset's file: its own name, then one tagged with its id."""
+        claimed: set[str] = set()
+        planned: list[tuple[ImmichAsset, list[str]]] = []
+        for asset in assets:
+            name = Path(_safe_name(asset.original_file_name, asset.id))
+            stem = name.stem if self.size == "original" else f"{name.stem}_{self.size}"
+            suffix = name.suffix if self.size == "original" else ""
+            own, tagged = f"{stem}{suffix}", f"{stem}_{asset.id[:8]}{suffix}"
+            names = [tagged] if own.lower() in claimed else [own, tagged]
+            claimed.add(names[0].lower())
+            planned.append((asset, names))
+        return planned
+
+    async def fetch(self, asset: ImmichAsset, names: list[str]) -> None:
+        """Download one asset, recording the outcome."""
+        async with self.slots:
+            try:
+                await self._fetch(asset, names)
+            except ImmichAuthenticationError:
+                raise
+            except (ImmichError, OSError) as err:
+                self.failed.append((asset.id, str(err)))
+
+    async def _fetch(self, asset: ImmichAsset, names: list[str]) -> None:
+        """Download one asset unless a file of the same size is already there."""
+        targets = [self.folder / name for name in names]
+        known = asset.file_size_in_byte if self.size == "original" else None
+        if known is not None:
+            target = await asyncio.to_thread(_choose, targets, known)
+            if target is None:
+                self.skipped.append(targets[0])
+                return
+        async with self.client.open_asset(asset.id, size=self.size) as stream:
+            if self.size != "original":
+                suffix = _thumbnail_suffix(stream.content_type)
+                targets = [self.folder / f"{name}{suffix}" for name in names]
+            target = await asyncio.to_thread(_choose, targets, stream.size)
+            if target is None:
+                self.skipped.append(targets[0])
+                return
+            await _write_stream(
+                stream, target, asset if self.size == "original" else None
+            )
+        self.written.append(target)
+
+
+def _choose(targets: Sequence[Path], size: int | None) -> Path | None:
+    """Pick where to write, or None when a file of the same size is already there."""
+    for target in targets:
+        try:
+            existing = target.stat().st_size
+        except FileNotFoundError:
+            return target
+        if size is not None and existing == size:
+            return None
+    return targets[-1]
+
+
+async def _write_stream(
+    stream: ImmichAssetStream, target: Path, asset: ImmichAsset | None
+) -> None:
+    """Write a stream to a temporary file beside `target`, then rename it."""
+    fd, temp_name = await asyncio.to_thread(
+        tempfile.mkstemp,
+        dir=target.parent,
+        prefix=f".{target.name}.",
+        suffix=PART_SUFFIX,
+    )
+    temp = Path(temp_name)
+    handle = await asyncio.to_thread(os.fdopen, fd, "wb")
+    done = False
+    try:
+        written = 0
+        buffer = bytearray()
+        async for chunk in stream.chunks(CHUNK_SIZE):
+            buffer += chunk
+            if len(buffer) >= CHUNK_SIZE:
+                await asyncio.to_thread(handle.write, bytes(buffer))
+                written += len(buffer)
+                buffer.clear()
+        if buffer:
+            await asyncio.to_thread(handle.write, bytes(buffer))
+            written += len(buffer)
+        await asyncio.to_thread(handle.close)
+        if stream.size is not None and written != stream.size:
+            msg = f"{target.name}: got {written} of {stream.size} bytes"
+            raise ImmichError(msg)
+        if asset is not None:
+            stamp = asset.file_modified_at.timestamp()
+            await asyncio.to_thread(os.utime, temp, (stamp, stamp))
+        await asyncio.to_thread(temp.replace, target)
+        done = True
+    finally:
+        if not done:
+            await asyncio.to_thread(_discard, handle, temp)
+
+
+def _discard(handle: BinaryIO, temp: Path) -> None:
+    """Close and remove a partial download (blocking)."""
+    handle.close()
+    temp.unlink(missing_ok=True)
+
+
+async def _assets_by_id(
+    client: ImmichClient, asset_ids: Sequence[str], failed: list[tuple[str, str]]
+) -> list[ImmichAsset]:
+    """Fetch assets by id, recording the ids that cannot be read."""
+
+    async def one(asset_id: str) -> ImmichAsset | None:
+        try:
+            return await client.asset(asset_id)
+        except ImmichAuthenticationError:
+            raise
+        except ImmichError as err:
+            failed.append((asset_id, str(err)))
+            return None
+
+    found = await asyncio.gather(
+        *(one(asset_id) for asset_id in dict.fromkeys(asset_ids))
+    )
+    return [asset for asset in found if asset is not None]
+
+
+async def download(
+    client: ImmichClient,
+    destination: Path,
+    *,
+    album_id: str | None = None,
+    asset_ids: Sequence[str] = (),
+    size: AssetSize = "original",
+    newest: int | None = None,
+    concurrency: int = 4,
+) -> ImmichDownloadResult:
+    """Download an album's or some assets' files into a folder.
+
+    Each file is streamed to a hidden temporary name in the folder and renamed when
+    complete; a file already there with the same size is skipped. `newest` keeps only
+    the N most recent assets. Thumbnail sizes are named "<stem>_<size>.jpg".
+    """
+    if (album_id is None) == (not asset_ids):
+        msg = "give either album_id or asset_ids"
+        raise ValueError(msg)
+    await asyncio.to_thread(destination.mkdir, parents=True, exist_ok=True)
+    run = _DownloadRun(
+        client=client,
+        folder=destination,
+        size=size,
+        slots=asyncio.Semaphore(max(1, concurrency)),
+    )
+    if album_id is not None:
+        assets = await client.album_assets(album_id, limit=newest)
+    else:
+        assets = await _assets_by_id(client, asset_ids, run.failed)
+        assets.sort(key=lambda asset: asset.file_created_at, reverse=True)
+        if newest is not None:
+            assets = assets[:newest]
+    try:
+        async with asyncio.TaskGroup() as tasks:
+            for asset, names in run.plan(assets):
+                tasks.create_task(run.fetch(asset, names))
+    except* ImmichAuthenticationError as group:
+        raise group.exceptions[0] from None
+    _LOGGER.debug(
+        "Download finished: %d written, %d skipped, %d failed",
+        len(run.written),
+        len(run.skipped),
+        len(run.failed),
+    )
+    return ImmichDownloadResult(
+        written=tuple(run.written), skipped=tuple(run.skipped), failed=tuple(run.failed)
+    )
