@@ -1,0 +1,142 @@
+"""The Immich Bridge integration: an Immich photo server in Home Assistant."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from homeassistant.const import CONF_API_KEY, CONF_URL, CONF_VERIFY_SSL, Platform
+from homeassistant.exceptions import (
+    ConfigEntryAuthFailed,
+    ConfigEntryError,
+    ConfigEntryNotReady,
+)
+from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+
+from .api import (
+    ImmichAuthenticationError,
+    ImmichClient,
+    ImmichError,
+    ImmichPermissionError,
+    ImmichSSLError,
+    ImmichUnsupportedVersionError,
+)
+from .const import DOMAIN, REQUEST_TIMEOUT
+from .coordinator import (
+    ImmichBridgeConfigEntry,
+    ImmichBridgeRuntimeData,
+    ImmichQueueCoordinator,
+    ImmichServerCoordinator,
+)
+from .image import async_setup_image_services
+from .permissions import Source, source_allowed
+from .photos import async_setup_photos
+from .repairs import async_update_permission_issue, async_update_version_issue
+from .services import async_setup_services
+from .views import ImmichBridgeMediaView
+from .watcher import async_remove_watch_state
+
+if TYPE_CHECKING:
+    from homeassistant.core import HomeAssistant
+    from homeassistant.helpers.typing import ConfigType
+
+PLATFORMS: list[Platform] = [
+    Platform.BINARY_SENSOR,
+    Platform.BUTTON,
+    Platform.EVENT,
+    Platform.IMAGE,
+    Platform.SENSOR,
+    Platform.UPDATE,
+]
+
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:  # noqa: ARG001
+    """Register the integration's actions."""
+    async_setup_services(hass)
+    async_setup_image_services(hass)
+    hass.http.register_view(ImmichBridgeMediaView())
+    return True
+
+
+async def async_setup_entry(
+    hass: HomeAssistant, entry: ImmichBridgeConfigEntry
+) -> bool:
+    """Set up Immich Bridge from a config entry."""
+    client = ImmichClient(
+        async_get_clientsession(hass, entry.data[CONF_VERIFY_SSL]),
+        entry.data[CONF_URL],
+        entry.data[CONF_API_KEY],
+        request_timeout=REQUEST_TIMEOUT,
+        verify_ssl=entry.data[CONF_VERIFY_SSL],
+    )
+    try:
+        version = await client.server_version()
+        key_info = await client.api_key_info()
+        user = await client.me()
+    except ImmichUnsupportedVersionError as err:
+        async_update_version_issue(hass, entry, err.version, err.minimum)
+        raise ConfigEntryError(
+            translation_domain=DOMAIN,
+            translation_key="unsupported_version",
+            translation_placeholders={"version": err.version, "minimum": err.minimum},
+        ) from err
+    except ImmichAuthenticationError as err:
+        raise ConfigEntryAuthFailed(
+            translation_domain=DOMAIN, translation_key="auth_failed"
+        ) from err
+    except ImmichPermissionError as err:
+        raise ConfigEntryError(
+            translation_domain=DOMAIN,
+            translation_key="missing_permission",
+            translation_placeholders={"permission": err.permission or "user.read"},
+        ) from err
+    except ImmichSSLError as err:
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN,
+            translation_key="ssl_error" if err.certificate else "cannot_connect",
+        ) from err
+    except ImmichError as err:
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN, translation_key="cannot_connect"
+        ) from err
+    async_update_version_issue(hass, entry, None, None)
+
+    server = ImmichServerCoordinator(hass, entry, client, key_info, user)
+    queues: ImmichQueueCoordinator | None = None
+    if source_allowed(Source.QUEUES, key_info, is_admin=user.is_admin is True):
+        queues = ImmichQueueCoordinator(hass, entry, client, key_info, user)
+    entry.runtime_data = ImmichBridgeRuntimeData(
+        client=client,
+        version=version,
+        key_info=key_info,
+        user=user,
+        server=server,
+        queues=queues,
+    )
+    await server.async_config_entry_first_refresh()
+    if queues is not None:
+        await queues.async_config_entry_first_refresh()
+
+    entry.runtime_data.photos = await async_setup_photos(hass, entry)
+
+    async_update_permission_issue(hass, entry, key_info, is_admin=user.is_admin is True)
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    return True
+
+
+async def async_unload_entry(
+    hass: HomeAssistant, entry: ImmichBridgeConfigEntry
+) -> bool:
+    """Unload a config entry."""
+    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_entry(
+    hass: HomeAssistant, entry: ImmichBridgeConfigEntry
+) -> None:
+    """Remove the entry's repair issues and stored watch state when it is deleted."""
+    async_update_version_issue(hass, entry, None, None)
+    async_update_permission_issue(hass, entry, None, is_admin=False)
+    await async_remove_watch_state(hass, entry)

@@ -1,0 +1,187 @@
+"""Immich Bridge binary sensors: disk space, busy library, failures, paused queues."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from homeassistant.components.binary_sensor import (
+    BinarySensorDeviceClass,
+    BinarySensorEntity,
+    BinarySensorEntityDescription,
+)
+from homeassistant.const import EntityCategory
+
+from .const import CONF_LOW_DISK_THRESHOLD, DEFAULT_LOW_DISK_THRESHOLD
+from .coordinator import (
+    ImmichBridgeConfigEntry,
+    ImmichQueueCoordinator,
+    ImmichQueueData,
+    ImmichServerCoordinator,
+)
+from .entity import ImmichBridgeEntity, async_track_items
+from .permissions import Source
+from .sensor import queue_label
+
+if TYPE_CHECKING:
+    from homeassistant.core import HomeAssistant
+    from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+PARALLEL_UPDATES = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class ImmichQueueBinarySensorEntityDescription(BinarySensorEntityDescription):
+    """Describe a binary sensor over all job queues."""
+
+    is_on_fn: Callable[[ImmichQueueData], bool]
+    attributes_fn: Callable[[ImmichQueueData], dict[str, list[str]]] | None = None
+
+
+QUEUE_BINARY_SENSORS: tuple[ImmichQueueBinarySensorEntityDescription, ...] = (
+    ImmichQueueBinarySensorEntityDescription(
+        key="library_busy",
+        translation_key="library_busy",
+        device_class=BinarySensorDeviceClass.RUNNING,
+        is_on_fn=lambda d: any(q.active > 0 for q in d.queues.values()),
+        attributes_fn=lambda d: {
+            "active_queues": sorted(n for n, q in d.queues.items() if q.active > 0)
+        },
+    ),
+    ImmichQueueBinarySensorEntityDescription(
+        key="job_failures",
+        translation_key="job_failures",
+        device_class=BinarySensorDeviceClass.PROBLEM,
+        is_on_fn=lambda d: any(q.failed > 0 for q in d.queues.values()),
+        attributes_fn=lambda d: {
+            "failed_queues": sorted(n for n, q in d.queues.items() if q.failed > 0)
+        },
+    ),
+)
+
+LOW_DISK_SPACE = BinarySensorEntityDescription(
+    key="low_disk_space",
+    translation_key="low_disk_space",
+    device_class=BinarySensorDeviceClass.PROBLEM,
+)
+
+QUEUE_PAUSED = BinarySensorEntityDescription(
+    key="queue_paused",
+    translation_key="queue_paused",
+    entity_category=EntityCategory.DIAGNOSTIC,
+    entity_registry_enabled_default=False,
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: ImmichBridgeConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Set up Immich Bridge binary sensors."""
+    runtime = entry.runtime_data
+    if runtime.server.allowed(Source.STORAGE) and runtime.server.data.storage:
+        async_add_entities([ImmichLowDiskSpaceSensor(entry, runtime.server)])
+    if (queues := runtime.queues) is None:
+        return
+    async_add_entities(
+        ImmichQueuesBinarySensor(
+            entry=entry, coordinator=queues, description=description
+        )
+        for description in QUEUE_BINARY_SENSORS
+    )
+    async_track_items(
+        hass,
+        entry,
+        queues,
+        "binary_sensor",
+        lambda d: d.queues.keys(),
+        lambda name: [ImmichQueuePausedSensor(entry, queues, name)],
+        async_add_entities,
+    )
+
+
+class ImmichLowDiskSpaceSensor(
+    ImmichBridgeEntity[ImmichServerCoordinator], BinarySensorEntity
+):
+    """Turn on when the free share of the disk is below the threshold in the options."""
+
+    def __init__(
+        self, entry: ImmichBridgeConfigEntry, coordinator: ImmichServerCoordinator
+    ) -> None:
+        """Initialize the sensor."""
+        super().__init__(
+            entry=entry, coordinator=coordinator, description=LOW_DISK_SPACE
+        )
+        self._threshold = float(
+            entry.options.get(CONF_LOW_DISK_THRESHOLD, DEFAULT_LOW_DISK_THRESHOLD)
+        )
+
+    @property
+    def available(self) -> bool:
+        """Return False while storage can't be read."""
+        return super().available and self.coordinator.data.storage is not None
+
+    @property
+    def is_on(self) -> bool | None:
+        """Return True when free space is below the threshold."""
+        storage = self.coordinator.data.storage
+        if storage is None:
+            return None
+        return 100.0 - storage.disk_usage_percentage < self._threshold
+
+    @property
+    def extra_state_attributes(self) -> dict[str, float]:
+        """Return the threshold in percent of free space."""
+        return {"threshold": self._threshold}
+
+
+class ImmichQueuesBinarySensor(
+    ImmichBridgeEntity[ImmichQueueCoordinator], BinarySensorEntity
+):
+    """A binary sensor over all job queues."""
+
+    entity_description: ImmichQueueBinarySensorEntityDescription
+
+    @property
+    def is_on(self) -> bool:
+        """Return the state."""
+        return self.entity_description.is_on_fn(self.coordinator.data)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, list[str]] | None:
+        """Return which queues are concerned."""
+        if self.entity_description.attributes_fn is None:
+            return None
+        return self.entity_description.attributes_fn(self.coordinator.data)
+
+
+class ImmichQueuePausedSensor(
+    ImmichBridgeEntity[ImmichQueueCoordinator], BinarySensorEntity
+):
+    """On while one job queue is paused."""
+
+    def __init__(
+        self,
+        entry: ImmichBridgeConfigEntry,
+        coordinator: ImmichQueueCoordinator,
+        name: str,
+    ) -> None:
+        """Initialize the sensor."""
+        super().__init__(
+            entry=entry, coordinator=coordinator, description=QUEUE_PAUSED, item_id=name
+        )
+        self._queue = name
+        self._attr_translation_placeholders = {"queue": queue_label(name)}
+
+    @property
+    def available(self) -> bool:
+        """Return True while the queue exists."""
+        return super().available and self._queue in self.coordinator.data.queues
+
+    @property
+    def is_on(self) -> bool | None:
+        """Return True when the queue is paused."""
+        queue = self.coordinator.data.queues.get(self._queue)
+        return queue.is_paused if queue else None

@@ -1,0 +1,473 @@
+"""Config flow for Immich Bridge: user, reauth, reconfigure and options."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+import re
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.config_entries import (
+    ConfigEntryState,
+    ConfigFlow,
+    ConfigFlowResult,
+    OptionsFlowWithReload,
+)
+from homeassistant.const import CONF_API_KEY, CONF_URL, CONF_VERIFY_SSL
+from homeassistant.core import callback
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.selector import (
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    SelectOptionDict,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
+    TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
+)
+from homeassistant.helpers.translation import async_get_translations
+import voluptuous as vol
+from yarl import URL
+
+from .api import (
+    ImmichApiKeyInfo,
+    ImmichAuthenticationError,
+    ImmichClient,
+    ImmichConnectionError,
+    ImmichError,
+    ImmichPermissionError,
+    ImmichPerson,
+    ImmichSSLError,
+    ImmichUnsupportedVersionError,
+    ImmichUser,
+)
+from .const import (
+    CONF_ALBUMS,
+    CONF_FRAME_INTERVAL,
+    CONF_FRAMES,
+    CONF_LOW_DISK_THRESHOLD,
+    DEFAULT_FRAME_INTERVAL,
+    DEFAULT_LOW_DISK_THRESHOLD,
+    DEFAULT_VERIFY_SSL,
+    DOMAIN,
+    LOGGER,
+    PERCENTAGE,
+    REQUEST_TIMEOUT,
+)
+from .permissions import Source, feature_report
+
+if TYPE_CHECKING:
+    from homeassistant.core import HomeAssistant
+
+    from .coordinator import ImmichBridgeConfigEntry
+
+
+# A scheme such as "mailto:" (a colon not followed by a port number).
+_OTHER_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:(?!\d)")
+
+
+class InvalidUrlError(ValueError):
+    """The URL is not an http(s) URL of a server."""
+
+
+def normalize_url(raw: str) -> str:
+    """Accept host:port, trailing slashes and a pasted /api; return the base URL."""
+    text = raw.strip()
+    if "://" not in text:
+        if _OTHER_SCHEME.match(text):
+            raise InvalidUrlError
+        text = f"http://{text}"
+    try:
+        url = URL(text)
+    except ValueError as err:
+        raise InvalidUrlError from err
+    if url.scheme not in ("http", "https") or not url.host or url.user:
+        raise InvalidUrlError
+    path = url.path.rstrip("/")
+    path = path.removesuffix("/api")
+    return str(url.with_path(path or "/").with_query(None).with_fragment(None)).rstrip(
+        "/"
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Validated:
+    """What a successful check of URL and key found."""
+
+    user: ImmichUser
+    key_info: ImmichApiKeyInfo
+
+
+async def async_validate(
+    hass: HomeAssistant, url: str, api_key: str, *, verify_ssl: bool
+) -> _Validated:
+    """Check the server and read the key's user and permissions."""
+    client = ImmichClient(
+        async_get_clientsession(hass, verify_ssl),
+        url,
+        api_key,
+        request_timeout=REQUEST_TIMEOUT,
+        verify_ssl=verify_ssl,
+    )
+    await client.server_version()
+    key_info = await client.api_key_info()
+    user = await client.me()
+    return _Validated(user=user, key_info=key_info)
+
+
+def error_key(err: Exception) -> str:
+    """Return the config flow error key for an exception of the validation."""
+    if isinstance(err, ImmichAuthenticationError):
+        return "invalid_auth"
+    if isinstance(err, ImmichPermissionError):
+        return "missing_permission"
+    if isinstance(err, ImmichSSLError):
+        return "ssl_error"
+    if isinstance(err, ImmichUnsupportedVersionError):
+        return "unsupported_version"
+    if isinstance(err, ImmichConnectionError):
+        return "cannot_connect"
+    return "unknown"
+
+
+def _user_schema(defaults: Mapping[str, Any]) -> vol.Schema:
+    """Build the form for URL, key and verify SSL."""
+    return vol.Schema(
+        {
+            vol.Required(CONF_URL, default=defaults.get(CONF_URL, vol.UNDEFINED)): (
+                TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
+            ),
+            vol.Required(CONF_API_KEY): TextSelector(
+                TextSelectorConfig(type=TextSelectorType.PASSWORD)
+            ),
+            vol.Required(
+                CONF_VERIFY_SSL,
+                default=defaults.get(CONF_VERIFY_SSL, DEFAULT_VERIFY_SSL),
+            ): bool,
+        }
+    )
+
+
+REAUTH_SCHEMA = vol.Schema(
+    {
+        vol.Required(CONF_API_KEY): TextSelector(
+            TextSelectorConfig(type=TextSelectorType.PASSWORD)
+        )
+    }
+)
+
+
+class ImmichBridgeConfigFlow(ConfigFlow, domain=DOMAIN):
+    """Handle a config flow for Immich Bridge."""
+
+    VERSION = 1
+    MINOR_VERSION = 1
+
+    def __init__(self) -> None:
+        """Initialize the flow."""
+        self._data: dict[str, Any] = {}
+        self._validated: _Validated | None = None
+
+    @staticmethod
+    @callback
+    def async_get_options_flow(
+        config_entry: ImmichBridgeConfigEntry,  # noqa: ARG004
+    ) -> ImmichBridgeOptionsFlow:
+        """Return the options flow."""
+        return ImmichBridgeOptionsFlow()
+
+    async def _async_try(
+        self, url: str, api_key: str, *, verify_ssl: bool, errors: dict[str, str]
+    ) -> _Validated | None:
+        """Validate, filling errors on failure."""
+        try:
+            return await async_validate(self.hass, url, api_key, verify_ssl=verify_ssl)
+        except ImmichError as err:
+            errors["base"] = error_key(err)
+        except Exception:  # noqa: BLE001
+            LOGGER.exception("Unexpected exception")
+            errors["base"] = "unknown"
+        return None
+
+    async def async_step_user(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for URL, API key and verify SSL."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            try:
+                url = normalize_url(user_input[CONF_URL])
+            except InvalidUrlError:
+                errors[CONF_URL] = "invalid_url"
+            else:
+                validated = await self._async_try(
+                    url,
+                    user_input[CONF_API_KEY],
+                    verify_ssl=user_input[CONF_VERIFY_SSL],
+                    errors=errors,
+                )
+                if validated is not None:
+                    await self.async_set_unique_id(validated.user.id)
+                    self._abort_if_unique_id_configured()
+                    self._data = {**user_input, CONF_URL: url}
+                    self._validated = validated
+                    return await self.async_step_permissions()
+        return self.async_show_form(
+            step_id="user",
+            data_schema=self.add_suggested_values_to_schema(
+                _user_schema({}), user_input
+            ),
+            errors=errors,
+        )
+
+    async def async_step_permissions(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Tell the user which features the key unlocks, then create the entry."""
+        validated = self._validated
+        assert validated is not None  # noqa: S101  # set by the user step
+        if user_input is not None:
+            host = URL(self._data[CONF_URL]).host
+            return self.async_create_entry(
+                title=f"{validated.user.name} @ {host}", data=self._data
+            )
+        return self.async_show_form(
+            step_id="permissions",
+            description_placeholders=await self._async_feature_placeholders(validated),
+        )
+
+    async def _async_feature_placeholders(
+        self, validated: _Validated
+    ) -> dict[str, str]:
+        """Describe unlocked and locked features in the user's language."""
+        report = feature_report(
+            validated.key_info, is_admin=validated.user.is_admin is True
+        )
+        translations = await async_get_translations(
+            self.hass, self.hass.config.language, "selector", {DOMAIN}
+        )
+
+        def label(feature: str) -> str:
+            return translations.get(
+                f"component.{DOMAIN}.selector.feature.options.{feature}", feature
+            )
+
+        def lines(items: list[str]) -> str:
+            return (
+                "\n".join(f"- {item}" for item in items) if items else "—"
+            )  # a lone "-" would turn the line above into a heading
+
+        return {
+            "user": validated.user.name,
+            "unlocked": lines([label(f) for f in report.unlocked]),
+            "locked": lines(
+                [
+                    f"{label(f)}: {', '.join(missing)}"
+                    for f, missing in report.locked.items()
+                ]
+            ),
+            "admin_only": lines([label(f) for f in report.needs_admin]),
+        }
+
+    async def async_step_reauth(
+        self,
+        entry_data: Mapping[str, Any],  # noqa: ARG002
+    ) -> ConfigFlowResult:
+        """Start reauthentication after the server refused the key."""
+        return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for a new API key of the same account."""
+        entry = self._get_reauth_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            validated = await self._async_try(
+                entry.data[CONF_URL],
+                user_input[CONF_API_KEY],
+                verify_ssl=entry.data[CONF_VERIFY_SSL],
+                errors=errors,
+            )
+            if validated is not None:
+                await self.async_set_unique_id(validated.user.id)
+                self._abort_if_unique_id_mismatch(reason="wrong_account")
+                return self.async_update_reload_and_abort(
+                    entry, data_updates={CONF_API_KEY: user_input[CONF_API_KEY]}
+                )
+        return self.async_show_form(
+            step_id="reauth_confirm",
+            data_schema=REAUTH_SCHEMA,
+            errors=errors,
+            description_placeholders={"url": entry.data[CONF_URL]},
+        )
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change URL, key and verify SSL of the same account."""
+        entry = self._get_reconfigure_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            try:
+                url = normalize_url(user_input[CONF_URL])
+            except InvalidUrlError:
+                errors[CONF_URL] = "invalid_url"
+            else:
+                validated = await self._async_try(
+                    url,
+                    user_input[CONF_API_KEY],
+                    verify_ssl=user_input[CONF_VERIFY_SSL],
+                    errors=errors,
+                )
+                if validated is not None:
+                    await self.async_set_unique_id(validated.user.id)
+                    self._abort_if_unique_id_mismatch(reason="wrong_account")
+                    return self.async_update_reload_and_abort(
+                        entry, data_updates={**user_input, CONF_URL: url}
+                    )
+        return self.async_show_form(
+            step_id="reconfigure",
+            data_schema=_user_schema(entry.data),
+            errors=errors,
+        )
+
+
+CONF_FRAME_SEARCHES = "frame_searches"
+_SEARCH_PREFIX = "search:"
+
+
+def _with_unknown(
+    options: list[SelectOptionDict], chosen: list[str]
+) -> list[SelectOptionDict]:
+    """Keep chosen values that can't be listed right now (shown by their id)."""
+    known = {option["value"] for option in options}
+    return options + [
+        SelectOptionDict(value=value, label=value)
+        for value in chosen
+        if value not in known
+    ]
+
+
+def _multi_select(options: list[SelectOptionDict]) -> SelectSelector:
+    """Return a multiple-choice dropdown."""
+    return SelectSelector(
+        SelectSelectorConfig(
+            options=options, multiple=True, mode=SelectSelectorMode.DROPDOWN
+        )
+    )
+
+
+class ImmichBridgeOptionsFlow(OptionsFlowWithReload):
+    """Choose album sensors, photo-frame sources and the low-disk threshold."""
+
+    async def async_step_init(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Show the options form."""
+        entry: ImmichBridgeConfigEntry = self.config_entry
+        if user_input is not None:
+            searches = [
+                f"{_SEARCH_PREFIX}{query.strip()}"
+                for query in user_input.pop(CONF_FRAME_SEARCHES, [])
+                if query.strip()
+            ]
+            user_input[CONF_FRAMES] = [*user_input.get(CONF_FRAMES, []), *searches]
+            return self.async_create_entry(data=user_input)
+        if entry.state is not ConfigEntryState.LOADED:
+            return self.async_abort(reason="not_loaded")
+        runtime = entry.runtime_data
+        albums = sorted(
+            (runtime.server.data.albums or {}).values(),
+            key=lambda album: album.name.casefold(),
+        )
+        people: list[ImmichPerson] = []
+        if runtime.server.allowed(Source.PEOPLE):
+            try:
+                people = list((await runtime.client.people(size=1000)).people)
+            except ImmichError as err:
+                LOGGER.debug("People could not be listed for the options: %s", err)
+        frames: list[str] = list(entry.options.get(CONF_FRAMES, []))
+        searches = [f for f in frames if f.startswith(_SEARCH_PREFIX)]
+        chosen_frames = [f for f in frames if not f.startswith(_SEARCH_PREFIX)]
+        labels = await self._async_labels()
+        frame_options = [
+            SelectOptionDict(value="favorites", label=labels["favorites"]),
+            SelectOptionDict(value="memories", label=labels["memories"]),
+            *(
+                SelectOptionDict(
+                    value=f"album:{album.id}", label=f"{labels['album']}: {album.name}"
+                )
+                for album in albums
+            ),
+            *(
+                SelectOptionDict(
+                    value=f"person:{person.id}",
+                    label=f"{labels['person']}: {person.name}",
+                )
+                for person in people
+                if person.name
+            ),
+        ]
+        schema = vol.Schema(
+            {
+                vol.Optional(CONF_ALBUMS, default=[]): _multi_select(
+                    _with_unknown(
+                        [SelectOptionDict(value=a.id, label=a.name) for a in albums],
+                        entry.options.get(CONF_ALBUMS, []),
+                    )
+                ),
+                vol.Optional(CONF_FRAMES, default=[]): _multi_select(
+                    _with_unknown(frame_options, chosen_frames)
+                ),
+                vol.Optional(CONF_FRAME_SEARCHES, default=[]): TextSelector(
+                    TextSelectorConfig(multiple=True)
+                ),
+                vol.Required(
+                    CONF_FRAME_INTERVAL, default=DEFAULT_FRAME_INTERVAL
+                ): NumberSelector(
+                    NumberSelectorConfig(
+                        min=1,
+                        max=1440,
+                        step=1,
+                        unit_of_measurement="min",
+                        mode=NumberSelectorMode.BOX,
+                    )
+                ),
+                vol.Required(
+                    CONF_LOW_DISK_THRESHOLD, default=DEFAULT_LOW_DISK_THRESHOLD
+                ): NumberSelector(
+                    NumberSelectorConfig(
+                        min=1,
+                        max=90,
+                        step=1,
+                        unit_of_measurement=PERCENTAGE,
+                        mode=NumberSelectorMode.SLIDER,
+                    )
+                ),
+            }
+        )
+        suggested = {
+            **entry.options,
+            CONF_FRAMES: chosen_frames,
+            CONF_FRAME_SEARCHES: [s.removeprefix(_SEARCH_PREFIX) for s in searches],
+        }
+        return self.async_show_form(
+            step_id="init",
+            data_schema=self.add_suggested_values_to_schema(schema, suggested),
+        )
+
+    async def _async_labels(self) -> dict[str, str]:
+        """Return the translated labels of the frame source kinds."""
+        translations = await async_get_translations(
+            self.hass, self.hass.config.language, "selector", {DOMAIN}
+        )
+        return {
+            kind: translations.get(
+                f"component.{DOMAIN}.selector.frame_source.options.{kind}", kind
+            )
+            for kind in ("favorites", "memories", "album", "person")
+        }

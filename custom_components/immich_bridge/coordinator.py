@@ -1,0 +1,238 @@
+"""Data update coordinators for Immich Bridge."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+
+from .api import (
+    ImmichAlbum,
+    ImmichApiKeyInfo,
+    ImmichAssetStatistics,
+    ImmichAuthenticationError,
+    ImmichClient,
+    ImmichConnectionError,
+    ImmichError,
+    ImmichLibrary,
+    ImmichPeoplePage,
+    ImmichPermissionError,
+    ImmichQueue,
+    ImmichRateLimitError,
+    ImmichServerAbout,
+    ImmichServerStatistics,
+    ImmichServerStorage,
+    ImmichServerVersion,
+    ImmichTag,
+    ImmichUser,
+    ImmichVersionCheck,
+)
+from .const import DOMAIN, LOGGER, QUEUE_SCAN_INTERVAL, SERVER_SCAN_INTERVAL
+from .permissions import Source, source_allowed
+
+if TYPE_CHECKING:
+    from homeassistant.core import HomeAssistant
+
+    from .photos import ImmichPhotos
+
+type ImmichBridgeConfigEntry = ConfigEntry[ImmichBridgeRuntimeData]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ImmichServerData:
+    """Hold one refresh of server and library data; None means the key can't read it."""
+
+    about: ImmichServerAbout | None = None
+    version_check: ImmichVersionCheck | None = None
+    storage: ImmichServerStorage | None = None
+    statistics: ImmichServerStatistics | None = None
+    asset_statistics: ImmichAssetStatistics | None = None
+    user: ImmichUser | None = None
+    albums: dict[str, ImmichAlbum] | None = None
+    people: ImmichPeoplePage | None = None
+    tags: tuple[ImmichTag, ...] | None = None
+    libraries: dict[str, ImmichLibrary] | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ImmichQueueData:
+    """Hold one refresh of the job queues, keyed by queue name."""
+
+    queues: dict[str, ImmichQueue]
+
+
+@dataclass(kw_only=True)
+class ImmichBridgeRuntimeData:
+    """Hold a loaded entry's client, coordinators and facts that never change."""
+
+    client: ImmichClient
+    version: ImmichServerVersion
+    key_info: ImmichApiKeyInfo
+    user: ImmichUser
+    server: ImmichServerCoordinator
+    queues: ImmichQueueCoordinator | None = None
+    photos: ImmichPhotos | None = None
+
+
+@contextmanager
+def translate_update_errors() -> Iterator[None]:
+    """Map client errors to the coordinator's exceptions, with translated messages."""
+    try:
+        yield
+    except ImmichAuthenticationError as err:
+        raise ConfigEntryAuthFailed(
+            translation_domain=DOMAIN, translation_key="auth_failed"
+        ) from err
+    except ImmichRateLimitError as err:
+        raise UpdateFailed(
+            translation_domain=DOMAIN,
+            translation_key="rate_limited",
+            retry_after=err.retry_after,
+        ) from err
+    except ImmichConnectionError as err:
+        raise UpdateFailed(
+            translation_domain=DOMAIN, translation_key="cannot_connect"
+        ) from err
+    except ImmichError as err:
+        raise UpdateFailed(
+            translation_domain=DOMAIN, translation_key="server_error"
+        ) from err
+
+
+class _ImmichBridgeCoordinator[DataT](DataUpdateCoordinator[DataT]):
+    """Share the client and the denied-source bookkeeping between coordinators."""
+
+    config_entry: ImmichBridgeConfigEntry
+    name_suffix: str
+    interval: timedelta
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: ImmichBridgeConfigEntry,
+        client: ImmichClient,
+        key_info: ImmichApiKeyInfo,
+        user: ImmichUser,
+    ) -> None:
+        """Initialize the coordinator with its subclass's name and interval."""
+        super().__init__(
+            hass,
+            LOGGER,
+            config_entry=entry,
+            name=f"{DOMAIN}_{self.name_suffix}",
+            update_interval=self.interval,
+        )
+        self.client = client
+        self.key_info = key_info
+        self.user = user
+        # Sources the server refused with 403 on the last refresh.
+        self.denied: set[Source] = set()
+        self._warned: set[Source] = set()
+
+    def allowed(self, source: Source) -> bool:
+        """Return True when the key's permissions and the user's role allow a source."""
+        return source_allowed(
+            source, self.key_info, is_admin=self.user.is_admin is True
+        )
+
+    async def _fetch[T](
+        self, source: Source, call: Callable[[], Awaitable[T]]
+    ) -> T | None:
+        """Fetch one source; a 403 leaves it empty without failing the others."""
+        if not self.allowed(source):
+            return None
+        try:
+            result = await call()
+        except ImmichPermissionError as err:
+            self.denied.add(source)
+            if source not in self._warned:
+                self._warned.add(source)
+                LOGGER.warning(
+                    "Immich refused %s data (permission %s); its entities are off",
+                    source.value,
+                    err.permission or "admin",
+                )
+            return None
+        self.denied.discard(source)
+        self._warned.discard(source)
+        return result
+
+
+class ImmichServerCoordinator(_ImmichBridgeCoordinator[ImmichServerData]):
+    """Poll server statistics, storage, version, albums, people, tags and libraries."""
+
+    name_suffix = "server"
+    interval = SERVER_SCAN_INTERVAL
+
+    async def _async_update_data(self) -> ImmichServerData:
+        """Fetch every source concurrently: a fixed number of requests."""
+        client = self.client
+        with translate_update_errors():
+            (
+                (about, version_check, storage, statistics, asset_statistics, user),
+                (owned_albums, shared_albums, people, tags, libraries),
+            ) = await asyncio.gather(
+                asyncio.gather(
+                    self._fetch(Source.ABOUT, client.about),
+                    self._fetch(Source.VERSION_CHECK, client.version_check),
+                    self._fetch(Source.STORAGE, client.storage),
+                    self._fetch(Source.STATISTICS, client.statistics),
+                    self._fetch(Source.ASSET_STATISTICS, client.asset_statistics),
+                    self._fetch(Source.USER, client.me),
+                ),
+                asyncio.gather(
+                    self._fetch(Source.ALBUMS, client.albums),
+                    self._fetch(Source.ALBUMS, lambda: client.albums(shared=True)),
+                    self._fetch(Source.PEOPLE, lambda: client.people(size=1)),
+                    self._fetch(Source.TAGS, client.tags),
+                    self._fetch(Source.LIBRARIES, client.libraries),
+                ),
+            )
+        albums: dict[str, ImmichAlbum] | None = None
+        if owned_albums is not None and shared_albums is not None:
+            albums = {album.id: album for album in (*owned_albums, *shared_albums)}
+        return ImmichServerData(
+            about=about,
+            version_check=version_check,
+            storage=storage,
+            statistics=statistics,
+            asset_statistics=asset_statistics,
+            user=user,
+            albums=albums,
+            people=people,
+            tags=tuple(tags) if tags is not None else None,
+            libraries=(
+                {library.id: library for library in libraries}
+                if libraries is not None
+                else None
+            ),
+        )
+
+
+class ImmichQueueCoordinator(_ImmichBridgeCoordinator[ImmichQueueData]):
+    """Poll the job queues (admin keys with queue.read only)."""
+
+    name_suffix = "queues"
+    interval = QUEUE_SCAN_INTERVAL
+
+    async def _async_update_data(self) -> ImmichQueueData:
+        """Fetch the status of every queue in one request."""
+        with translate_update_errors():
+            try:
+                queues = await self.client.queues()
+            except ImmichPermissionError as err:
+                self.denied.add(Source.QUEUES)
+                raise UpdateFailed(
+                    translation_domain=DOMAIN,
+                    translation_key="missing_permission",
+                    translation_placeholders={"permission": err.permission or "admin"},
+                ) from err
+        self.denied.discard(Source.QUEUES)
+        return ImmichQueueData(queues={queue.name: queue for queue in queues})

@@ -1,0 +1,60 @@
+"""Helpers shared by actions and buttons: one place that maps client errors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+
+from .api import (
+    ImmichAuthenticationError,
+    ImmichConnectionError,
+    ImmichError,
+    ImmichNotFoundError,
+    ImmichPermissionError,
+    ImmichRateLimitError,
+)
+from .const import DOMAIN
+
+if TYPE_CHECKING:
+    from homeassistant.core import HomeAssistant
+
+    from .coordinator import ImmichBridgeConfigEntry
+
+
+@contextmanager
+def translate_action_errors(
+    hass: HomeAssistant, entry: ImmichBridgeConfigEntry
+) -> Iterator[None]:
+    """Turn client errors into translated Home Assistant errors; a 401 starts reauth."""
+    try:
+        yield
+    except ImmichAuthenticationError as err:
+        entry.async_start_reauth(hass)
+        raise HomeAssistantError(
+            translation_domain=DOMAIN, translation_key="auth_failed"
+        ) from err
+    except ImmichPermissionError as err:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="missing_permission",
+            translation_placeholders={"permission": err.permission or "admin"},
+        ) from err
+    except ImmichNotFoundError as err:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN, translation_key="not_found"
+        ) from err
+    except ImmichRateLimitError as err:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN, translation_key="rate_limited"
+        ) from err
+    except ImmichConnectionError as err:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN, translation_key="cannot_connect"
+        ) from err
+    except ImmichError as err:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN, translation_key="server_error"
+        ) from err

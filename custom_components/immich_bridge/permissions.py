@@ -1,0 +1,137 @@
+"""What an Immich API key may read and do, and which features that unlocks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Final
+
+from .api import ImmichApiKeyInfo
+
+
+class Source(StrEnum):
+    """A piece of server data the coordinators poll."""
+
+    ABOUT = "about"
+    VERSION_CHECK = "version_check"
+    STORAGE = "storage"
+    STATISTICS = "statistics"
+    ASSET_STATISTICS = "asset_statistics"
+    USER = "user"
+    ALBUMS = "albums"
+    PEOPLE = "people"
+    TAGS = "tags"
+    LIBRARIES = "libraries"
+    QUEUES = "queues"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Requirement:
+    """The key permissions (all of them) and user role something needs."""
+
+    permissions: tuple[str, ...]
+    admin: bool = False
+
+    def met(self, key_info: ImmichApiKeyInfo, *, is_admin: bool) -> bool:
+        """Return True when the key and the user satisfy the requirement."""
+        if self.admin and not is_admin:
+            return False
+        return all(key_info.has(permission) for permission in self.permissions)
+
+    def missing(self, key_info: ImmichApiKeyInfo) -> tuple[str, ...]:
+        """Return the permissions the key lacks."""
+        return tuple(p for p in self.permissions if not key_info.has(p))
+
+
+SOURCE_REQUIREMENTS: Final[dict[Source, Requirement]] = {
+    Source.ABOUT: Requirement(permissions=("server.about",)),
+    Source.VERSION_CHECK: Requirement(permissions=("server.versionCheck",)),
+    Source.STORAGE: Requirement(permissions=("server.storage",)),
+    Source.STATISTICS: Requirement(permissions=("server.statistics",), admin=True),
+    Source.ASSET_STATISTICS: Requirement(permissions=("asset.statistics",)),
+    Source.USER: Requirement(permissions=("user.read",)),
+    Source.ALBUMS: Requirement(permissions=("album.read",)),
+    Source.PEOPLE: Requirement(permissions=("person.read",)),
+    Source.TAGS: Requirement(permissions=("tag.read",)),
+    Source.LIBRARIES: Requirement(permissions=("library.read",), admin=True),
+    Source.QUEUES: Requirement(permissions=("queue.read",), admin=True),
+}
+
+
+def source_allowed(
+    source: Source, key_info: ImmichApiKeyInfo, *, is_admin: bool
+) -> bool:
+    """Return True when a source may be polled with this key."""
+    return SOURCE_REQUIREMENTS[source].met(key_info, is_admin=is_admin)
+
+
+# Features a user recognises, with what they need. Keys are translated under
+# selector.feature.options in strings.json.
+FEATURES: Final[dict[str, Requirement]] = {
+    "server_sensors": Requirement(
+        permissions=("server.about", "server.storage", "server.versionCheck")
+    ),
+    "library_statistics": Requirement(
+        permissions=("asset.statistics", "album.read", "user.read")
+    ),
+    "server_statistics": Requirement(permissions=("server.statistics",), admin=True),
+    "people_and_tags": Requirement(permissions=("person.read", "tag.read")),
+    "job_queues": Requirement(
+        permissions=("queue.read", "queue.update", "queueJob.delete", "job.create"),
+        admin=True,
+    ),
+    "libraries": Requirement(
+        permissions=("library.read", "library.update"), admin=True
+    ),
+    "upload": Requirement(
+        permissions=(
+            "asset.upload",
+            "album.create",
+            "albumAsset.create",
+            "tag.create",
+            "tag.asset",
+        )
+    ),
+    "albums": Requirement(
+        permissions=(
+            "album.create",
+            "album.update",
+            "album.delete",
+            "albumAsset.create",
+            "albumAsset.delete",
+            "albumUser.create",
+        )
+    ),
+    "shared_links": Requirement(
+        permissions=("sharedLink.create", "sharedLink.read", "sharedLink.delete")
+    ),
+    "search_and_photos": Requirement(
+        permissions=("asset.read", "asset.view", "asset.download", "memory.read")
+    ),
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class FeatureReport:
+    """Which features a key unlocks, and what the others would need."""
+
+    unlocked: tuple[str, ...]
+    locked: dict[str, tuple[str, ...]]
+    needs_admin: tuple[str, ...]
+
+
+def feature_report(key_info: ImmichApiKeyInfo, *, is_admin: bool) -> FeatureReport:
+    """Sort the features into unlocked and locked for this key and user."""
+    unlocked: list[str] = []
+    locked: dict[str, tuple[str, ...]] = {}
+    needs_admin: list[str] = []
+    for feature, requirement in FEATURES.items():
+        if requirement.met(key_info, is_admin=is_admin):
+            unlocked.append(feature)
+        elif requirement.admin and not is_admin:
+            needs_admin.append(feature)
+        else:
+            locked[feature] = requirement.missing(key_info)
+    return FeatureReport(
+        unlocked=tuple(unlocked), locked=locked, needs_admin=tuple(needs_admin)
+    )

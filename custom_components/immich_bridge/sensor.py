@@ -1,0 +1,426 @@
+"""Sensors for Immich Bridge: library statistics, storage, albums, people and queues."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+import re
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+    SensorStateClass,
+)
+from homeassistant.const import EntityCategory, UnitOfInformation
+
+from .const import CONF_ALBUMS, PERCENTAGE
+from .coordinator import (
+    ImmichBridgeConfigEntry,
+    ImmichQueueCoordinator,
+    ImmichServerCoordinator,
+    ImmichServerData,
+)
+from .entity import ImmichBridgeEntity, async_track_items
+from .permissions import Source
+
+if TYPE_CHECKING:
+    from homeassistant.core import HomeAssistant
+    from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+    from homeassistant.helpers.typing import StateType
+
+    from .api import ImmichQueue, ImmichUserUsage
+
+PARALLEL_UPDATES = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class ImmichSensorEntityDescription(SensorEntityDescription):
+    """Describe a sensor fed by the server coordinator."""
+
+    source: Source
+    value_fn: Callable[[ImmichServerData], StateType]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ImmichItemSensorEntityDescription[ItemT](SensorEntityDescription):
+    """Describe a sensor for one item (album, user or queue)."""
+
+    value_fn: Callable[[ItemT], StateType]
+
+
+_DATA_SIZE: dict[str, Any] = {
+    "device_class": SensorDeviceClass.DATA_SIZE,
+    "native_unit_of_measurement": UnitOfInformation.BYTES,
+    "suggested_unit_of_measurement": UnitOfInformation.GIGABYTES,
+    "suggested_display_precision": 1,
+    "state_class": SensorStateClass.MEASUREMENT,
+}
+_COUNT: dict[str, Any] = {"state_class": SensorStateClass.MEASUREMENT}
+
+SENSORS: tuple[ImmichSensorEntityDescription, ...] = (
+    ImmichSensorEntityDescription(
+        key="photos",
+        translation_key="photos",
+        source=Source.STATISTICS,
+        value_fn=lambda d: d.statistics.photos if d.statistics else None,
+        **_COUNT,
+    ),
+    ImmichSensorEntityDescription(
+        key="videos",
+        translation_key="videos",
+        source=Source.STATISTICS,
+        value_fn=lambda d: d.statistics.videos if d.statistics else None,
+        **_COUNT,
+    ),
+    ImmichSensorEntityDescription(
+        key="usage",
+        translation_key="usage",
+        source=Source.STATISTICS,
+        value_fn=lambda d: d.statistics.usage if d.statistics else None,
+        **_DATA_SIZE,
+    ),
+    ImmichSensorEntityDescription(
+        key="usage_photos",
+        translation_key="usage_photos",
+        source=Source.STATISTICS,
+        value_fn=lambda d: d.statistics.usage_photos if d.statistics else None,
+        **_DATA_SIZE,
+    ),
+    ImmichSensorEntityDescription(
+        key="usage_videos",
+        translation_key="usage_videos",
+        source=Source.STATISTICS,
+        value_fn=lambda d: d.statistics.usage_videos if d.statistics else None,
+        **_DATA_SIZE,
+    ),
+    ImmichSensorEntityDescription(
+        key="my_photos",
+        translation_key="my_photos",
+        source=Source.ASSET_STATISTICS,
+        value_fn=lambda d: d.asset_statistics.images if d.asset_statistics else None,
+        **_COUNT,
+    ),
+    ImmichSensorEntityDescription(
+        key="my_videos",
+        translation_key="my_videos",
+        source=Source.ASSET_STATISTICS,
+        value_fn=lambda d: d.asset_statistics.videos if d.asset_statistics else None,
+        **_COUNT,
+    ),
+    ImmichSensorEntityDescription(
+        key="my_usage",
+        translation_key="my_usage",
+        source=Source.USER,
+        value_fn=lambda d: d.user.quota_usage_in_bytes if d.user else None,
+        **_DATA_SIZE,
+    ),
+    ImmichSensorEntityDescription(
+        key="my_quota",
+        translation_key="my_quota",
+        source=Source.USER,
+        value_fn=lambda d: d.user.quota_size_in_bytes if d.user else None,
+        **_DATA_SIZE,
+    ),
+    ImmichSensorEntityDescription(
+        key="disk_size",
+        translation_key="disk_size",
+        source=Source.STORAGE,
+        value_fn=lambda d: d.storage.disk_size_raw if d.storage else None,
+        **_DATA_SIZE,
+    ),
+    ImmichSensorEntityDescription(
+        key="disk_used",
+        translation_key="disk_used",
+        source=Source.STORAGE,
+        value_fn=lambda d: d.storage.disk_use_raw if d.storage else None,
+        **_DATA_SIZE,
+    ),
+    ImmichSensorEntityDescription(
+        key="disk_available",
+        translation_key="disk_available",
+        source=Source.STORAGE,
+        value_fn=lambda d: d.storage.disk_available_raw if d.storage else None,
+        **_DATA_SIZE,
+    ),
+    ImmichSensorEntityDescription(
+        key="disk_used_percent",
+        translation_key="disk_used_percent",
+        source=Source.STORAGE,
+        native_unit_of_measurement=PERCENTAGE,
+        suggested_display_precision=1,
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda d: d.storage.disk_usage_percentage if d.storage else None,
+    ),
+    ImmichSensorEntityDescription(
+        key="albums",
+        translation_key="albums",
+        source=Source.ALBUMS,
+        value_fn=lambda d: len(d.albums) if d.albums is not None else None,
+        **_COUNT,
+    ),
+    ImmichSensorEntityDescription(
+        key="shared_albums",
+        translation_key="shared_albums",
+        source=Source.ALBUMS,
+        value_fn=lambda d: (
+            sum(album.shared for album in d.albums.values())
+            if d.albums is not None
+            else None
+        ),
+        **_COUNT,
+    ),
+    ImmichSensorEntityDescription(
+        key="people",
+        translation_key="people",
+        source=Source.PEOPLE,
+        value_fn=lambda d: d.people.total if d.people else None,
+        **_COUNT,
+    ),
+    ImmichSensorEntityDescription(
+        key="tags",
+        translation_key="tags",
+        source=Source.TAGS,
+        value_fn=lambda d: len(d.tags) if d.tags is not None else None,
+        **_COUNT,
+    ),
+    ImmichSensorEntityDescription(
+        key="libraries",
+        translation_key="libraries",
+        source=Source.LIBRARIES,
+        value_fn=lambda d: len(d.libraries) if d.libraries is not None else None,
+        **_COUNT,
+    ),
+    ImmichSensorEntityDescription(
+        key="server_version",
+        translation_key="server_version",
+        source=Source.ABOUT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda d: d.about.version.removeprefix("v") if d.about else None,
+    ),
+)
+
+ALBUM_SENSOR = ImmichItemSensorEntityDescription[int](
+    key="album_assets",
+    translation_key="album_assets",
+    state_class=SensorStateClass.MEASUREMENT,
+    value_fn=lambda count: count,
+)
+
+USER_USAGE_SENSOR = ImmichItemSensorEntityDescription["ImmichUserUsage"](
+    key="user_usage",
+    translation_key="user_usage",
+    entity_registry_enabled_default=False,
+    value_fn=lambda usage: usage.usage,
+    **_DATA_SIZE,
+)
+
+QUEUE_SENSORS: tuple[ImmichItemSensorEntityDescription[ImmichQueue], ...] = tuple(
+    ImmichItemSensorEntityDescription["ImmichQueue"](
+        key=f"queue_{field}",
+        translation_key=f"queue_{field}",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda queue, field=field: getattr(queue, field),  # type: ignore[misc]  # late-binding default
+    )
+    for field in ("active", "waiting", "failed", "delayed")
+)
+
+
+def queue_label(name: str) -> str:
+    """Turn a queue name like thumbnailGeneration into 'Thumbnail generation'."""
+    words = re.sub(r"(?<!^)(?=[A-Z])", " ", name).lower()
+    return words[:1].upper() + words[1:]
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: ImmichBridgeConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Set up Immich Bridge sensors."""
+    runtime = entry.runtime_data
+    server = runtime.server
+    async_add_entities(
+        ImmichSensor(entry=entry, coordinator=server, description=description)
+        for description in SENSORS
+        if server.allowed(description.source)
+        and description.value_fn(server.data) is not None
+    )
+
+    selected: list[str] = entry.options.get(CONF_ALBUMS, [])
+    async_track_items(
+        hass,
+        entry,
+        server,
+        "sensor",
+        lambda d: (
+            [album_id for album_id in selected if album_id in d.albums]
+            if d.albums is not None
+            else None
+        ),
+        lambda album_id: [ImmichAlbumSensor(entry, server, album_id)],
+        async_add_entities,
+    )
+    async_track_items(
+        hass,
+        entry,
+        server,
+        "sensor",
+        lambda d: (
+            [usage.user_id for usage in d.statistics.usage_by_user]
+            if d.statistics is not None
+            else None
+        ),
+        lambda user_id: [ImmichUserUsageSensor(entry, server, user_id)],
+        async_add_entities,
+    )
+    if (queues := runtime.queues) is not None:
+        async_track_items(
+            hass,
+            entry,
+            queues,
+            "sensor",
+            lambda d: d.queues.keys(),
+            lambda name: [
+                ImmichQueueSensor(entry, queues, name, description)
+                for description in QUEUE_SENSORS
+            ],
+            async_add_entities,
+        )
+
+
+class ImmichSensor(ImmichBridgeEntity[ImmichServerCoordinator], SensorEntity):
+    """A sensor for one value of the server data."""
+
+    entity_description: ImmichSensorEntityDescription
+
+    @property
+    def available(self) -> bool:
+        """Return False while the source is refused or the server unreachable."""
+        return (
+            super().available
+            and self.entity_description.source not in self.coordinator.denied
+        )
+
+    @property
+    def native_value(self) -> StateType:
+        """Return the sensor's value."""
+        return self.entity_description.value_fn(self.coordinator.data)
+
+
+class ImmichAlbumSensor(ImmichBridgeEntity[ImmichServerCoordinator], SensorEntity):
+    """The number of assets in one album the user picked in the options."""
+
+    entity_description: ImmichItemSensorEntityDescription[int]
+
+    def __init__(
+        self,
+        entry: ImmichBridgeConfigEntry,
+        coordinator: ImmichServerCoordinator,
+        album_id: str,
+    ) -> None:
+        """Initialize the album sensor."""
+        super().__init__(
+            entry=entry,
+            coordinator=coordinator,
+            description=ALBUM_SENSOR,
+            item_id=album_id,
+        )
+        self._album_id = album_id
+        albums = coordinator.data.albums or {}
+        self._attr_translation_placeholders = {
+            "album": albums[album_id].name if album_id in albums else album_id
+        }
+
+    @property
+    def available(self) -> bool:
+        """Return True while the album is known."""
+        albums = self.coordinator.data.albums
+        return super().available and albums is not None and self._album_id in albums
+
+    @property
+    def native_value(self) -> StateType:
+        """Return the number of assets in the album."""
+        albums = self.coordinator.data.albums or {}
+        album = albums.get(self._album_id)
+        return album.asset_count if album else None
+
+
+class ImmichUserUsageSensor(ImmichBridgeEntity[ImmichServerCoordinator], SensorEntity):
+    """Storage used by one user (admin keys only)."""
+
+    entity_description: ImmichItemSensorEntityDescription[ImmichUserUsage]
+
+    def __init__(
+        self,
+        entry: ImmichBridgeConfigEntry,
+        coordinator: ImmichServerCoordinator,
+        user_id: str,
+    ) -> None:
+        """Initialize the per-user sensor."""
+        super().__init__(
+            entry=entry,
+            coordinator=coordinator,
+            description=USER_USAGE_SENSOR,
+            item_id=user_id,
+        )
+        self._user_id = user_id
+        usage = self._usage
+        self._attr_translation_placeholders = {
+            "user": usage.user_name if usage else user_id
+        }
+
+    @property
+    def _usage(self) -> ImmichUserUsage | None:
+        """Return this user's usage from the latest statistics."""
+        statistics = self.coordinator.data.statistics
+        if statistics is None:
+            return None
+        return next(
+            (u for u in statistics.usage_by_user if u.user_id == self._user_id), None
+        )
+
+    @property
+    def available(self) -> bool:
+        """Return True while the user is in the statistics."""
+        return super().available and self._usage is not None
+
+    @property
+    def native_value(self) -> StateType:
+        """Return the user's usage in bytes."""
+        usage = self._usage
+        return usage.usage if usage else None
+
+
+class ImmichQueueSensor(ImmichBridgeEntity[ImmichQueueCoordinator], SensorEntity):
+    """One count (active, waiting, failed, delayed) of one job queue."""
+
+    entity_description: ImmichItemSensorEntityDescription[ImmichQueue]
+
+    def __init__(
+        self,
+        entry: ImmichBridgeConfigEntry,
+        coordinator: ImmichQueueCoordinator,
+        name: str,
+        description: ImmichItemSensorEntityDescription[ImmichQueue],
+    ) -> None:
+        """Initialize the queue sensor."""
+        super().__init__(
+            entry=entry, coordinator=coordinator, description=description, item_id=name
+        )
+        self._queue = name
+        self._attr_translation_placeholders = {"queue": queue_label(name)}
+
+    @property
+    def available(self) -> bool:
+        """Return True while the queue exists."""
+        return super().available and self._queue in self.coordinator.data.queues
+
+    @property
+    def native_value(self) -> StateType:
+        """Return the count."""
+        queue = self.coordinator.data.queues.get(self._queue)
+        return self.entity_description.value_fn(queue) if queue else None

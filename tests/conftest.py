@@ -1,0 +1,90 @@
+"""Shared fixtures: Home Assistant, the spec-checked fake Immich and config entries."""
+
+from __future__ import annotations
+
+# isort: off
+# Import the integration first: otherwise Home Assistant resolves `custom_components`
+# to the test plugin's own folder.
+import custom_components.immich_bridge  # noqa: F401
+
+# isort: on
+
+from collections.abc import Generator
+import itertools
+from typing import Any
+from unittest.mock import PropertyMock, patch
+import uuid
+
+from homeassistant.core import HomeAssistant
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from tests.common import make_entry
+from tests.fake_immich import FakeImmich, state as fake_state, views as fake_views
+
+# tests.reliability.guards (issue #10): suite-wide guards, autouse. No API key in logs,
+# action responses/errors or entity states; HA's blocking-call detection stays on.
+pytest_plugins = ["tests.fake_immich.plugin", "tests.reliability.guards"]
+
+
+@pytest.fixture(autouse=True)
+def loopback_sockets(socket_enabled: None) -> None:
+    """Allow sockets: the fake Immich listens on 127.0.0.1, the only host allowed."""
+    return
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
+    """Load custom integrations in every test."""
+    return
+
+
+@pytest.fixture
+def entity_registry_enabled_by_default() -> Generator[None]:
+    """Create entities that are disabled by default as enabled."""
+    with patch(
+        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
+        new_callable=PropertyMock,
+        return_value=True,
+    ):
+        yield
+
+
+@pytest.fixture
+def deterministic_ids(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the fake server's ids 00000000-0000-4000-8000-00000000000N (for snapshots).
+
+    Request this fixture before `immich_server` (or anything that uses it).
+    """
+    counter = itertools.count(1)
+
+    def new_id() -> str:
+        return str(uuid.UUID(int=next(counter), version=4))
+
+    monkeypatch.setattr(fake_state, "new_id", new_id)
+    monkeypatch.setattr(fake_views, "new_id", new_id)
+
+
+@pytest.fixture
+def entry_options() -> dict[str, Any]:
+    """Return the options of the entry under test (override in a test module)."""
+    return {}
+
+
+@pytest.fixture
+def mock_config_entry(
+    immich_server: FakeImmich, entry_options: dict[str, Any]
+) -> MockConfigEntry:
+    """Return a config entry for the fake server's admin."""
+    return make_entry(immich_server, options=entry_options)
+
+
+@pytest.fixture
+async def init_integration(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> MockConfigEntry:
+    """Set up the integration against the fake server."""
+    mock_config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    return mock_config_entry

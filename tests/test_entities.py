@@ -1,0 +1,301 @@
+"""Tests for the binary sensors, the update entity, the buttons and diagnostics."""
+
+from __future__ import annotations
+
+import json
+from unittest.mock import patch
+
+from homeassistant.components.button import DOMAIN as BUTTON_DOMAIN, SERVICE_PRESS
+from homeassistant.config_entries import SOURCE_REAUTH
+from homeassistant.const import (
+    ATTR_ENTITY_ID,
+    STATE_OFF,
+    STATE_ON,
+    STATE_UNAVAILABLE,
+    Platform,
+)
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.setup import async_setup_component
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    snapshot_platform,
+)
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+from syrupy.assertion import SnapshotAssertion
+
+from custom_components.immich_bridge.const import CONF_LOW_DISK_THRESHOLD
+from tests.common import make_entry
+from tests.fake_immich import FakeImmich
+
+BINARY = "binary_sensor.immich_127_0_0_1"
+
+
+async def _setup(
+    hass: HomeAssistant, entry: MockConfigEntry, platforms: list[Platform]
+) -> None:
+    """Set up the entry with only the given platforms."""
+    entry.add_to_hass(hass)
+    with patch("custom_components.immich_bridge.PLATFORMS", platforms):
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+
+
+def _busy(server: FakeImmich) -> None:
+    """Make some queues busy, failed and paused."""
+    server.state.queues["thumbnailGeneration"].active = 3
+    server.state.queues["metadataExtraction"].failed = 2
+    server.state.queues["smartSearch"].is_paused = True
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+@pytest.mark.parametrize(
+    "platform", [Platform.BINARY_SENSOR, Platform.UPDATE, Platform.BUTTON]
+)
+async def test_platform_snapshots(
+    hass: HomeAssistant,
+    deterministic_ids: None,
+    immich_server_v3: FakeImmich,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+    platform: Platform,
+) -> None:
+    """Snapshot every entity of a platform for an admin key."""
+    _busy(immich_server_v3)
+    immich_server_v3.state.version_check_release = "v3.1.0"
+    entry = make_entry(immich_server_v3)
+    await _setup(hass, entry, [platform])
+    await snapshot_platform(hass, entity_registry, snapshot, entry.entry_id)
+
+
+async def test_device(
+    hass: HomeAssistant,
+    deterministic_ids: None,
+    immich_server_v3: FakeImmich,
+    device_registry: dr.DeviceRegistry,
+    snapshot: SnapshotAssertion,
+) -> None:
+    """Create one service device per entry."""
+    entry = make_entry(immich_server_v3)
+    await _setup(hass, entry, [Platform.SENSOR])
+    devices = dr.async_entries_for_config_entry(device_registry, entry.entry_id)
+    assert len(devices) == 1
+    device = devices[0]
+    assert device.name == "Immich 127.0.0.1"
+    assert device.sw_version == "3.0.0"
+    assert device.configuration_url == immich_server_v3.url
+    assert device.entry_type is dr.DeviceEntryType.SERVICE
+
+
+@pytest.mark.parametrize(("threshold", "expected"), [(10, STATE_OFF), (80, STATE_ON)])
+async def test_low_disk_space(
+    hass: HomeAssistant,
+    immich_server: FakeImmich,
+    threshold: int,
+    expected: str,
+) -> None:
+    """Turn on when free space drops below the threshold of the options."""
+    entry = make_entry(immich_server, options={CONF_LOW_DISK_THRESHOLD: threshold})
+    await _setup(hass, entry, [Platform.BINARY_SENSOR])
+    state = hass.states.get(f"{BINARY}_low_disk_space")
+    assert state is not None
+    assert state.state == expected
+    assert state.attributes["threshold"] == threshold
+
+
+async def test_queue_binary_sensors(
+    hass: HomeAssistant, immich_server: FakeImmich
+) -> None:
+    """Report a busy library and failed jobs, naming the queues."""
+    entry = make_entry(immich_server)
+    await _setup(hass, entry, [Platform.BINARY_SENSOR])
+    assert hass.states.get(f"{BINARY}_library_busy").state == STATE_OFF
+    _busy(immich_server)
+    await entry.runtime_data.queues.async_refresh()
+    await hass.async_block_till_done()
+    busy = hass.states.get(f"{BINARY}_library_busy")
+    assert busy.state == STATE_ON
+    assert busy.attributes["active_queues"] == ["thumbnailGeneration"]
+    failures = hass.states.get(f"{BINARY}_job_failures")
+    assert failures.state == STATE_ON
+    assert failures.attributes["failed_queues"] == ["metadataExtraction"]
+
+
+async def test_queue_forbidden_then_recovered(
+    hass: HomeAssistant, immich_server: FakeImmich
+) -> None:
+    """Make queue entities unavailable while the server refuses the queues."""
+    entry = make_entry(immich_server)
+    await _setup(hass, entry, [Platform.BINARY_SENSOR])
+    immich_server.set_fault("getQueues", status=403)
+    immich_server.set_fault("getQueuesLegacy", status=403)
+    await entry.runtime_data.queues.async_refresh()
+    await hass.async_block_till_done()
+    assert hass.states.get(f"{BINARY}_library_busy").state == STATE_UNAVAILABLE
+    assert hass.states.get(f"{BINARY}_low_disk_space").state == STATE_OFF
+    immich_server.clear_faults()
+    await entry.runtime_data.queues.async_refresh()
+    await hass.async_block_till_done()
+    assert hass.states.get(f"{BINARY}_library_busy").state == STATE_OFF
+
+
+async def test_update_entity(hass: HomeAssistant, immich_server: FakeImmich) -> None:
+    """Show installed and latest version, with release notes, never installing."""
+    immich_server.state.version_check_release = "v9.1.0"
+    entry = make_entry(immich_server)
+    await _setup(hass, entry, [Platform.UPDATE])
+    state = hass.states.get("update.immich_127_0_0_1_immich_server")
+    assert state is not None
+    assert state.state == STATE_ON
+    installed = str(entry.runtime_data.version)
+    assert state.attributes["installed_version"] == installed
+    assert state.attributes["latest_version"] == "9.1.0"
+    assert state.attributes["release_url"].endswith("/v9.1.0")
+    assert state.attributes["supported_features"] == 0
+
+    immich_server.state.version_check_release = None
+    await entry.runtime_data.server.async_refresh()
+    await hass.async_block_till_done()
+    state = hass.states.get("update.immich_127_0_0_1_immich_server")
+    assert state.state == STATE_OFF
+    assert state.attributes["latest_version"] == installed
+    assert state.attributes["release_url"] is None
+
+
+async def test_scan_libraries_button(
+    hass: HomeAssistant, immich_server: FakeImmich
+) -> None:
+    """Queue a scan of every library."""
+    for name in ("NAS", "Scanner"):
+        immich_server.state.add_library(immich_server.admin_id, name)
+    entry = make_entry(immich_server)
+    await _setup(hass, entry, [Platform.BUTTON])
+    immich_server.requests.clear()
+    await hass.services.async_call(
+        BUTTON_DOMAIN,
+        SERVICE_PRESS,
+        {ATTR_ENTITY_ID: "button.immich_127_0_0_1_scan_libraries"},
+        blocking=True,
+    )
+    scans = [r for r in immich_server.requests if r.operation_id == "scanLibrary"]
+    assert len(scans) == 2
+
+
+async def test_clear_failed_jobs_button(
+    hass: HomeAssistant, immich_server: FakeImmich
+) -> None:
+    """Clear failed jobs only in the queues that have some."""
+    _busy(immich_server)
+    entry = make_entry(immich_server)
+    await _setup(hass, entry, [Platform.BUTTON, Platform.BINARY_SENSOR])
+    assert hass.states.get(f"{BINARY}_job_failures").state == STATE_ON
+    await hass.services.async_call(
+        BUTTON_DOMAIN,
+        SERVICE_PRESS,
+        {ATTR_ENTITY_ID: "button.immich_127_0_0_1_clear_failed_jobs"},
+        blocking=True,
+    )
+    await hass.async_block_till_done()
+    assert immich_server.state.queues["metadataExtraction"].failed == 0
+    assert hass.states.get(f"{BINARY}_job_failures").state == STATE_OFF
+
+
+@pytest.mark.parametrize(
+    ("fault", "key"),
+    [
+        ({"status": 500}, "server_error"),
+        ({"status": 429}, "rate_limited"),
+        ({"status": 404}, "not_found"),
+        ({"drop": True}, "cannot_connect"),
+        (
+            {
+                "status": 403,
+                "body": b'{"message": "Missing required permission: library.read",'
+                b' "error": "Forbidden", "statusCode": 403, "correlationId": "x"}',
+            },
+            "missing_permission",
+        ),
+    ],
+)
+async def test_button_errors(
+    hass: HomeAssistant,
+    immich_server: FakeImmich,
+    fault: dict[str, object],
+    key: str,
+) -> None:
+    """Turn server errors into translated errors."""
+    entry = make_entry(immich_server)
+    await _setup(hass, entry, [Platform.BUTTON])
+    immich_server.set_fault("getAllLibraries", **fault)
+    with pytest.raises(HomeAssistantError) as err:
+        await hass.services.async_call(
+            BUTTON_DOMAIN,
+            SERVICE_PRESS,
+            {ATTR_ENTITY_ID: "button.immich_127_0_0_1_scan_libraries"},
+            blocking=True,
+        )
+    assert err.value.translation_key == key
+    immich_server.violations.clear()
+
+
+async def test_button_auth_error_starts_reauth(
+    hass: HomeAssistant, immich_server: FakeImmich
+) -> None:
+    """Start reauth when a button press meets a revoked key."""
+    entry = make_entry(immich_server)
+    await _setup(hass, entry, [Platform.BUTTON])
+    immich_server.state.api_keys.clear()
+    with pytest.raises(HomeAssistantError) as err:
+        await hass.services.async_call(
+            BUTTON_DOMAIN,
+            SERVICE_PRESS,
+            {ATTR_ENTITY_ID: "button.immich_127_0_0_1_scan_libraries"},
+            blocking=True,
+        )
+    assert err.value.translation_key == "auth_failed"
+    await hass.async_block_till_done()
+    flows = hass.config_entries.flow.async_progress()
+    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+
+
+async def test_diagnostics(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    deterministic_ids: None,
+    immich_server_v3: FakeImmich,
+    snapshot: SnapshotAssertion,
+) -> None:
+    """Redact the key, addresses, names and paths from diagnostics."""
+    server = immich_server_v3
+    server.state.add_album(server.admin_id, "Secret trip")
+    server.state.add_library(server.admin_id, "NAS")
+    server.state.add_person(server.admin_id, "Grandma")
+    entry = make_entry(server)
+    await _setup(hass, entry, [Platform.SENSOR])
+    assert await async_setup_component(hass, "diagnostics", {})
+    result = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    dumped = json.dumps(result)
+    for secret in (server.admin_key, server.url, "admin@example.com", "Secret trip"):
+        assert secret not in dumped
+    assert result == snapshot(exclude=_volatile)
+
+
+def _volatile(prop: object, path: tuple[object, ...]) -> bool:
+    """Leave out timestamps that change on every run."""
+    return str(prop) in {
+        "created_at",
+        "updated_at",
+        "modified_at",
+        "refreshed_at",
+        "checked_at",
+        "file_created_at",
+        "file_modified_at",
+        "start_date",
+        "end_date",
+        "last_modified_asset_timestamp",
+    } or (len(path) > 0 and str(path[-1]) == "updated_at")

@@ -1,0 +1,317 @@
+"""Tests for the Immich Bridge sensors and their coordinators."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+from unittest.mock import patch
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import SOURCE_REAUTH
+from homeassistant.const import CONF_API_KEY, STATE_UNAVAILABLE, Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+    snapshot_platform,
+)
+from syrupy.assertion import SnapshotAssertion
+
+from custom_components.immich_bridge.const import CONF_ALBUMS
+from tests.common import make_entry
+from tests.fake_immich import FakeImmich
+
+PREFIX = "sensor.immich_127_0_0_1"
+
+
+async def _setup(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    platforms: list[Platform] | None = None,
+) -> None:
+    """Set up the entry with only the given platforms."""
+    entry.add_to_hass(hass)
+    with patch(
+        "custom_components.immich_bridge.PLATFORMS", platforms or [Platform.SENSOR]
+    ):
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+
+
+def _seed(server: FakeImmich) -> dict[str, str]:
+    """Give the server some albums, assets, people, tags, a library and busy queues."""
+    state = server.state
+    admin = server.admin_id
+    assets = [state.add_asset(admin, filename=f"IMG_{n}.jpg") for n in range(3)]
+    video = state.add_asset(admin, filename="clip.mp4", asset_type="VIDEO")
+    holidays = state.add_album(admin, "Holidays", asset_ids=[*assets, video])
+    state.add_album(admin, "Garden", asset_ids=assets[:1])
+    state.add_asset(server.user_id, filename="alice.jpg")
+    state.add_person(admin, "Grandma")
+    state.add_tag(admin, "family/kids")
+    state.add_library(admin, "NAS")
+    state.queues["thumbnailGeneration"].active = 2
+    state.queues["thumbnailGeneration"].waiting = 40
+    state.queues["metadataExtraction"].failed = 1
+    state.queues["smartSearch"].is_paused = True
+    return {"holidays": holidays}
+
+
+@pytest.fixture
+def entry_options() -> dict[str, Any]:
+    """Pick no album sensors by default."""
+    return {}
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+async def test_sensors(
+    hass: HomeAssistant,
+    deterministic_ids: None,
+    immich_server_v3: FakeImmich,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+) -> None:
+    """Create every sensor of an admin key with its state and attributes."""
+    ids = _seed(immich_server_v3)
+    entry = make_entry(immich_server_v3, options={CONF_ALBUMS: [ids["holidays"]]})
+    await _setup(hass, entry)
+    await snapshot_platform(hass, entity_registry, snapshot, entry.entry_id)
+
+
+async def test_sensor_values_both_versions(
+    hass: HomeAssistant, immich_server: FakeImmich, mock_config_entry: MockConfigEntry
+) -> None:
+    """Read the same values from Immich 2.x and 3.x."""
+    ids = _seed(immich_server)
+    mock_config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        mock_config_entry, options={CONF_ALBUMS: [ids["holidays"]]}
+    )
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    expected = {
+        "photos": "4",
+        "videos": "1",
+        "my_photos": "3",
+        "my_videos": "1",
+        "albums": "2",
+        "shared_albums": "0",
+        "people": "1",
+        "tags": "2",  # family and family/kids
+        "external_libraries": "1",
+        "album_holidays": "4",
+        "disk_used_percentage": "24.6",
+    }
+    for key, value in expected.items():
+        state = hass.states.get(f"{PREFIX}_{key}")
+        assert state is not None, key
+        assert state.state == value, key
+    version = hass.states.get(f"{PREFIX}_server_version")
+    assert version is not None
+    assert version.state == str(mock_config_entry.runtime_data.version)
+
+
+async def test_non_admin_key(
+    hass: HomeAssistant, immich_server: FakeImmich, mock_config_entry: MockConfigEntry
+) -> None:
+    """Leave out admin-only sensors for a non-admin key, keep the rest."""
+    _seed(immich_server)
+    mock_config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        mock_config_entry,
+        data={**mock_config_entry.data, CONF_API_KEY: immich_server.user_key},
+        unique_id=immich_server.user_id,
+    )
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert mock_config_entry.runtime_data.queues is None
+    for absent in ("photos", "videos", "external_libraries", "storage_used_by_assets"):
+        assert hass.states.get(f"{PREFIX}_{absent}") is None, absent
+    assert hass.states.get(f"{PREFIX}_my_photos").state == "1"
+    assert hass.states.get(f"{PREFIX}_disk_size") is not None
+    assert hass.states.get("binary_sensor.immich_127_0_0_1_library_busy") is None
+    assert hass.states.get("button.immich_127_0_0_1_scan_libraries") is None
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+async def test_dynamic_album_user_and_queue_entities(
+    hass: HomeAssistant,
+    immich_server: FakeImmich,
+    mock_config_entry: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Add and remove album, user and queue entities as those come and go."""
+    ids = _seed(immich_server)
+    mock_config_entry.add_to_hass(hass)
+    later = immich_server.state.add_album(immich_server.admin_id, "Later")
+    hass.config_entries.async_update_entry(
+        mock_config_entry, options={CONF_ALBUMS: [ids["holidays"], later]}
+    )
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert hass.states.get(f"{PREFIX}_album_later") is not None
+    assert hass.states.get(f"{PREFIX}_storage_used_by_alice") is not None
+    assert hass.states.get(f"{PREFIX}_thumbnail_generation_active_jobs").state == "2"
+
+    # The album is deleted, a user is removed, a queue disappears.
+    del immich_server.state.albums[later]
+    del immich_server.state.queues["ocr"]
+    freezer.tick(timedelta(minutes=5))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert hass.states.get(f"{PREFIX}_album_later") is None
+    assert entity_registry.async_get(f"{PREFIX}_album_later") is None
+    assert entity_registry.async_get(f"{PREFIX}_ocr_active_jobs") is None
+    assert hass.states.get(f"{PREFIX}_album_holidays").state == "4"
+
+
+@pytest.mark.parametrize(
+    ("fault", "kwargs"),
+    [
+        ("getStorage", {"status": 500}),
+        ("getStorage", {"status": 503}),
+        ("getStorage", {"body": b"{not json"}),
+        ("getStorage", {"drop": True}),
+        ("getServerStatistics", {"body": b'{"photos": "many"}'}),
+        ("getServerStatistics", {"status": 429}),
+    ],
+)
+async def test_refresh_failure_and_recovery(
+    hass: HomeAssistant,
+    immich_server: FakeImmich,
+    mock_config_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    fault: str,
+    kwargs: dict[str, Any],
+) -> None:
+    """Make entities unavailable while a refresh fails, and recover by themselves."""
+    await _setup(hass, mock_config_entry)
+    assert hass.states.get(f"{PREFIX}_disk_size").state != STATE_UNAVAILABLE
+    immich_server.set_fault(fault, **kwargs)
+    freezer.tick(timedelta(minutes=5))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert hass.states.get(f"{PREFIX}_disk_size").state == STATE_UNAVAILABLE
+    assert hass.states.get(f"{PREFIX}_photos").state == STATE_UNAVAILABLE
+    immich_server.clear_faults()
+    immich_server.violations.clear()
+    freezer.tick(timedelta(minutes=5))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert hass.states.get(f"{PREFIX}_disk_size").state != STATE_UNAVAILABLE
+    assert hass.states.get(f"{PREFIX}_photos").state == "0"
+
+
+async def test_refresh_timeout(
+    hass: HomeAssistant, immich_server: FakeImmich, mock_config_entry: MockConfigEntry
+) -> None:
+    """Treat a server slower than the timeout as unreachable, and recover."""
+    await _setup(hass, mock_config_entry)
+    runtime = mock_config_entry.runtime_data
+    runtime.client.request_timeout = 2.0
+    immich_server.set_fault("getStorage", delay=1.0, times=1)  # under
+    await runtime.server.async_refresh()
+    await hass.async_block_till_done()
+    assert hass.states.get(f"{PREFIX}_disk_size").state != STATE_UNAVAILABLE
+    immich_server.set_fault("getStorage", delay=3.0, times=1)  # over
+    await runtime.server.async_refresh()
+    await hass.async_block_till_done()
+    assert hass.states.get(f"{PREFIX}_disk_size").state == STATE_UNAVAILABLE
+    await runtime.server.async_refresh()
+    await hass.async_block_till_done()
+    assert hass.states.get(f"{PREFIX}_disk_size").state != STATE_UNAVAILABLE
+
+
+async def test_forbidden_source_only_affects_its_entities(
+    hass: HomeAssistant,
+    immich_server: FakeImmich,
+    mock_config_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A 403 on one source makes only that source's entities unavailable."""
+    await _setup(hass, mock_config_entry)
+    immich_server.set_fault(
+        "getStorage",
+        status=403,
+        body=b'{"message": "Missing required permission: server.storage",'
+        b' "error": "Forbidden", "statusCode": 403, "correlationId": "x"}',
+    )
+    freezer.tick(timedelta(minutes=5))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert hass.states.get(f"{PREFIX}_disk_size").state == STATE_UNAVAILABLE
+    assert hass.states.get(f"{PREFIX}_photos").state == "0"
+    immich_server.clear_faults()
+    freezer.tick(timedelta(minutes=5))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert hass.states.get(f"{PREFIX}_disk_size").state != STATE_UNAVAILABLE
+
+
+async def test_auth_failure_mid_run_starts_reauth(
+    hass: HomeAssistant,
+    immich_server: FakeImmich,
+    mock_config_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Start reauth when the key is revoked while running."""
+    await _setup(hass, mock_config_entry)
+    immich_server.state.api_keys.clear()
+    freezer.tick(timedelta(minutes=5))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    flows = hass.config_entries.flow.async_progress()
+    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+
+
+# What the server coordinator asks for; other pollers (queues, the upload watcher) may
+# run meanwhile on a loaded machine, so the count leaves them out.
+SERVER_OPERATIONS = {
+    "getAboutInfo",
+    "getVersionCheck",
+    "getStorage",
+    "getServerStatistics",
+    "getAssetStatistics",
+    "getMyUser",
+    "getAllAlbums",
+    "getAllPeople",
+    "getAllTags",
+    "getAllLibraries",
+}
+
+
+def _server_refresh_requests(server: FakeImmich) -> list[str]:
+    """Return the server coordinator's requests since the last clear, sorted."""
+    return sorted(
+        r.operation_id for r in server.requests if r.operation_id in SERVER_OPERATIONS
+    )
+
+
+async def test_request_count_independent_of_library_size(
+    hass: HomeAssistant, immich_server_v3: FakeImmich
+) -> None:
+    """Make the same number of requests per refresh for 10 and 10,000 albums."""
+    server = immich_server_v3
+    for n in range(10):
+        server.state.add_album(server.admin_id, f"Album {n}")
+    entry = make_entry(server)
+    await _setup(hass, entry)
+    coordinator = entry.runtime_data.server
+
+    server.requests.clear()
+    await coordinator.async_refresh()
+    small = _server_refresh_requests(server)
+
+    for n in range(10, 10_000):
+        server.state.add_album(server.admin_id, f"Album {n}")
+    server.requests.clear()
+    await coordinator.async_refresh()
+    large = _server_refresh_requests(server)
+
+    assert small == large
+    assert len(small) == 11
+    assert coordinator.data.albums is not None
+    assert len(coordinator.data.albums) == 10_000
