@@ -1,0 +1,195 @@
+"""Photo frames: pick a new photo of a source every few minutes, without repeats."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+import hashlib
+import secrets
+from typing import TYPE_CHECKING, Final, Literal
+
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
+from homeassistant.util import dt as dt_util
+
+from .const import (
+    CONF_FRAME_INTERVAL,
+    CONF_FRAMES,
+    DEFAULT_FRAME_INTERVAL,
+    DOMAIN,
+    LOGGER,
+)
+from .coordinator import translate_update_errors
+from .views import is_uuid
+
+if TYPE_CHECKING:
+    from homeassistant.core import HomeAssistant
+
+    from .api import ImmichAsset, ImmichClient
+    from .coordinator import ImmichBridgeConfigEntry
+
+type FrameKind = Literal["album", "person", "favorites", "memories", "search"]
+
+# Random photos asked for at once; a smaller answer means the source is exhausted.
+DRAW_BATCH: Final = 50
+# Smart-search frames pick among this many best matches.
+SEARCH_POOL: Final = 100
+# Forget the shown photos of a huge source after this many, to bound memory.
+MAX_SEEN: Final = 10_000
+# Sources whose photos the server draws at random.
+RANDOM_KINDS: Final = frozenset({"album", "person", "favorites"})
+
+
+@dataclass(frozen=True, kw_only=True)
+class FrameSource:
+    """One source of photos the user picked in the options."""
+
+    kind: FrameKind
+    value: str | None = None
+
+    @classmethod
+    def parse(cls, option: str) -> FrameSource | None:
+        """Parse an option: album:<id>, person:<id>, favorites, memories, search:<q>."""
+        kind, _, value = option.partition(":")
+        value = value.strip()
+        match kind:
+            case "favorites" | "memories" if not value:
+                return cls(kind=kind)
+            case "album" | "person" if is_uuid(value):
+                return cls(kind=kind, value=value)
+            case "search" if value:
+                return cls(kind=kind, value=value)
+        return None
+
+    @property
+    def key(self) -> str:
+        """Return a stable key for unique ids (a hash for search queries)."""
+        if self.value is None:
+            return self.kind
+        if self.kind == "search":
+            digest = hashlib.sha256(self.value.casefold().encode()).hexdigest()
+            return f"search_{digest[:12]}"
+        return f"{self.kind}_{self.value}"
+
+
+def frame_sources(entry: ImmichBridgeConfigEntry) -> list[FrameSource]:
+    """Return the frame sources of an entry's options, once each."""
+    sources: dict[str, FrameSource] = {}
+    for option in entry.options.get(CONF_FRAMES, []):
+        if (source := FrameSource.parse(str(option))) is None:
+            LOGGER.debug("Ignoring a photo frame option that is not understood")
+            continue
+        sources.setdefault(source.key, source)
+    return list(sources.values())
+
+
+@dataclass(frozen=True, kw_only=True)
+class FrameData:
+    """The photo a frame shows now; None when its source has no photos."""
+
+    asset: ImmichAsset | None
+    changed_at: datetime
+
+
+class FrameDeck:
+    """Draw photos of a source at random, without repeats until all were shown."""
+
+    def __init__(self, client: ImmichClient, source: FrameSource) -> None:
+        """Start with nothing shown."""
+        self.client = client
+        self.source = source
+        self.seen: set[str] = set()
+        self.current: str | None = None
+
+    async def _candidates(self) -> tuple[list[ImmichAsset], bool]:
+        """Return photos to choose from, and whether they are the whole source."""
+        client, source = self.client, self.source
+        if source.kind == "memories":
+            memories = await client.memories(for_date=dt_util.now())
+            photos = {
+                asset.id: asset
+                for memory in memories
+                for asset in memory.assets
+                if asset.type == "IMAGE"
+            }
+            return list(photos.values()), True
+        if source.kind == "search":
+            page = await client.search_smart(
+                str(source.value), size=SEARCH_POOL, type="IMAGE"
+            )
+            return list(page.items), True
+        # Album, person and favorites: the server picks at random.
+        if source.kind == "album":
+            assets = await client.search_random(
+                size=DRAW_BATCH, type="IMAGE", album_ids=[str(source.value)]
+            )
+        elif source.kind == "person":
+            assets = await client.search_random(
+                size=DRAW_BATCH, type="IMAGE", person_ids=[str(source.value)]
+            )
+        else:
+            assets = await client.search_random(
+                size=DRAW_BATCH, type="IMAGE", is_favorite=True
+            )
+        return assets, len(assets) < DRAW_BATCH
+
+    async def draw(self) -> ImmichAsset | None:
+        """Return the next photo: one not shown yet, or start over when all were."""
+        candidates, whole = await self._candidates()
+        fresh = [asset for asset in candidates if asset.id not in self.seen]
+        if not fresh and not whole:
+            # A big source whose sample we have all seen: ask once more.
+            candidates, whole = await self._candidates()
+            fresh = [asset for asset in candidates if asset.id not in self.seen]
+        if not fresh:
+            # Exhausted: start a new round, avoiding the photo on screen.
+            self.seen.clear()
+            fresh = [a for a in candidates if a.id != self.current] or candidates
+        if not fresh:
+            self.current = None
+            return None
+        # Random searches come shuffled by the server; other lists are ranked.
+        asset = fresh[0] if self.source.kind in RANDOM_KINDS else secrets.choice(fresh)
+        if len(self.seen) >= MAX_SEEN:
+            self.seen.clear()
+        self.seen.add(asset.id)
+        self.current = asset.id
+        return asset
+
+
+class ImmichFrameCoordinator(DataUpdateCoordinator[FrameData]):
+    """Change a frame's photo every interval; a refresh is a new photo."""
+
+    config_entry: ImmichBridgeConfigEntry
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: ImmichBridgeConfigEntry,
+        source: FrameSource,
+    ) -> None:
+        """Initialize the frame for one source."""
+        minutes = entry.options.get(CONF_FRAME_INTERVAL, DEFAULT_FRAME_INTERVAL)
+        super().__init__(
+            hass,
+            LOGGER,
+            config_entry=entry,
+            name=f"{DOMAIN}_frame_{source.key}",
+            update_interval=timedelta(minutes=max(1.0, float(minutes))),
+        )
+        self.source = source
+        self.deck = FrameDeck(entry.runtime_data.client, source)
+
+    async def _async_update_data(self) -> FrameData:
+        """Draw the next photo."""
+        with translate_update_errors():
+            asset = await self.deck.draw()
+        return FrameData(asset=asset, changed_at=dt_util.utcnow())
+
+    async def async_next(self) -> None:
+        """Show the next photo now (the interval starts again), or raise."""
+        await self.async_refresh()
+        if not self.last_update_success:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN, translation_key="next_image_failed"
+            )

@@ -1,0 +1,237 @@
+"""Image entities for picture cards: photo frames and the latest upload."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any, Final
+
+from homeassistant.components.image import ImageEntity, ImageEntityDescription
+from homeassistant.const import Platform
+from homeassistant.core import callback
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import service
+from homeassistant.util import dt as dt_util
+
+from .api import ImmichAsset, ImmichError
+from .const import DOMAIN, LOGGER
+from .entity import ImmichBridgeEntity
+from .frames import ImmichFrameCoordinator
+from .photos import PHOTOS, async_remove_stale_entities
+from .watcher import ImmichAssetWatcher
+
+if TYPE_CHECKING:
+    from homeassistant.core import HomeAssistant
+    from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+    from .coordinator import ImmichBridgeConfigEntry
+
+PARALLEL_UPDATES = 0
+
+SERVICE_NEXT_IMAGE: Final = "next_image"
+FRAME_KEY: Final = "frame"
+
+FRAME_DESCRIPTIONS: Final[dict[str, ImageEntityDescription]] = {
+    kind: ImageEntityDescription(key=FRAME_KEY, translation_key=f"{kind}_frame")
+    for kind in ("album", "person", "favorites", "memories", "search")
+}
+LATEST_UPLOAD: Final = ImageEntityDescription(
+    key="latest_upload", translation_key="latest_upload"
+)
+
+
+@callback
+def async_setup_image_services(hass: HomeAssistant) -> None:
+    """Register the next_image action for the photo frames."""
+    service.async_register_platform_entity_service(
+        hass,
+        DOMAIN,
+        SERVICE_NEXT_IMAGE,
+        entity_domain=Platform.IMAGE,
+        schema=None,
+        func="async_next_image",
+    )
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: ImmichBridgeConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Set up a frame per source of the options, and the latest upload."""
+    photos = entry.runtime_data.photos
+    if photos is None:
+        return
+    entities: list[ImageEntity] = [
+        ImmichFrameImage(
+            hass,
+            entry=entry,
+            coordinator=coordinator,
+            description=FRAME_DESCRIPTIONS[coordinator.source.kind],
+            item_id=key,
+            name=photos.title(coordinator.source),
+        )
+        for key, coordinator in photos.frames.items()
+    ]
+    runtime = entry.runtime_data
+    if photos.watcher is not None and PHOTOS.met(
+        runtime.key_info, is_admin=runtime.user.is_admin is True
+    ):
+        entities.append(
+            ImmichLatestUploadImage(
+                hass, entry=entry, coordinator=photos.watcher, description=LATEST_UPLOAD
+            )
+        )
+    async_remove_stale_entities(
+        hass, entry, Platform.IMAGE, FRAME_KEY, set(photos.frames)
+    )
+    async_add_entities(entities)
+
+
+def _image_type(data: bytes) -> str:
+    """Return the MIME type of Immich's preview (JPEG or WebP, by server setting)."""
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    if data.startswith(b"\x89PNG"):
+        return "image/png"
+    return "image/jpeg"
+
+
+class _ImmichImage[CoordinatorT: ImmichFrameCoordinator | ImmichAssetWatcher](
+    ImmichBridgeEntity[CoordinatorT], ImageEntity
+):
+    """Show one asset's preview, fetched when asked for and kept while it is shown."""
+
+    _attr_content_type = "image/jpeg"
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        *,
+        entry: ImmichBridgeConfigEntry,
+        coordinator: CoordinatorT,
+        description: ImageEntityDescription,
+        item_id: str | None = None,
+    ) -> None:
+        """Initialize the image."""
+        super().__init__(
+            entry=entry,
+            coordinator=coordinator,
+            description=description,
+            item_id=item_id,
+        )
+        ImageEntity.__init__(self, hass)
+        self._immich = entry.runtime_data.client
+        self._shown: str | None = None
+        self._cached: tuple[str, bytes] | None = None
+        self._lock = asyncio.Lock()
+
+    @property
+    def asset(self) -> ImmichAsset | None:
+        """Return the asset shown now."""
+        raise NotImplementedError
+
+    @property
+    def available(self) -> bool:
+        """Return True when there is a photo to show."""
+        return super().available and self.asset is not None
+
+    async def async_added_to_hass(self) -> None:
+        """Take the photo the coordinator already has."""
+        await super().async_added_to_hass()
+        self._sync_asset()
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        """Note a new photo: a new timestamp, and the old bytes dropped."""
+        self._sync_asset()
+        super()._handle_coordinator_update()
+
+    @callback
+    def _sync_asset(self) -> None:
+        """Follow the coordinator's asset."""
+        asset = self.asset
+        asset_id = asset.id if asset is not None else None
+        if asset_id != self._shown:
+            self._shown = asset_id
+            self._cached = None
+            self._attr_image_last_updated = dt_util.utcnow()
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """Return the photo's id, date and place."""
+        if (asset := self.asset) is None:
+            return None
+        taken = asset.local_date_time or asset.file_created_at
+        return {
+            "asset_id": asset.id,
+            "file_name": asset.original_file_name,
+            "taken_at": taken.isoformat(),
+            "city": asset.city,
+            "country": asset.country,
+        }
+
+    async def async_image(self) -> bytes | None:
+        """Return the preview of the photo shown now."""
+        async with self._lock:
+            if (asset := self.asset) is None:
+                return None
+            if self._cached is not None and self._cached[0] == asset.id:
+                return self._cached[1]
+            try:
+                data = await self._immich.thumbnail(asset.id, size="preview")
+            except ImmichError as err:
+                LOGGER.debug("Could not fetch the preview of %s: %s", asset.id, err)
+                return None
+            self._attr_content_type = _image_type(data)
+            self._cached = (asset.id, data)
+            return data
+
+
+class ImmichFrameImage(_ImmichImage[ImmichFrameCoordinator]):
+    """A photo frame: a new photo of its source every few minutes."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        *,
+        entry: ImmichBridgeConfigEntry,
+        coordinator: ImmichFrameCoordinator,
+        description: ImageEntityDescription,
+        item_id: str,
+        name: str,
+    ) -> None:
+        """Initialize the frame, named after its album, person or query."""
+        super().__init__(
+            hass,
+            entry=entry,
+            coordinator=coordinator,
+            description=description,
+            item_id=item_id,
+        )
+        self._attr_translation_placeholders = {"name": name}
+
+    @property
+    def asset(self) -> ImmichAsset | None:
+        """Return the photo the frame shows."""
+        data = self.coordinator.data
+        return data.asset if data is not None else None
+
+    async def async_next_image(self) -> None:
+        """Show the next photo now (the interval starts again)."""
+        await self.coordinator.async_next()
+
+
+class ImmichLatestUploadImage(_ImmichImage[ImmichAssetWatcher]):
+    """The newest photo or video uploaded to the server."""
+
+    @property
+    def asset(self) -> ImmichAsset | None:
+        """Return the newest upload."""
+        data = self.coordinator.data
+        return data.latest if data is not None else None
+
+    async def async_next_image(self) -> None:
+        """Refuse: only photo frames change on request."""
+        raise ServiceValidationError(
+            translation_domain=DOMAIN, translation_key="not_a_frame"
+        )

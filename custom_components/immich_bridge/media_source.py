@@ -1,0 +1,502 @@
+"""Browse and play the photos and videos of each Immich server in the media browser."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING, Final
+
+from homeassistant.components.media_player.browse_media import (
+    SearchMedia,
+    SearchMediaQuery,
+)
+from homeassistant.components.media_player.const import MediaClass, MediaType
+from homeassistant.components.media_player.errors import BrowseError, SearchError
+from homeassistant.components.media_source import (
+    BrowseMediaSource,
+    MediaSource,
+    MediaSourceItem,
+    PlayMedia,
+    Unresolvable,
+)
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.util import dt as dt_util
+
+from .api import (
+    ImmichAlbum,
+    ImmichAsset,
+    ImmichAuthenticationError,
+    ImmichConnectionError,
+    ImmichError,
+    ImmichNotFoundError,
+    ImmichPermissionError,
+    ImmichRateLimitError,
+    ImmichSearchFilters,
+)
+from .const import DOMAIN, LOGGER
+from .views import asset_url, is_uuid
+
+if TYPE_CHECKING:
+    from homeassistant.core import HomeAssistant
+
+    from .api import ImmichClient
+    from .coordinator import ImmichBridgeConfigEntry
+
+# One search page: a folder lists at most this many photos and videos.
+BROWSE_LIMIT: Final = 1000
+RECENT_DAYS: Final = 30
+# Smart search answers with this many best matches.
+SEARCH_LIMIT: Final = 100
+
+ALBUMS: Final = "albums"
+PEOPLE: Final = "people"
+TAGS: Final = "tags"
+FAVORITES: Final = "favorites"
+MEMORIES: Final = "memories"
+RECENT: Final = "recent"
+ASSET: Final = "asset"
+
+CATEGORY_TITLES: Final[dict[str, str]] = {
+    ALBUMS: "Albums",
+    PEOPLE: "People",
+    TAGS: "Tags",
+    FAVORITES: "Favorites",
+    MEMORIES: "On this day",
+    RECENT: "Recently added",
+}
+# Categories whose children are folders; the others list photos and videos.
+FOLDER_CATEGORIES: Final = frozenset({ALBUMS, PEOPLE, TAGS, MEMORIES})
+# Formats every browser shows; other photos are opened as Immich's JPEG rendering.
+WEB_IMAGE_TYPES: Final = frozenset(
+    {"image/jpeg", "image/png", "image/gif", "image/webp", "image/avif"}
+)
+WEB_VIDEO_TYPES: Final = frozenset({"video/mp4", "video/webm"})
+
+
+async def async_get_media_source(hass: HomeAssistant) -> MediaSource:  # noqa: ARG001
+    """Set up the Immich Bridge media source."""
+    return ImmichBridgeMediaSource()
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Path:
+    """A parsed identifier: server, category, item and, for an asset, its MIME type."""
+
+    server: str
+    category: str | None = None
+    item: str | None = None
+    mime_type: str | None = None
+
+    @classmethod
+    def parse(cls, identifier: str) -> _Path:
+        """Parse `<server>[/<category>[/<item>[/<mime type>]]]`, or raise ValueError."""
+        server, _, rest = identifier.partition("/")
+        category, _, rest = rest.partition("/")
+        item, _, mime_type = rest.partition("/")
+        path = cls(
+            server=server,
+            category=category or None,
+            item=item or None,
+            mime_type=mime_type or None,
+        )
+        if not server or (path.category is not None and not path._valid()):
+            raise ValueError(identifier)
+        return path
+
+    def _valid(self) -> bool:
+        """Return True when category, item and MIME type fit together."""
+        if self.category == ASSET:
+            return (
+                self.item is not None
+                and is_uuid(self.item)
+                and self.mime_type is not None
+                and self.mime_type.startswith(("image/", "video/"))
+            )
+        if self.category not in CATEGORY_TITLES or self.mime_type is not None:
+            return False
+        if self.item is None:
+            return True
+        return self.category in FOLDER_CATEGORIES and is_uuid(self.item)
+
+
+type _MediaError = type[BrowseError | SearchError | Unresolvable]
+
+
+@contextmanager
+def _immich_errors(error: _MediaError) -> Iterator[None]:
+    """Turn client errors into a translated browse or resolve error."""
+    try:
+        yield
+    except ImmichNotFoundError as err:
+        raise error(translation_domain=DOMAIN, translation_key="not_found") from err
+    except ImmichAuthenticationError as err:
+        raise error(translation_domain=DOMAIN, translation_key="auth_failed") from err
+    except ImmichPermissionError as err:
+        raise error(
+            translation_domain=DOMAIN,
+            translation_key="missing_permission",
+            translation_placeholders={"permission": err.permission or "admin"},
+        ) from err
+    except ImmichRateLimitError as err:
+        raise error(translation_domain=DOMAIN, translation_key="rate_limited") from err
+    except ImmichConnectionError as err:
+        raise error(
+            translation_domain=DOMAIN, translation_key="cannot_connect"
+        ) from err
+    except ImmichError as err:
+        raise error(translation_domain=DOMAIN, translation_key="server_error") from err
+
+
+class ImmichBridgeMediaSource(MediaSource):
+    """Offer albums, people, tags, favorites, memories and recent uploads."""
+
+    name = "Immich Bridge"
+
+    def __init__(self) -> None:
+        """Initialize the media source."""
+        super().__init__(DOMAIN)
+
+    async def async_resolve_media(self, item: MediaSourceItem) -> PlayMedia:
+        """Resolve a photo or video to the proxy view's address."""
+        try:
+            path = _Path.parse(item.identifier)
+        except ValueError as err:
+            raise Unresolvable(
+                translation_domain=DOMAIN, translation_key="invalid_media_id"
+            ) from err
+        if path.category != ASSET or path.item is None or path.mime_type is None:
+            raise Unresolvable(
+                translation_domain=DOMAIN, translation_key="invalid_media_id"
+            )
+        entry = _entry(item.hass, path.server, Unresolvable)
+        if path.mime_type.startswith("video/"):
+            mime_type = (
+                path.mime_type if path.mime_type in WEB_VIDEO_TYPES else "video/mp4"
+            )
+            return PlayMedia(asset_url(entry.entry_id, path.item, "video"), mime_type)
+        mime_type = (
+            path.mime_type if path.mime_type in WEB_IMAGE_TYPES else "image/jpeg"
+        )
+        return PlayMedia(asset_url(entry.entry_id, path.item, "fullsize"), mime_type)
+
+    async def async_search_media(
+        self, item: MediaSourceItem, query: SearchMediaQuery
+    ) -> SearchMedia:
+        """Search photos and videos by meaning (Immich smart search).
+
+        Home Assistant calls this from 2026.8 on; a server node searches the
+        whole library, an album, person, tag or favorites node only within it.
+        """
+        if item.identifier:
+            try:
+                path = _Path.parse(item.identifier)
+            except ValueError as err:
+                raise SearchError(
+                    translation_domain=DOMAIN, translation_key="invalid_media_id"
+                ) from err
+            entries = [_entry(item.hass, path.server, SearchError)]
+            category, folder = path.category, path.item
+        else:
+            entries, category, folder = _loaded_entries(item.hass), None, None
+        with _immich_errors(SearchError):
+            found = await asyncio.gather(
+                *(
+                    _Browser(entry).search(category, folder, query.search_query)
+                    for entry in entries
+                )
+            )
+        nodes = [node for nodes in found for node in nodes]
+        if query.media_filter_classes:
+            nodes = [n for n in nodes if n.media_class in query.media_filter_classes]
+        return SearchMedia(result=list(nodes))
+
+    async def async_browse_media(self, item: MediaSourceItem) -> BrowseMediaSource:
+        """Browse the servers, their categories and the photos in them."""
+        if not item.identifier:
+            return self._servers(item.hass)
+        try:
+            path = _Path.parse(item.identifier)
+        except ValueError as err:
+            raise BrowseError(
+                translation_domain=DOMAIN, translation_key="invalid_media_id"
+            ) from err
+        entry = _entry(item.hass, path.server, BrowseError)
+        if path.category is None:
+            return _categories(entry)
+        if path.category == ASSET:
+            raise BrowseError(
+                translation_domain=DOMAIN, translation_key="invalid_media_id"
+            )
+        with _immich_errors(BrowseError):
+            return await _Browser(entry).browse(path.category, path.item)
+
+    def _servers(self, hass: HomeAssistant) -> BrowseMediaSource:
+        """List the loaded servers."""
+        entries = _loaded_entries(hass)
+        return BrowseMediaSource(
+            domain=DOMAIN,
+            identifier=None,
+            media_class=MediaClass.DIRECTORY,
+            media_content_type=MediaType.IMAGE,
+            title=self.name,
+            can_play=False,
+            can_expand=True,
+            children_media_class=MediaClass.DIRECTORY,
+            children=[
+                _folder(str(entry.unique_id), entry.title, can_search=True)
+                for entry in sorted(entries, key=lambda entry: entry.title)
+            ],
+        )
+
+
+def _loaded_entries(hass: HomeAssistant) -> list[ImmichBridgeConfigEntry]:
+    """Return the loaded entries that have a unique id."""
+    return [
+        entry
+        for entry in hass.config_entries.async_entries(DOMAIN)
+        if entry.state is ConfigEntryState.LOADED and entry.unique_id
+    ]
+
+
+def _entry(
+    hass: HomeAssistant, server: str, error: _MediaError
+) -> ImmichBridgeConfigEntry:
+    """Return the loaded entry of a server, or raise `error`."""
+    for entry in _loaded_entries(hass):
+        if entry.unique_id == server:
+            return entry
+    raise error(translation_domain=DOMAIN, translation_key="server_not_loaded")
+
+
+def _folder(
+    identifier: str,
+    title: str,
+    *,
+    thumbnail: str | None = None,
+    children: list[BrowseMediaSource] | None = None,
+    children_media_class: MediaClass | None = None,
+    can_search: bool = False,
+) -> BrowseMediaSource:
+    """Build a folder node (searchable ones take a smart-search query)."""
+    return BrowseMediaSource(
+        domain=DOMAIN,
+        identifier=identifier,
+        media_class=MediaClass.DIRECTORY,
+        media_content_type=MediaType.IMAGE,
+        title=title,
+        can_play=False,
+        can_expand=True,
+        can_search=can_search,
+        thumbnail=thumbnail,
+        children=children,
+        children_media_class=children_media_class,
+    )
+
+
+def _categories(entry: ImmichBridgeConfigEntry) -> BrowseMediaSource:
+    """List the categories of one server."""
+    server = str(entry.unique_id)
+    return _folder(
+        server,
+        entry.title,
+        children=[
+            _folder(
+                f"{server}/{category}",
+                title,
+                can_search=_searchable(category, None),
+            )
+            for category, title in CATEGORY_TITLES.items()
+        ],
+        children_media_class=MediaClass.DIRECTORY,
+        can_search=True,
+    )
+
+
+def _searchable(category: str, item: str | None) -> bool:
+    """Return True for folders a smart search can be limited to."""
+    if category == FAVORITES:
+        return True
+    return item is not None and category in {ALBUMS, PEOPLE, TAGS}
+
+
+class _Browser:
+    """Build the nodes below a server's categories."""
+
+    def __init__(self, entry: ImmichBridgeConfigEntry) -> None:
+        """Remember the entry and its client."""
+        self.entry = entry
+        self.server = str(entry.unique_id)
+        self.client: ImmichClient = entry.runtime_data.client
+
+    def _thumbnail(self, asset_id: str | None) -> str | None:
+        """Return the proxy path of an asset's thumbnail."""
+        if asset_id is None:
+            return None
+        return asset_url(self.entry.entry_id, asset_id, "thumbnail")
+
+    async def browse(self, category: str, item: str | None) -> BrowseMediaSource:
+        """Browse one category, or one album, person, tag or memory in it."""
+        identifier = f"{self.server}/{category}"
+        title = CATEGORY_TITLES[category]
+        if item is None and category in FOLDER_CATEGORIES:
+            folders = await self._folders(category)
+            return _folder(
+                identifier,
+                title,
+                children=folders,
+                children_media_class=MediaClass.DIRECTORY,
+            )
+        if item is not None:
+            identifier = f"{identifier}/{item}"
+        title, assets = await self._assets(category, item, title)
+        return _folder(
+            identifier,
+            title,
+            children=self.asset_nodes(assets),
+            children_media_class=MediaClass.IMAGE,
+            can_search=_searchable(category, item),
+        )
+
+    async def search(
+        self, category: str | None, item: str | None, query: str
+    ) -> list[BrowseMediaSource]:
+        """Return the best smart-search matches, within a folder when one is given."""
+        filters: ImmichSearchFilters = {}
+        if category == ALBUMS and item is not None:
+            filters["album_ids"] = [item]
+        elif category == PEOPLE and item is not None:
+            filters["person_ids"] = [item]
+        elif category == TAGS and item is not None:
+            filters["tag_ids"] = [item]
+        elif category == FAVORITES:
+            filters["is_favorite"] = True
+        page = await self.client.search_smart(query, size=SEARCH_LIMIT, **filters)
+        return self.asset_nodes(page.items)
+
+    async def _folders(self, category: str) -> list[BrowseMediaSource]:
+        """List the albums, people, tags or today's memories."""
+        base = f"{self.server}/{category}"
+        if category == ALBUMS:
+            return [
+                _folder(
+                    f"{base}/{album.id}",
+                    album.name,
+                    thumbnail=self._thumbnail(album.thumbnail_asset_id),
+                    can_search=True,
+                )
+                for album in await self._albums()
+            ]
+        if category == PEOPLE:
+            page = await self.client.people(size=BROWSE_LIMIT)
+            return [
+                _folder(
+                    f"{base}/{person.id}",
+                    person.name,
+                    thumbnail=asset_url(self.entry.entry_id, person.id, "person"),
+                    can_search=True,
+                )
+                for person in sorted(page.people, key=lambda person: person.name)
+                if person.name and not person.is_hidden
+            ]
+        if category == TAGS:
+            tags = await self.client.tags()
+            return [
+                _folder(f"{base}/{tag.id}", tag.value, can_search=True)
+                for tag in sorted(tags, key=lambda tag: tag.value)
+            ]
+        memories = await self.client.memories(for_date=dt_util.now())
+        return [
+            _folder(
+                f"{base}/{memory.id}",
+                _memory_title(memory.year, memory.memory_at.year),
+                thumbnail=self._thumbnail(
+                    memory.assets[0].id if memory.assets else None
+                ),
+            )
+            for memory in sorted(memories, key=lambda memory: memory.memory_at)
+        ]
+
+    async def _albums(self) -> list[ImmichAlbum]:
+        """Return owned and shared albums once each, by name."""
+        owned, shared = await asyncio.gather(
+            self.client.albums(), self.client.albums(shared=True)
+        )
+        albums = {album.id: album for album in (*owned, *shared)}
+        return sorted(albums.values(), key=lambda album: album.name.casefold())
+
+    async def _assets(
+        self, category: str, item: str | None, title: str
+    ) -> tuple[str, Iterable[ImmichAsset]]:
+        """Return the title and the photos and videos of a folder."""
+        client = self.client
+        if category == ALBUMS and item is not None:
+            album, assets = await asyncio.gather(
+                client.album(item), client.album_assets(item, limit=BROWSE_LIMIT)
+            )
+            return album.name, assets
+        if category == PEOPLE and item is not None:
+            people = await client.people(size=BROWSE_LIMIT)
+            name = next((p.name for p in people.people if p.id == item), title)
+            page = await client.search_metadata(size=BROWSE_LIMIT, person_ids=[item])
+            return name, page.items
+        if category == TAGS and item is not None:
+            tags = await client.tags()
+            name = next((tag.value for tag in tags if tag.id == item), title)
+            page = await client.search_metadata(size=BROWSE_LIMIT, tag_ids=[item])
+            return name, page.items
+        if category == MEMORIES and item is not None:
+            memories = await client.memories(for_date=dt_util.now())
+            for memory in memories:
+                if memory.id == item:
+                    year = _memory_title(memory.year, memory.memory_at.year)
+                    return year, memory.assets
+            raise ImmichNotFoundError(item)
+        if category == FAVORITES:
+            page = await client.search_metadata(size=BROWSE_LIMIT, is_favorite=True)
+            return title, page.items
+        page = await client.search_metadata(
+            size=BROWSE_LIMIT,
+            created_after=dt_util.utcnow() - timedelta(days=RECENT_DAYS),
+        )
+        newest = sorted(
+            page.items,
+            key=lambda asset: asset.created_at or asset.file_created_at,
+            reverse=True,
+        )
+        return title, newest
+
+    def asset_nodes(self, assets: Iterable[ImmichAsset]) -> list[BrowseMediaSource]:
+        """Build the nodes of photos and videos; other assets are left out."""
+        nodes: list[BrowseMediaSource] = []
+        for asset in assets:
+            if asset.type == "VIDEO":
+                media_class, default_type = MediaClass.VIDEO, "video/mp4"
+            elif asset.type == "IMAGE":
+                media_class, default_type = MediaClass.IMAGE, "image/jpeg"
+            else:
+                continue
+            mime_type = asset.original_mime_type or default_type
+            if not mime_type.startswith(("image/", "video/")):
+                mime_type = default_type
+            nodes.append(
+                BrowseMediaSource(
+                    domain=DOMAIN,
+                    identifier=f"{self.server}/{ASSET}/{asset.id}/{mime_type}",
+                    media_class=media_class,
+                    media_content_type=mime_type,
+                    title=asset.original_file_name,
+                    can_play=True,
+                    can_expand=False,
+                    thumbnail=self._thumbnail(asset.id),
+                )
+            )
+        LOGGER.debug("Listed %s photos and videos", len(nodes))
+        return nodes
+
+
+def _memory_title(year: int | None, fallback: int) -> str:
+    """Return a memory's title: the year its photos were taken."""
+    return str(year if year is not None else fallback)

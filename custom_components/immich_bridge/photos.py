@@ -1,0 +1,114 @@
+"""Set up what photo frames, the latest upload and the asset events share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Final
+
+from homeassistant.core import callback
+from homeassistant.helpers import entity_registry as er
+
+from .api import ImmichError
+from .const import DOMAIN, LOGGER
+from .frames import FrameSource, ImmichFrameCoordinator, frame_sources
+from .permissions import Requirement
+from .watcher import ImmichAssetWatcher
+
+if TYPE_CHECKING:
+    from homeassistant.core import HomeAssistant
+
+    from .coordinator import ImmichBridgeConfigEntry
+
+PEOPLE_PAGE: Final = 1000
+
+# What the features need from the key.
+PHOTOS: Final = Requirement(permissions=("asset.read", "asset.view"))
+MEMORIES: Final = Requirement(permissions=("asset.read", "asset.view", "memory.read"))
+WATCH: Final = Requirement(permissions=("asset.read",))
+PEOPLE: Final = Requirement(permissions=("person.read",))
+
+
+@dataclass(kw_only=True)
+class ImmichPhotos:
+    """The photo frames of an entry, the watcher, and the names of their sources."""
+
+    frames: dict[str, ImmichFrameCoordinator] = field(default_factory=dict)
+    watcher: ImmichAssetWatcher | None = None
+    names: dict[str, str] = field(default_factory=dict)
+
+    def title(self, source: FrameSource) -> str:
+        """Return what a source is called: an album or person name, or the query."""
+        value = source.value or ""
+        if source.kind == "search":
+            return value
+        return self.names.get(f"{source.kind}:{value}", value)
+
+
+async def async_setup_photos(
+    hass: HomeAssistant, entry: ImmichBridgeConfigEntry
+) -> ImmichPhotos:
+    """Create the frames and the watcher the key may use, and learn source names."""
+    runtime = entry.runtime_data
+    key_info, is_admin = runtime.key_info, bool(runtime.user.is_admin)
+    photos = ImmichPhotos()
+    sources = frame_sources(entry)
+    for source in sources:
+        needs = MEMORIES if source.kind == "memories" else PHOTOS
+        if needs.met(key_info, is_admin=is_admin):
+            photos.frames[source.key] = ImmichFrameCoordinator(hass, entry, source)
+    if WATCH.met(key_info, is_admin=is_admin):
+        photos.watcher = ImmichAssetWatcher(hass, entry)
+        await photos.watcher.async_load()
+    photos.names = await _names(entry, sources)
+    # The first photos load in the background: the entry is usable at once. Events
+    # found before their entity listens are kept for it.
+    for frame in photos.frames.values():
+        entry.async_create_task(hass, frame.async_refresh(), "immich_bridge frame")
+    if photos.watcher is not None:
+        entry.async_create_task(
+            hass, photos.watcher.async_refresh(), "immich_bridge watcher"
+        )
+    return photos
+
+
+async def _names(
+    entry: ImmichBridgeConfigEntry, sources: list[FrameSource]
+) -> dict[str, str]:
+    """Return display names of the albums, people and queries of the sources."""
+    runtime = entry.runtime_data
+    names: dict[str, str] = {}
+    albums = runtime.server.data.albums if runtime.server.data is not None else None
+    for album in (albums or {}).values():
+        names[f"album:{album.id}"] = album.name
+    wanted = {s.value for s in sources if s.kind == "person"}
+    if wanted and PEOPLE.met(runtime.key_info, is_admin=bool(runtime.user.is_admin)):
+        try:
+            page = await runtime.client.people(with_hidden=True, size=PEOPLE_PAGE)
+        except ImmichError as err:
+            LOGGER.debug("Could not read people names: %s", err)
+        else:
+            for person in page.people:
+                if person.id in wanted and person.name:
+                    names[f"person:{person.id}"] = person.name
+    return names
+
+
+@callback
+def async_remove_stale_entities(
+    hass: HomeAssistant,
+    entry: ImmichBridgeConfigEntry,
+    domain: str,
+    key: str,
+    keep: set[str],
+) -> None:
+    """Remove an entry's `<key>_<item>` entities whose item left the options."""
+    registry = er.async_get(hass)
+    prefix = f"{entry.unique_id}_{key}_"
+    for entity in er.async_entries_for_config_entry(registry, entry.entry_id):
+        if (
+            entity.domain == domain
+            and entity.platform == DOMAIN
+            and entity.unique_id.startswith(prefix)
+            and entity.unique_id.removeprefix(prefix) not in keep
+        ):
+            registry.async_remove(entity.entity_id)

@@ -1,0 +1,368 @@
+"""Tests for the event entities and the watcher behind them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from http import HTTPStatus
+import json
+from typing import Any
+from unittest.mock import patch
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.const import EVENT_STATE_CHANGED, STATE_UNAVAILABLE, Platform
+from homeassistant.core import Event, HomeAssistant
+from homeassistant.helpers import entity_registry as er
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_capture_events,
+    async_fire_time_changed,
+    snapshot_platform,
+)
+from syrupy.assertion import SnapshotAssertion
+
+from custom_components.immich_bridge.const import CONF_ALBUMS, CONF_FRAMES, DOMAIN
+from custom_components.immich_bridge.watcher import MAX_PENDING, WATCH_INTERVAL
+from tests.common import make_entry
+from tests.fake_immich import FakeImmich
+
+
+async def _setup(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """Set up the entry with the event platform only."""
+    if entry.entry_id not in {e.entry_id for e in hass.config_entries.async_entries()}:
+        entry.add_to_hass(hass)
+    with patch("custom_components.immich_bridge.PLATFORMS", [Platform.EVENT]):
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def _unload(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """Unload the entry with the event platform only."""
+    with patch("custom_components.immich_bridge.PLATFORMS", [Platform.EVENT]):
+        assert await hass.config_entries.async_unload(entry.entry_id)
+        await hass.async_block_till_done()
+
+
+async def _tick(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    delta: timedelta = WATCH_INTERVAL,
+) -> None:
+    """Let time pass and the polls run."""
+    freezer.tick(delta)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+def _entity_id(hass: HomeAssistant, unique_id: str) -> str:
+    """Return the event entity id of a unique id."""
+    entity_id = er.async_get(hass).async_get_entity_id("event", DOMAIN, unique_id)
+    assert entity_id is not None, unique_id
+    return entity_id
+
+
+def _fired(events: list[Event], entity_id: str) -> list[dict[str, Any]]:
+    """Return the attributes of each event an entity recorded, once each.
+
+    An event is a new state or new attributes; a state restored after a restart
+    repeats an earlier one (same time, same attributes) and is not counted.
+    """
+    fired: dict[tuple[str, str], dict[str, Any]] = {}
+    for event in events:
+        new_state = event.data["new_state"]
+        if event.data["entity_id"] != entity_id or new_state is None:
+            continue
+        if new_state.state in (STATE_UNAVAILABLE, "unknown"):
+            continue
+        attributes = dict(new_state.attributes)
+        key = (new_state.state, json.dumps(attributes, sort_keys=True, default=str))
+        fired.setdefault(key, attributes)
+    return list(fired.values())
+
+
+async def test_new_asset_fires_once_across_restarts(
+    hass: HomeAssistant,
+    immich_server: FakeImmich,
+    freezer: FrozenDateTimeFactory,
+    hass_storage: dict[str, Any],
+) -> None:
+    """Each new upload fires exactly once, even when the poll restarts."""
+    state, owner = immich_server.state, immich_server.admin_id
+    state.add_asset(owner, filename="before.jpg")  # already there: no event
+    entry = make_entry(immich_server)
+    await _setup(hass, entry)
+    entity_id = _entity_id(hass, f"{entry.unique_id}_new_asset")
+    assert entity_id == "event.immich_127_0_0_1_new_upload"
+    events = async_capture_events(hass, EVENT_STATE_CHANGED)
+
+    await _tick(hass, freezer)
+    assert _fired(events, entity_id) == []
+
+    album = state.add_album(owner, "Inbox")
+    anna = state.add_person(owner, "Anna")
+    photo = state.add_asset(owner, filename="new.jpg")
+    state.albums[album].asset_ids.append(photo)
+    state.assets[photo].person_ids.append(anna)
+    video = state.add_asset(owner, filename="clip.mp4", asset_type="VIDEO", data=b"v")
+    await _tick(hass, freezer)
+    fired = _fired(events, entity_id)
+    assert [(f["event_type"], f["asset_id"]) for f in fired] == [
+        ("photo", photo),
+        ("video", video),
+    ]
+    assert fired[0]["album_ids"] == [album]
+    assert fired[0]["people"] == ["Anna"]
+    assert fired[0]["person_ids"] == [anna]
+    assert fired[0]["file_name"] == "new.jpg"
+    assert fired[1]["asset_type"] == "video"
+
+    # The same assets stay in the look-back window: no repeats.
+    for _ in range(3):
+        await _tick(hass, freezer)
+    assert len(_fired(events, entity_id)) == 2
+
+    # A restart of the poll (reload) does not announce them again ...
+    await _unload(hass, entry)
+    await _setup(hass, entry)
+    await _tick(hass, freezer)
+    assert len(_fired(events, entity_id)) == 2
+
+    # ... but an upload made while it was stopped is announced once.
+    await _unload(hass, entry)
+    missed = state.add_asset(owner, filename="missed.jpg")
+    await _tick(hass, freezer)
+    await _setup(hass, entry)
+    await _tick(hass, freezer)
+    await _tick(hass, freezer)
+    fired = _fired(events, entity_id)
+    assert [f["asset_id"] for f in fired] == [photo, video, missed]
+
+    stored = json.dumps(hass_storage)
+    assert immich_server.admin_key not in stored
+
+
+async def test_poll_cost_does_not_grow_with_the_library(
+    hass: HomeAssistant, immich_server: FakeImmich, freezer: FrozenDateTimeFactory
+) -> None:
+    """A poll is one bounded search, whatever the size of the library."""
+    state, owner = immich_server.state, immich_server.admin_id
+    for index in range(300):
+        state.add_asset(owner, filename=f"old{index}.jpg", data=b"x")
+    await _tick(hass, freezer, timedelta(hours=1))
+    entry = make_entry(immich_server)
+    await _setup(hass, entry)
+    immich_server.requests.clear()
+    await _tick(hass, freezer)
+    calls = [r.operation_id for r in immich_server.requests]
+    assert [c for c in calls if c != "getQueues"] == ["searchAssets"]
+
+
+async def test_person_event_when_faces_are_recognised_later(
+    hass: HomeAssistant, immich_server: FakeImmich, freezer: FrozenDateTimeFactory
+) -> None:
+    """A watched person's event fires when the face is recognised, once."""
+    state, owner = immich_server.state, immich_server.admin_id
+    grandma = state.add_person(owner, "Grandma")
+    old = state.add_asset(owner, filename="old.jpg")
+    state.assets[old].person_ids.append(grandma)
+    entry = make_entry(immich_server, options={CONF_FRAMES: [f"person:{grandma}"]})
+    await _setup(hass, entry)
+    entity_id = _entity_id(hass, f"{entry.unique_id}_person_asset_{grandma}")
+    assert entity_id == "event.immich_127_0_0_1_new_photo_of_grandma"
+    events = async_capture_events(hass, EVENT_STATE_CHANGED)
+
+    photo = state.add_asset(owner, filename="new.jpg")
+    await _tick(hass, freezer)
+    assert _fired(events, entity_id) == []  # no face recognised yet
+
+    state.assets[photo].person_ids.append(grandma)
+    await _tick(hass, freezer)
+    await _tick(hass, freezer)
+    fired = _fired(events, entity_id)
+    assert len(fired) == 1
+    assert fired[0]["event_type"] == "photo"
+    assert fired[0]["asset_id"] == photo
+    assert fired[0]["person_id"] == grandma
+    assert fired[0]["person_name"] == "Grandma"
+
+
+async def test_album_change_events(
+    hass: HomeAssistant, immich_server: FakeImmich, freezer: FrozenDateTimeFactory
+) -> None:
+    """A watched album fires when assets are added or removed, or it is edited."""
+    state, owner = immich_server.state, immich_server.admin_id
+    photo = state.add_asset(owner)
+    album = state.add_album(owner, "Family", asset_ids=[photo])
+    entry = make_entry(immich_server, options={CONF_ALBUMS: [album]})
+    await _setup(hass, entry)
+    entity_id = _entity_id(hass, f"{entry.unique_id}_album_change_{album}")
+    assert entity_id == "event.immich_127_0_0_1_album_family_changed"
+    events = async_capture_events(hass, EVENT_STATE_CHANGED)
+
+    await _tick(hass, freezer, timedelta(minutes=5))
+    assert _fired(events, entity_id) == []
+
+    state.albums[album].asset_ids.append(state.add_asset(owner))
+    await _tick(hass, freezer, timedelta(minutes=5))
+    state.albums[album].asset_ids.remove(photo)
+    state.albums[album].asset_ids.remove(state.albums[album].asset_ids[0])
+    await _tick(hass, freezer, timedelta(minutes=5))
+    state.albums[album].name = "Family 2026"
+    state.albums[album].updated_at += timedelta(minutes=1)
+    await _tick(hass, freezer, timedelta(minutes=5))
+    await _tick(hass, freezer, timedelta(minutes=5))
+    fired = _fired(events, entity_id)
+    assert [(f["event_type"], f["change"], f["asset_count"]) for f in fired] == [
+        ("assets_added", 1, 2),
+        ("assets_removed", -2, 0),
+        ("album_updated", 0, 0),
+    ]
+    assert fired[-1]["album_name"] == "Family 2026"
+
+
+async def test_job_queue_events(
+    hass: HomeAssistant, immich_server: FakeImmich, freezer: FrozenDateTimeFactory
+) -> None:
+    """The job queue event fires when a queue drains and when jobs fail."""
+    state = immich_server.state
+    state.queues_set(thumbnailGeneration={"waiting": 3, "active": 1})
+    entry = make_entry(immich_server)
+    await _setup(hass, entry)
+    entity_id = _entity_id(hass, f"{entry.unique_id}_job_queues")
+    events = async_capture_events(hass, EVENT_STATE_CHANGED)
+
+    state.queues_set(
+        thumbnailGeneration={"waiting": 0, "active": 0},
+        smartSearch={"failed": 2},
+    )
+    await _tick(hass, freezer, timedelta(seconds=30))
+    await _tick(hass, freezer, timedelta(seconds=30))
+    fired = _fired(events, entity_id)
+    assert [(f["event_type"], f["queue"]) for f in fired] == [
+        ("jobs_failed", "smartSearch"),
+        ("queue_drained", "thumbnailGeneration"),
+    ]
+    assert fired[0]["new_failures"] == 2
+
+
+async def test_errors_make_events_unavailable(
+    hass: HomeAssistant, immich_server: FakeImmich, freezer: FrozenDateTimeFactory
+) -> None:
+    """A failing poll makes the events unavailable and announces nothing twice."""
+    entry = make_entry(immich_server)
+    await _setup(hass, entry)
+    entity_id = _entity_id(hass, f"{entry.unique_id}_new_asset")
+    events = async_capture_events(hass, EVENT_STATE_CHANGED)
+    immich_server.set_fault("searchAssets", status=HTTPStatus.INTERNAL_SERVER_ERROR)
+    photo = immich_server.state.add_asset(immich_server.admin_id)
+    await _tick(hass, freezer)
+    assert hass.states.get(entity_id).state == STATE_UNAVAILABLE
+    immich_server.clear_faults()
+    immich_server.violations.clear()
+    await _tick(hass, freezer)
+    await _tick(hass, freezer)
+    assert [f["asset_id"] for f in _fired(events, entity_id)] == [photo]
+
+
+async def test_no_album_ids_without_album_read(
+    hass: HomeAssistant, immich_server: FakeImmich, freezer: FrozenDateTimeFactory
+) -> None:
+    """A key that may not read albums still announces uploads, without album ids."""
+    key = immich_server.state.add_api_key(
+        immich_server.admin_id, permissions=("user.read", "asset.read")
+    )
+    base = make_entry(immich_server)
+    entry = MockConfigEntry(
+        domain=DOMAIN, unique_id=base.unique_id, data={**base.data, "api_key": key}
+    )
+    await _setup(hass, entry)
+    entity_id = _entity_id(hass, f"{entry.unique_id}_new_asset")
+    events = async_capture_events(hass, EVENT_STATE_CHANGED)
+    photo = immich_server.state.add_asset(immich_server.admin_id)
+    await _tick(hass, freezer)
+    fired = _fired(events, entity_id)
+    assert [f["asset_id"] for f in fired] == [photo]
+    assert "album_ids" not in fired[0]
+
+
+async def test_no_watcher_without_asset_read(
+    hass: HomeAssistant, immich_server: FakeImmich
+) -> None:
+    """A key that may not read assets gets no upload events."""
+    key = immich_server.state.add_api_key(
+        immich_server.admin_id, permissions=("user.read",)
+    )
+    base = make_entry(immich_server)
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=base.unique_id,
+        data={**base.data, "api_key": key},
+    )
+    await _setup(hass, entry)
+    assert entry.runtime_data.photos is not None
+    assert entry.runtime_data.photos.watcher is None
+    assert not [
+        e
+        for e in er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
+        if e.unique_id.endswith("_new_asset")
+    ]
+
+
+async def test_remove_entry_drops_the_stored_state(
+    hass: HomeAssistant,
+    immich_server: FakeImmich,
+    hass_storage: dict[str, Any],
+) -> None:
+    """Removing the entry deletes what the watcher stored."""
+    entry = make_entry(immich_server)
+    await _setup(hass, entry)
+    key = f"{DOMAIN}.{entry.entry_id}.watcher"
+    assert key in hass_storage
+    with patch("custom_components.immich_bridge.PLATFORMS", [Platform.EVENT]):
+        await hass.config_entries.async_remove(entry.entry_id)
+        await hass.async_block_till_done()
+    assert key not in hass_storage
+
+
+async def test_events_wait_for_their_listener(
+    hass: HomeAssistant, immich_server: FakeImmich
+) -> None:
+    """Events found before an entity listens are handed over when it does."""
+    entry = make_entry(immich_server)
+    await _setup(hass, entry)
+    assert entry.runtime_data.photos is not None
+    watcher = entry.runtime_data.photos.watcher
+    assert watcher is not None
+    for index in range(MAX_PENDING + 5):
+        watcher._emit("later", "photo", {"asset_id": str(index)})
+    received: list[tuple[str, dict[str, Any]]] = []
+    unsubscribe = watcher.async_subscribe(
+        "later", lambda event_type, data: received.append((event_type, data))
+    )
+    await hass.async_block_till_done()
+    assert len(received) == MAX_PENDING
+    watcher._emit("later", "video", {"asset_id": "x"})
+    assert received[-1] == ("video", {"asset_id": "x"})
+    unsubscribe()
+    watcher._emit("later", "photo", {"asset_id": "y"})
+    assert received[-1] == ("video", {"asset_id": "x"})
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+async def test_event_snapshot(
+    hass: HomeAssistant,
+    deterministic_ids: None,
+    immich_server_v3: FakeImmich,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+) -> None:
+    """Snapshot the upload, person, album and job queue events."""
+    state, owner = immich_server_v3.state, immich_server_v3.admin_id
+    person = state.add_person(owner, "Grandma")
+    album = state.add_album(owner, "Family")
+    entry = make_entry(
+        immich_server_v3,
+        options={CONF_FRAMES: [f"person:{person}"], CONF_ALBUMS: [album]},
+    )
+    await _setup(hass, entry)
+    await snapshot_platform(hass, entity_registry, snapshot, entry.entry_id)
