@@ -1,0 +1,1 @@
+"""End-to-end test: a real Home Assistant and the demo Immich, driven in Chromium."""
