@@ -13,7 +13,9 @@ the bounds. Memory is sampled as ``sys.getallocatedblocks()`` after a full garba
 collection at the end of each simulated day (tracemalloc would triple the run time).
 
 The fake server runs without its openapi-core checks here (``no_validation``): they
-cost milliseconds per request, and the fault matrix runs them on every request.
+cost milliseconds per request, and the fault matrix runs them on every request. For
+the same reason asyncio's debug mode is off during the polling and coverage is not
+measured for this test.
 """
 
 from __future__ import annotations
@@ -170,6 +172,8 @@ class _Soak:
                 await self.hass.async_block_till_done(wait_background_tasks=True)
 
 
+# Coverage tracing would double the run time; the fault matrix covers the same code.
+@pytest.mark.no_cover
 async def test_week_of_flapping(
     hass: HomeAssistant,
     immich_server_v3: FakeImmich,
