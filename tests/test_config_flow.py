@@ -16,6 +16,7 @@ from custom_components.immich_bridge.api import (
     ImmichConnectionError,
     ImmichError,
     ImmichPermissionError,
+    ImmichRateLimitError,
     ImmichResponseError,
     ImmichSSLError,
     ImmichUnsupportedVersionError,
@@ -69,6 +70,7 @@ def test_normalize_url_rejects(raw: str) -> None:
         (ImmichSSLError("x", certificate=True), "ssl_error"),
         (ImmichUnsupportedVersionError("1.0.0", "2.0.0"), "unsupported_version"),
         (ImmichConnectionError("x"), "cannot_connect"),
+        (ImmichRateLimitError("x", retry_after=1.0), "cannot_connect"),
         (ImmichResponseError("x", status=500), "unknown"),
         (ImmichError("x"), "unknown"),
     ],
@@ -123,7 +125,7 @@ async def test_user_flow_limited_key(
     """Tell the user what a key with few permissions unlocks and what it lacks."""
     key = immich_server.state.add_api_key(
         immich_server.user_id,
-        permissions=("user.read", "album.read", "asset.statistics"),
+        permissions=("user.read", "album.read", "album.statistics", "asset.statistics"),
     )
     result = await hass.config_entries.flow.async_init(
         DOMAIN, context={"source": SOURCE_USER}
@@ -422,6 +424,107 @@ async def test_options_keep_unreadable_album(
     ]
 
 
+async def test_options_list_albums_from_the_server(
+    hass: HomeAssistant, immich_server: FakeImmich, mock_config_entry: MockConfigEntry
+) -> None:
+    """List owned and shared albums by name when the form opens, not from the poll."""
+    state = immich_server.state
+    zoo = state.add_album(immich_server.admin_id, "zoo")
+    beach = state.add_album(immich_server.admin_id, "Beach")
+    shared = state.add_album(immich_server.user_id, "Alice's party")
+    state.albums[shared].users[immich_server.admin_id] = "viewer"
+    mock_config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    # Nothing is picked: the coordinator holds no album.
+    assert mock_config_entry.runtime_data.server.data.albums == {}
+    later = state.add_album(immich_server.admin_id, "Later")
+    immich_server.requests.clear()
+    result = await hass.config_entries.options.async_init(mock_config_entry.entry_id)
+    assert result["type"] is FlowResultType.FORM
+    assert not result["errors"]
+    listed = [r for r in immich_server.requests if r.operation_id == "getAllAlbums"]
+    assert sorted(r.query.get("shared", "") for r in listed) == ["", "true"]
+    schema = result["data_schema"].schema
+    albums_selector = next(v for k, v in schema.items() if k == CONF_ALBUMS)
+    assert albums_selector.config["options"] == [
+        {"value": shared, "label": "Alice's party"},
+        {"value": beach, "label": "Beach"},
+        {"value": later, "label": "Later"},
+        {"value": zoo, "label": "zoo"},
+    ]
+
+
+@pytest.mark.parametrize(
+    ("fault", "error"),
+    [
+        ({"status": 500}, "unknown"),
+        ({"status": 429}, "cannot_connect"),
+        ({"drop": True}, "cannot_connect"),
+        ({"status": 401}, "invalid_auth"),
+        # Refused: like a key without album.read, no error, just no albums.
+        ({"status": 403}, None),
+    ],
+)
+async def test_options_albums_unreadable(
+    hass: HomeAssistant,
+    immich_server: FakeImmich,
+    mock_config_entry: MockConfigEntry,
+    fault: dict[str, object],
+    error: str | None,
+) -> None:
+    """Show the form with an error when albums can't be listed; saving still works."""
+    album_id = immich_server.state.add_album(immich_server.admin_id, "Holidays")
+    mock_config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        mock_config_entry, options={CONF_ALBUMS: [album_id]}
+    )
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    immich_server.set_fault("getAllAlbums", **fault)
+    result = await hass.config_entries.options.async_init(mock_config_entry.entry_id)
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == ({"base": error} if error else {})
+    schema = result["data_schema"].schema
+    albums_selector = next(v for k, v in schema.items() if k == CONF_ALBUMS)
+    # The picked album is kept (by its id) so that saving doesn't drop it.
+    assert albums_selector.config["options"] == [{"value": album_id, "label": album_id}]
+    immich_server.clear_faults()
+    immich_server.violations.clear()
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {CONF_ALBUMS: [album_id], CONF_FRAME_INTERVAL: 5, CONF_LOW_DISK_THRESHOLD: 15},
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert mock_config_entry.options[CONF_ALBUMS] == [album_id]
+    assert mock_config_entry.state is ConfigEntryState.LOADED
+
+
+async def test_options_key_without_album_read(
+    hass: HomeAssistant, immich_server: FakeImmich, mock_config_entry: MockConfigEntry
+) -> None:
+    """Offer no albums, and ask for none, when the key may not read them."""
+    key = immich_server.state.add_api_key(
+        immich_server.admin_id, permissions=("user.read", "person.read")
+    )
+    immich_server.state.add_album(immich_server.admin_id, "Holidays")
+    mock_config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        mock_config_entry, data={**mock_config_entry.data, CONF_API_KEY: key}
+    )
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    immich_server.requests.clear()
+    result = await hass.config_entries.options.async_init(mock_config_entry.entry_id)
+    assert result["type"] is FlowResultType.FORM
+    assert not result["errors"]
+    schema = result["data_schema"].schema
+    albums_selector = next(v for k, v in schema.items() if k == CONF_ALBUMS)
+    assert albums_selector.config["options"] == []
+    assert "getAllAlbums" not in {r.operation_id for r in immich_server.requests}
+
+
 async def test_options_not_loaded(
     hass: HomeAssistant, mock_config_entry: MockConfigEntry
 ) -> None:
@@ -466,4 +569,5 @@ async def test_options_key_without_people(
         "favorites",
         "memories",
     ]
-    assert not immich_server.requests
+    # Only the albums are listed (owned and shared); people are never asked for.
+    assert [r.operation_id for r in immich_server.requests] == ["getAllAlbums"] * 2

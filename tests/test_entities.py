@@ -29,7 +29,7 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
 
-from custom_components.immich_bridge.const import CONF_LOW_DISK_THRESHOLD
+from custom_components.immich_bridge.const import CONF_ALBUMS, CONF_LOW_DISK_THRESHOLD
 from tests.common import make_entry
 from tests.fake_immich import FakeImmich
 
@@ -272,10 +272,11 @@ async def test_diagnostics(
 ) -> None:
     """Redact the key, addresses, names and paths from diagnostics."""
     server = immich_server_v3
-    server.state.add_album(server.admin_id, "Secret trip")
+    album = server.state.add_album(server.admin_id, "Secret trip")
     server.state.add_library(server.admin_id, "NAS")
     server.state.add_person(server.admin_id, "Grandma")
-    entry = make_entry(server)
+    # A picked album: the coordinator keeps only those, and its name is redacted.
+    entry = make_entry(server, options={CONF_ALBUMS: [album]})
     await _setup(hass, entry, [Platform.SENSOR])
     assert await async_setup_component(hass, "diagnostics", {})
     result = await get_diagnostics_for_config_entry(hass, hass_client, entry)

@@ -220,6 +220,46 @@ async def test_album_change_events(
     assert fired[-1]["album_name"] == "Family 2026"
 
 
+async def test_album_change_event_of_a_shared_album(
+    hass: HomeAssistant, immich_server: FakeImmich, freezer: FrozenDateTimeFactory
+) -> None:
+    """Watch an album shared with the user; the poll keeps only the watched album."""
+    state = immich_server.state
+    state.add_album(immich_server.admin_id, "Not watched")
+    photo = state.add_asset(immich_server.user_id)
+    album = state.add_album(immich_server.user_id, "Alice's party", asset_ids=[photo])
+    state.albums[album].users[immich_server.admin_id] = "viewer"
+    entry = make_entry(immich_server, options={CONF_ALBUMS: [album]})
+    await _setup(hass, entry)
+    assert set(entry.runtime_data.server.data.albums or {}) == {album}
+    entity_id = _entity_id(hass, f"{entry.unique_id}_album_change_{album}")
+    events = async_capture_events(hass, EVENT_STATE_CHANGED)
+
+    state.albums[album].asset_ids.append(state.add_asset(immich_server.user_id))
+    await _tick(hass, freezer, timedelta(minutes=5))
+    fired = _fired(events, entity_id)
+    assert [(f["event_type"], f["change"], f["asset_count"]) for f in fired] == [
+        ("assets_added", 1, 2)
+    ]
+    assert fired[0]["album_name"] == "Alice's party"
+
+
+async def test_no_album_event_lists_no_albums(
+    hass: HomeAssistant, immich_server: FakeImmich
+) -> None:
+    """Without a watched album there is no album event, and albums aren't listed."""
+    immich_server.state.add_album(immich_server.admin_id, "Family")
+    entry = make_entry(immich_server)
+    await _setup(hass, entry)
+    registry = er.async_get(hass)
+    assert not [
+        e
+        for e in er.async_entries_for_config_entry(registry, entry.entry_id)
+        if "_album_change_" in e.unique_id
+    ]
+    assert "getAllAlbums" not in {r.operation_id for r in immich_server.requests}
+
+
 async def test_job_queue_events(
     hass: HomeAssistant, immich_server: FakeImmich, freezer: FrozenDateTimeFactory
 ) -> None:

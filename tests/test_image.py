@@ -119,6 +119,35 @@ async def test_frame_rotates_without_repeats(
     assert _shown(hass, entity_id) == fourth
 
 
+async def test_album_frame_needs_only_its_album(
+    hass: HomeAssistant, immich_server: FakeImmich, album: tuple[str, list[str]]
+) -> None:
+    """An album frame has the albums listed for its name; only its album is kept."""
+    album_id, _ = album
+    immich_server.state.add_album(immich_server.admin_id, "Other")
+    entry = make_entry(immich_server, options={CONF_FRAMES: [f"album:{album_id}"]})
+    await _setup(hass, entry)
+    assert set(entry.runtime_data.server.data.albums or {}) == {album_id}
+    assert entry.runtime_data.photos is not None
+    assert entry.runtime_data.photos.names == {f"album:{album_id}": "Trips"}
+    entity_id = _entity_id(hass, "image", f"{entry.unique_id}_frame_album_{album_id}")
+    assert entity_id == "image.immich_127_0_0_1_trips_slideshow"
+
+
+@pytest.mark.usefixtures("album")
+async def test_frames_without_album_list_no_albums(
+    hass: HomeAssistant, immich_server: FakeImmich
+) -> None:
+    """Frames of other sources, or a bad album option, make the poll list no albums."""
+    entry = make_entry(
+        immich_server,
+        options={CONF_FRAMES: ["favorites", "memories", "album:not-a-uuid"]},
+    )
+    await _setup(hass, entry)
+    assert entry.runtime_data.server.data.albums == {}
+    assert "getAllAlbums" not in {r.operation_id for r in immich_server.requests}
+
+
 async def test_frame_attributes_and_image_bytes(
     hass: HomeAssistant,
     immich_server: FakeImmich,

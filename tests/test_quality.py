@@ -13,6 +13,17 @@ from PIL import Image
 import pytest
 import yaml
 
+from custom_components.immich_bridge.api import (
+    ImmichAuthenticationError,
+    ImmichConnectionError,
+    ImmichError,
+    ImmichPermissionError,
+    ImmichRateLimitError,
+    ImmichResponseError,
+    ImmichSSLError,
+    ImmichUnsupportedVersionError,
+)
+from custom_components.immich_bridge.config_flow import error_key
 from custom_components.immich_bridge.const import DOMAIN
 
 ROOT = Path(__file__).parents[1]
@@ -282,6 +293,30 @@ def test_translation_keys_exist_and_are_used() -> None:
         )
     )
     assert unused == []
+
+
+@pytest.mark.parametrize(
+    ("error", "options"),
+    [
+        (ImmichAuthenticationError("x"), True),
+        (ImmichPermissionError("x", permission="user.read"), False),
+        (ImmichSSLError("x", certificate=True), True),
+        (ImmichUnsupportedVersionError("1.0.0", "2.0.0"), False),
+        (ImmichConnectionError("x"), True),
+        (ImmichRateLimitError("x", retry_after=1.0), True),
+        (ImmichResponseError("x", status=500), True),
+    ],
+)
+def test_flow_errors_are_translated(error: ImmichError, *, options: bool) -> None:
+    """Translate each error the config flow shows, and those the options flow shows.
+
+    The options flow lists albums: a refusal (403) just leaves them out, and the
+    version is checked only at setup.
+    """
+    strings = _load_json(PACKAGE / "strings.json")
+    assert error_key(error) in strings["config"]["error"]
+    if options:
+        assert error_key(error) in strings["options"]["error"]
 
 
 def test_icons_match_translations() -> None:

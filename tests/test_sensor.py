@@ -276,6 +276,7 @@ SERVER_OPERATIONS = {
     "getServerStatistics",
     "getAssetStatistics",
     "getMyUser",
+    "getAlbumStatistics",
     "getAllAlbums",
     "getAllPeople",
     "getAllTags",
@@ -290,14 +291,22 @@ def _server_refresh_requests(server: FakeImmich) -> list[str]:
     )
 
 
+@pytest.mark.parametrize(
+    ("picked", "requests"),
+    [
+        # Nothing needs single albums: the counts come from /albums/statistics.
+        (False, 10),
+        # A picked album: owned and shared albums are listed too, once each.
+        (True, 12),
+    ],
+)
 async def test_request_count_independent_of_library_size(
-    hass: HomeAssistant, immich_server_v3: FakeImmich
+    hass: HomeAssistant, immich_server_v3: FakeImmich, picked: bool, requests: int
 ) -> None:
     """Make the same number of requests per refresh for 10 and 10,000 albums."""
     server = immich_server_v3
-    for n in range(10):
-        server.state.add_album(server.admin_id, f"Album {n}")
-    entry = make_entry(server)
+    albums = [server.state.add_album(server.admin_id, f"Album {n}") for n in range(10)]
+    entry = make_entry(server, options={CONF_ALBUMS: albums[:1]} if picked else None)
     await _setup(hass, entry)
     coordinator = entry.runtime_data.server
 
@@ -312,6 +321,100 @@ async def test_request_count_independent_of_library_size(
     large = _server_refresh_requests(server)
 
     assert small == large
-    assert len(small) == 11
-    assert coordinator.data.albums is not None
-    assert len(coordinator.data.albums) == 10_000
+    assert len(small) == requests
+    assert small.count("getAllAlbums") == (2 if picked else 0)
+    # Only the picked album is kept; the counts cover the whole library.
+    assert coordinator.data.albums == (
+        {albums[0]: coordinator.data.albums[albums[0]]} if picked else {}
+    )
+    assert hass.states.get(f"{PREFIX}_albums").state == "10000"
+
+
+async def test_refresh_lists_no_albums_by_default(
+    hass: HomeAssistant, immich_server: FakeImmich, mock_config_entry: MockConfigEntry
+) -> None:
+    """Count albums with the statistics endpoint; list none when none is picked."""
+    _seed(immich_server)
+    await _setup(hass, mock_config_entry)
+    immich_server.requests.clear()
+    await mock_config_entry.runtime_data.server.async_refresh()
+    await hass.async_block_till_done()
+    operations = [r.operation_id for r in immich_server.requests]
+    assert "getAlbumStatistics" in operations
+    assert "getAllAlbums" not in operations
+    assert mock_config_entry.runtime_data.server.data.albums == {}
+    assert hass.states.get(f"{PREFIX}_albums").state == "2"
+    assert hass.states.get(f"{PREFIX}_shared_albums").state == "0"
+
+
+async def test_refresh_lists_albums_for_a_picked_album(
+    hass: HomeAssistant, immich_server: FakeImmich, mock_config_entry: MockConfigEntry
+) -> None:
+    """List owned and shared albums when one is picked, and keep only that one."""
+    ids = _seed(immich_server)
+    state = immich_server.state
+    # Alice shares an album with the admin; the admin shares Holidays with Alice.
+    trip = state.add_album(
+        immich_server.user_id,
+        "Alice's trip",
+        asset_ids=[state.add_asset(immich_server.user_id, filename="trip.jpg")],
+    )
+    state.albums[trip].users[immich_server.admin_id] = "viewer"
+    state.albums[ids["holidays"]].users[immich_server.user_id] = "editor"
+    mock_config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        mock_config_entry, options={CONF_ALBUMS: [ids["holidays"], trip]}
+    )
+    immich_server.requests.clear()
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    listed = [r for r in immich_server.requests if r.operation_id == "getAllAlbums"]
+    assert sorted(r.query.get("shared", "") for r in listed) == ["", "true"]
+    assert set(mock_config_entry.runtime_data.server.data.albums or {}) == {
+        ids["holidays"],
+        trip,
+    }
+    assert hass.states.get(f"{PREFIX}_album_holidays").state == "4"
+    assert hass.states.get(f"{PREFIX}_album_alice_s_trip").state == "1"
+    # Holidays (shared by the admin) and Alice's trip (shared with the admin) are
+    # shared; Garden is not: three albums in all.
+    assert hass.states.get(f"{PREFIX}_albums").state == "3"
+    assert hass.states.get(f"{PREFIX}_shared_albums").state == "2"
+
+
+@pytest.mark.parametrize(
+    ("permissions", "counts", "album_sensor"),
+    [
+        # Without album.statistics the counts go; the picked album still has a sensor.
+        (("user.read", "album.read"), False, True),
+        # Without album.read the picked album's sensor goes; the counts stay.
+        (("user.read", "album.statistics"), True, False),
+    ],
+)
+async def test_album_sources_need_their_own_permission(
+    hass: HomeAssistant,
+    immich_server: FakeImmich,
+    mock_config_entry: MockConfigEntry,
+    permissions: tuple[str, ...],
+    counts: bool,
+    album_sensor: bool,
+) -> None:
+    """A key that lacks one album permission loses only that source's sensors."""
+    ids = _seed(immich_server)
+    key = immich_server.state.add_api_key(
+        immich_server.admin_id, permissions=permissions
+    )
+    mock_config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        mock_config_entry,
+        data={**mock_config_entry.data, CONF_API_KEY: key},
+        options={CONF_ALBUMS: [ids["holidays"]]},
+    )
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    for count in ("albums", "shared_albums"):
+        assert (hass.states.get(f"{PREFIX}_{count}") is not None) is counts, count
+    assert (hass.states.get(f"{PREFIX}_album_holidays") is not None) is album_sensor
+    operations = {r.operation_id for r in immich_server.requests}
+    assert ("getAlbumStatistics" in operations) is counts
+    assert ("getAllAlbums" in operations) is album_sensor

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
 import re
@@ -33,6 +34,7 @@ import voluptuous as vol
 from yarl import URL
 
 from .api import (
+    ImmichAlbum,
     ImmichApiKeyInfo,
     ImmichAuthenticationError,
     ImmichClient,
@@ -40,6 +42,7 @@ from .api import (
     ImmichError,
     ImmichPermissionError,
     ImmichPerson,
+    ImmichRateLimitError,
     ImmichSSLError,
     ImmichUnsupportedVersionError,
     ImmichUser,
@@ -128,7 +131,7 @@ def error_key(err: Exception) -> str:
         return "ssl_error"
     if isinstance(err, ImmichUnsupportedVersionError):
         return "unsupported_version"
-    if isinstance(err, ImmichConnectionError):
+    if isinstance(err, (ImmichConnectionError, ImmichRateLimitError)):
         return "cannot_connect"
     return "unknown"
 
@@ -380,10 +383,8 @@ class ImmichBridgeOptionsFlow(OptionsFlowWithReload):
         if entry.state is not ConfigEntryState.LOADED:
             return self.async_abort(reason="not_loaded")
         runtime = entry.runtime_data
-        albums = sorted(
-            (runtime.server.data.albums or {}).values(),
-            key=lambda album: album.name.casefold(),
-        )
+        errors: dict[str, str] = {}
+        albums = await self._async_albums(errors)
         people: list[ImmichPerson] = []
         if runtime.server.allowed(Source.PEOPLE):
             try:
@@ -458,7 +459,30 @@ class ImmichBridgeOptionsFlow(OptionsFlowWithReload):
         return self.async_show_form(
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(schema, suggested),
+            errors=errors,
         )
+
+    async def _async_albums(self, errors: dict[str, str]) -> list[ImmichAlbum]:
+        """List the owned and shared albums by name, filling errors on failure.
+
+        The coordinator keeps only the albums the options name, so ask the server.
+        """
+        runtime = self.config_entry.runtime_data
+        if not runtime.server.allowed(Source.ALBUMS):
+            return []
+        client = runtime.client
+        try:
+            owned, shared = await asyncio.gather(
+                client.albums(), client.albums(shared=True)
+            )
+        except ImmichPermissionError as err:
+            LOGGER.debug("Albums could not be listed for the options: %s", err)
+            return []
+        except ImmichError as err:
+            errors["base"] = error_key(err)
+            return []
+        albums = {album.id: album for album in (*owned, *shared)}
+        return sorted(albums.values(), key=lambda album: album.name.casefold())
 
     async def _async_labels(self) -> dict[str, str]:
         """Return the translated labels of the frame source kinds."""

@@ -15,6 +15,7 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, Upda
 
 from .api import (
     ImmichAlbum,
+    ImmichAlbumStatistics,
     ImmichApiKeyInfo,
     ImmichAssetStatistics,
     ImmichAuthenticationError,
@@ -34,8 +35,16 @@ from .api import (
     ImmichUser,
     ImmichVersionCheck,
 )
-from .const import DOMAIN, LOGGER, QUEUE_SCAN_INTERVAL, SERVER_SCAN_INTERVAL
+from .const import (
+    CONF_ALBUMS,
+    CONF_FRAMES,
+    DOMAIN,
+    LOGGER,
+    QUEUE_SCAN_INTERVAL,
+    SERVER_SCAN_INTERVAL,
+)
 from .permissions import Source, source_allowed
+from .views import is_uuid
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -47,7 +56,11 @@ type ImmichBridgeConfigEntry = ConfigEntry[ImmichBridgeRuntimeData]
 
 @dataclass(frozen=True, kw_only=True)
 class ImmichServerData:
-    """Hold one refresh of server and library data; None means the key can't read it."""
+    """Hold one refresh of server and library data; None means the key can't read it.
+
+    `albums` holds only the albums the options name (see `watched_album_ids`), by id:
+    the album counts come from `album_statistics`.
+    """
 
     about: ImmichServerAbout | None = None
     version_check: ImmichVersionCheck | None = None
@@ -55,6 +68,7 @@ class ImmichServerData:
     statistics: ImmichServerStatistics | None = None
     asset_statistics: ImmichAssetStatistics | None = None
     user: ImmichUser | None = None
+    album_statistics: ImmichAlbumStatistics | None = None
     albums: dict[str, ImmichAlbum] | None = None
     people: ImmichPeoplePage | None = None
     tags: tuple[ImmichTag, ...] | None = None
@@ -79,6 +93,17 @@ class ImmichBridgeRuntimeData:
     server: ImmichServerCoordinator
     queues: ImmichQueueCoordinator | None = None
     photos: ImmichPhotos | None = None
+
+
+def watched_album_ids(entry: ImmichBridgeConfigEntry) -> frozenset[str]:
+    """Return the ids of the albums the options name: sensors, events and frames."""
+    ids = {str(album_id) for album_id in entry.options.get(CONF_ALBUMS, [])}
+    for option in entry.options.get(CONF_FRAMES, []):
+        # The frames ignore an album option that isn't an id: so does this.
+        kind, _, value = str(option).partition(":")
+        if kind == "album" and is_uuid(album_id := value.strip()):
+            ids.add(album_id)
+    return frozenset(ids)
 
 
 @contextmanager
@@ -166,7 +191,11 @@ class _ImmichBridgeCoordinator[DataT](DataUpdateCoordinator[DataT]):
 
 
 class ImmichServerCoordinator(_ImmichBridgeCoordinator[ImmichServerData]):
-    """Poll server statistics, storage, version, albums, people, tags and libraries."""
+    """Poll statistics, storage, version, album counts, people, tags and libraries.
+
+    Albums are listed only when the options name some (album sensors and events, album
+    frames), and only those are kept: a refresh's cost doesn't grow with the library.
+    """
 
     name_suffix = "server"
     interval = SERVER_SCAN_INTERVAL
@@ -177,7 +206,7 @@ class ImmichServerCoordinator(_ImmichBridgeCoordinator[ImmichServerData]):
         with translate_update_errors():
             (
                 (about, version_check, storage, statistics, asset_statistics, user),
-                (owned_albums, shared_albums, people, tags, libraries),
+                (album_statistics, albums, people, tags, libraries),
             ) = await asyncio.gather(
                 asyncio.gather(
                     self._fetch(Source.ABOUT, client.about),
@@ -188,16 +217,13 @@ class ImmichServerCoordinator(_ImmichBridgeCoordinator[ImmichServerData]):
                     self._fetch(Source.USER, client.me),
                 ),
                 asyncio.gather(
-                    self._fetch(Source.ALBUMS, client.albums),
-                    self._fetch(Source.ALBUMS, lambda: client.albums(shared=True)),
+                    self._fetch(Source.ALBUM_STATISTICS, client.album_statistics),
+                    self._async_watched_albums(watched_album_ids(self.config_entry)),
                     self._fetch(Source.PEOPLE, lambda: client.people(size=1)),
                     self._fetch(Source.TAGS, client.tags),
                     self._fetch(Source.LIBRARIES, client.libraries),
                 ),
             )
-        albums: dict[str, ImmichAlbum] | None = None
-        if owned_albums is not None and shared_albums is not None:
-            albums = {album.id: album for album in (*owned_albums, *shared_albums)}
         return ImmichServerData(
             about=about,
             version_check=version_check,
@@ -205,6 +231,7 @@ class ImmichServerCoordinator(_ImmichBridgeCoordinator[ImmichServerData]):
             statistics=statistics,
             asset_statistics=asset_statistics,
             user=user,
+            album_statistics=album_statistics,
             albums=albums,
             people=people,
             tags=tuple(tags) if tags is not None else None,
@@ -214,6 +241,21 @@ class ImmichServerCoordinator(_ImmichBridgeCoordinator[ImmichServerData]):
                 else None
             ),
         )
+
+    async def _async_watched_albums(
+        self, wanted: frozenset[str]
+    ) -> dict[str, ImmichAlbum] | None:
+        """Return the wanted albums: list owned and shared ones when there are any."""
+        if not wanted:
+            return {}
+        client = self.client
+        owned, shared = await asyncio.gather(
+            self._fetch(Source.ALBUMS, client.albums),
+            self._fetch(Source.ALBUMS, lambda: client.albums(shared=True)),
+        )
+        if owned is None or shared is None:
+            return None
+        return {album.id: album for album in (*owned, *shared) if album.id in wanted}
 
 
 class ImmichQueueCoordinator(_ImmichBridgeCoordinator[ImmichQueueData]):

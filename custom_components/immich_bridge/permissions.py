@@ -18,6 +18,7 @@ class Source(StrEnum):
     STATISTICS = "statistics"
     ASSET_STATISTICS = "asset_statistics"
     USER = "user"
+    ALBUM_STATISTICS = "album_statistics"
     ALBUMS = "albums"
     PEOPLE = "people"
     TAGS = "tags"
@@ -50,6 +51,7 @@ SOURCE_REQUIREMENTS: Final[dict[Source, Requirement]] = {
     Source.STATISTICS: Requirement(permissions=("server.statistics",), admin=True),
     Source.ASSET_STATISTICS: Requirement(permissions=("asset.statistics",)),
     Source.USER: Requirement(permissions=("user.read",)),
+    Source.ALBUM_STATISTICS: Requirement(permissions=("album.statistics",)),
     Source.ALBUMS: Requirement(permissions=("album.read",)),
     Source.PEOPLE: Requirement(permissions=("person.read",)),
     Source.TAGS: Requirement(permissions=("tag.read",)),
@@ -72,7 +74,7 @@ FEATURES: Final[dict[str, Requirement]] = {
         permissions=("server.about", "server.storage", "server.versionCheck")
     ),
     "library_statistics": Requirement(
-        permissions=("asset.statistics", "album.read", "user.read")
+        permissions=("asset.statistics", "album.statistics", "album.read", "user.read")
     ),
     "server_statistics": Requirement(permissions=("server.statistics",), admin=True),
     "people_and_tags": Requirement(permissions=("person.read", "tag.read")),

@@ -156,18 +156,22 @@ SENSORS: tuple[ImmichSensorEntityDescription, ...] = (
     ImmichSensorEntityDescription(
         key="albums",
         translation_key="albums",
-        source=Source.ALBUMS,
-        value_fn=lambda d: len(d.albums) if d.albums is not None else None,
+        source=Source.ALBUM_STATISTICS,
+        # Shared counts owned albums that are shared and albums shared with the user;
+        # not shared counts the other owned ones: together, every album the user sees.
+        value_fn=lambda d: (
+            d.album_statistics.shared + d.album_statistics.not_shared
+            if d.album_statistics is not None
+            else None
+        ),
         **_COUNT,
     ),
     ImmichSensorEntityDescription(
         key="shared_albums",
         translation_key="shared_albums",
-        source=Source.ALBUMS,
+        source=Source.ALBUM_STATISTICS,
         value_fn=lambda d: (
-            sum(album.shared for album in d.albums.values())
-            if d.albums is not None
-            else None
+            d.album_statistics.shared if d.album_statistics is not None else None
         ),
         **_COUNT,
     ),

@@ -974,7 +974,7 @@ def person_thumbnail(call: Call) -> FileReply:
 # --- search ---------------------------------------------------------------------------
 
 
-def _filtered(call: Call, body: dict[str, Any]) -> list[Asset]:  # noqa: C901, PLR0912
+def _filtered(call: Call, body: dict[str, Any]) -> list[Asset]:  # noqa: PLR0912
     """Apply the common search filters to the assets the caller may see."""
     state, me = call.state, call.user_id
     items = [a for a in state.assets.values() if state.asset_visible(a, me)]
