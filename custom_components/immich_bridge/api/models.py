@@ -15,6 +15,20 @@ from .errors import ImmichResponseError
 type SyncStatus = Literal["uploaded", "duplicate", "failed", "skipped", "pending"]
 
 _VERSION_RE: Final = re.compile(r"^v?(\d+)\.(\d+)\.(\d+)")
+# The spec's integers are int64; a bigger one would overflow a float in a sensor.
+_INT64_MIN: Final = -(2**63)
+_INT64_MAX: Final = 2**63 - 1
+
+
+def _is_unicode(text: str) -> bool:
+    """Return whether a text is valid Unicode: JSON may carry a lone surrogate."""
+    if text.isascii():
+        return True
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 class _Reader:
@@ -49,10 +63,12 @@ class _Reader:
         return self._data.get(key) is not None
 
     def text(self, key: str) -> str:
-        """Return a required string."""
+        """Return a required string of valid Unicode."""
         value = self._get(key)
         if not isinstance(value, str):
             raise self._fail(key, "a string")
+        if not _is_unicode(value):
+            raise self._fail(key, "valid Unicode text")
         return value
 
     def opt_text(self, key: str) -> str | None:
@@ -60,14 +76,16 @@ class _Reader:
         return self.text(key) if self.has(key) else None
 
     def integer(self, key: str) -> int:
-        """Return a required integer (a float with an integral value is accepted)."""
+        """Return a required 64-bit integer (an integral float is accepted)."""
         value = self._get(key)
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise self._fail(key, "an integer")
         if isinstance(value, float):
             if not value.is_integer():
                 raise self._fail(key, "an integer")
-            return int(value)
+            value = int(value)
+        if not _INT64_MIN <= value <= _INT64_MAX:
+            raise self._fail(key, "a 64-bit integer")
         return value
 
     def opt_integer(self, key: str) -> int | None:
@@ -79,9 +97,13 @@ class _Reader:
         value = self._get(key)
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise self._fail(key, "a number")
-        if not math.isfinite(value):
+        try:
+            number = float(value)
+        except OverflowError:  # an integer beyond any float
+            raise self._fail(key, "a finite number") from None
+        if not math.isfinite(number):
             raise self._fail(key, "a finite number")
-        return float(value)
+        return number
 
     def opt_number(self, key: str) -> float | None:
         """Return an optional number."""
@@ -131,7 +153,7 @@ class _Reader:
     def texts(self, key: str) -> tuple[str, ...]:
         """Return a required array of strings."""
         values = self.array(key)
-        if not all(isinstance(item, str) for item in values):
+        if not all(isinstance(item, str) and _is_unicode(item) for item in values):
             raise self._fail(key, "an array of strings")
         return tuple(values)
 
