@@ -24,12 +24,13 @@ from syrupy.assertion import SnapshotAssertion
 from custom_components.immich_bridge.const import DOMAIN
 from custom_components.immich_bridge.services import ACTIONS
 from tests.fake_immich import FakeImmich
+from tests.reliability.conftest import LONG
 from tests.services.platforms import async_setup_stand_ins
 from tests.services.strategies import FuzzWorld, payloads
 
 UNKNOWN_ID = "0badc0de-0000-4000-8000-000000000000"
 # Generated calls per server flavour (v2 and v3): 1,000 each (2,000 in all) in CI,
-# 5,000 each (10,000 in all) with -m long.
+# 5,000 each (10,000 in all) with -m long or IMMICH_BRIDGE_LONG=1.
 FUZZ_EXAMPLES = 1000
 FUZZ_EXAMPLES_LONG = 5000
 LINK_PASSWORD = "hunter2"  # noqa: S105  # a test value
@@ -1300,10 +1301,11 @@ async def test_fuzz_only_translated_errors_escape(
     """Call every action with generated payloads; only the two error types escape.
 
     `ci` runs FUZZ_EXAMPLES per server flavour (v2 and v3, so twice that in total);
-    `long` runs only with `-m long`.
+    `long` runs only with `-m long` or IMMICH_BRIDGE_LONG=1.
     """
-    if examples > FUZZ_EXAMPLES and "long" not in request.config.getoption("markexpr"):
-        pytest.skip("a long run: select it with -m long")
+    selected = "long" in request.config.getoption("markexpr")
+    if examples > FUZZ_EXAMPLES and not (selected or LONG):
+        pytest.skip("a long run: select it with -m long or IMMICH_BRIDGE_LONG=1")
     seen: Counter[str] = Counter()
     loop = hass.loop
 
