@@ -32,6 +32,7 @@ from .api import (
     ImmichAlbum,
     ImmichAsset,
     ImmichBadRequestError,
+    ImmichBulkIdResult,
     ImmichClient,
     ImmichMediaTypes,
     ImmichNotFoundError,
@@ -1094,16 +1095,7 @@ async def _async_tag_assets(
     client = entry.runtime_data.client
     await _async_check_assets(client, data[ATTR_ASSET_ID])
     tags = await _async_tags(client, data[ATTR_TAGS], create=True)
-    changed: dict[str, None] = {}
-    for tag in tags:
-        results = await client.tag_assets(tag.id, data[ATTR_ASSET_ID])
-        changed.update(dict.fromkeys(item.id for item in results if item.success))
-    await _async_refresh(entry)
-    return {
-        "tag_ids": [tag.id for tag in tags],
-        "asset_ids": data[ATTR_ASSET_ID],
-        "changed": list(changed),
-    }
+    return await _async_apply_tags(entry, tags, data[ATTR_ASSET_ID], client.tag_assets)
 
 
 async def _async_untag_assets(
@@ -1114,14 +1106,26 @@ async def _async_untag_assets(
     """Remove tags from assets."""
     client = entry.runtime_data.client
     tags = await _async_tags(client, data[ATTR_TAGS], create=False)
+    return await _async_apply_tags(
+        entry, tags, data[ATTR_ASSET_ID], client.untag_assets
+    )
+
+
+async def _async_apply_tags(
+    entry: ImmichBridgeConfigEntry,
+    tags: Sequence[ImmichTag],
+    asset_ids: list[str],
+    apply: Callable[[str, Sequence[str]], Awaitable[list[ImmichBulkIdResult]]],
+) -> dict[str, Any]:
+    """Tag or untag assets with each tag; report the assets that changed."""
     changed: dict[str, None] = {}
     for tag in tags:
-        results = await client.untag_assets(tag.id, data[ATTR_ASSET_ID])
+        results = await apply(tag.id, asset_ids)
         changed.update(dict.fromkeys(item.id for item in results if item.success))
     await _async_refresh(entry)
     return {
         "tag_ids": [tag.id for tag in tags],
-        "asset_ids": data[ATTR_ASSET_ID],
+        "asset_ids": asset_ids,
         "changed": list(changed),
     }
 
