@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
 import re
@@ -470,19 +469,15 @@ class ImmichBridgeOptionsFlow(OptionsFlowWithReload):
         runtime = self.config_entry.runtime_data
         if not runtime.server.allowed(Source.ALBUMS):
             return []
-        client = runtime.client
+        client: ImmichClient = runtime.client
         try:
-            owned, shared = await asyncio.gather(
-                client.albums(), client.albums(shared=True)
-            )
+            return await client.visible_albums()
         except ImmichPermissionError as err:
             LOGGER.debug("Albums could not be listed for the options: %s", err)
             return []
         except ImmichError as err:
             errors["base"] = error_key(err)
             return []
-        albums = {album.id: album for album in (*owned, *shared)}
-        return sorted(albums.values(), key=lambda album: album.name.casefold())
 
     async def _async_labels(self) -> dict[str, str]:
         """Return the translated labels of the frame source kinds."""

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
 from .api import (
@@ -18,15 +16,11 @@ from .api import (
     ImmichAlbumStatistics,
     ImmichApiKeyInfo,
     ImmichAssetStatistics,
-    ImmichAuthenticationError,
     ImmichClient,
-    ImmichConnectionError,
-    ImmichError,
     ImmichLibrary,
     ImmichPeoplePage,
     ImmichPermissionError,
     ImmichQueue,
-    ImmichRateLimitError,
     ImmichServerAbout,
     ImmichServerStatistics,
     ImmichServerStorage,
@@ -43,8 +37,9 @@ from .const import (
     QUEUE_SCAN_INTERVAL,
     SERVER_SCAN_INTERVAL,
 )
+from .frames import FrameSource
+from .helpers import translate_update_errors
 from .permissions import Source, source_allowed
-from .views import is_uuid
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -99,36 +94,10 @@ def watched_album_ids(entry: ImmichBridgeConfigEntry) -> frozenset[str]:
     """Return the ids of the albums the options name: sensors, events and frames."""
     ids = {str(album_id) for album_id in entry.options.get(CONF_ALBUMS, [])}
     for option in entry.options.get(CONF_FRAMES, []):
-        # The frames ignore an album option that isn't an id: so does this.
-        kind, _, value = str(option).partition(":")
-        if kind == "album" and is_uuid(album_id := value.strip()):
-            ids.add(album_id)
+        source = FrameSource.parse(str(option))
+        if source is not None and source.kind == "album" and source.value is not None:
+            ids.add(source.value)
     return frozenset(ids)
-
-
-@contextmanager
-def translate_update_errors() -> Iterator[None]:
-    """Map client errors to the coordinator's exceptions, with translated messages."""
-    try:
-        yield
-    except ImmichAuthenticationError as err:
-        raise ConfigEntryAuthFailed(
-            translation_domain=DOMAIN, translation_key="auth_failed"
-        ) from err
-    except ImmichRateLimitError as err:
-        raise UpdateFailed(
-            translation_domain=DOMAIN,
-            translation_key="rate_limited",
-            retry_after=err.retry_after,
-        ) from err
-    except ImmichConnectionError as err:
-        raise UpdateFailed(
-            translation_domain=DOMAIN, translation_key="cannot_connect"
-        ) from err
-    except ImmichError as err:
-        raise UpdateFailed(
-            translation_domain=DOMAIN, translation_key="server_error"
-        ) from err
 
 
 class _ImmichBridgeCoordinator[DataT](DataUpdateCoordinator[DataT]):
@@ -248,14 +217,10 @@ class ImmichServerCoordinator(_ImmichBridgeCoordinator[ImmichServerData]):
         """Return the wanted albums: list owned and shared ones when there are any."""
         if not wanted:
             return {}
-        client = self.client
-        owned, shared = await asyncio.gather(
-            self._fetch(Source.ALBUMS, client.albums),
-            self._fetch(Source.ALBUMS, lambda: client.albums(shared=True)),
-        )
-        if owned is None or shared is None:
+        albums = await self._fetch(Source.ALBUMS, self.client.visible_albums)
+        if albums is None:
             return None
-        return {album.id: album for album in (*owned, *shared) if album.id in wanted}
+        return {album.id: album for album in albums if album.id in wanted}
 
 
 class ImmichQueueCoordinator(_ImmichBridgeCoordinator[ImmichQueueData]):

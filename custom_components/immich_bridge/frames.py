@@ -19,7 +19,7 @@ from .const import (
     DOMAIN,
     LOGGER,
 )
-from .coordinator import translate_update_errors
+from .helpers import translate_update_errors
 from .views import is_uuid
 
 if TYPE_CHECKING:

@@ -1,4 +1,4 @@
-"""Helpers shared by actions and buttons: one place that maps client errors."""
+"""One place that maps client errors: for actions and buttons, and for coordinators."""
 
 from __future__ import annotations
 
@@ -6,7 +6,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.exceptions import (
+    ConfigEntryAuthFailed,
+    HomeAssistantError,
+    ServiceValidationError,
+)
+from homeassistant.helpers.update_coordinator import UpdateFailed
 
 from .api import (
     ImmichAuthenticationError,
@@ -56,5 +61,30 @@ def translate_action_errors(
         ) from err
     except ImmichError as err:
         raise HomeAssistantError(
+            translation_domain=DOMAIN, translation_key="server_error"
+        ) from err
+
+
+@contextmanager
+def translate_update_errors() -> Iterator[None]:
+    """Map client errors to the coordinator's exceptions, with translated messages."""
+    try:
+        yield
+    except ImmichAuthenticationError as err:
+        raise ConfigEntryAuthFailed(
+            translation_domain=DOMAIN, translation_key="auth_failed"
+        ) from err
+    except ImmichRateLimitError as err:
+        raise UpdateFailed(
+            translation_domain=DOMAIN,
+            translation_key="rate_limited",
+            retry_after=err.retry_after,
+        ) from err
+    except ImmichConnectionError as err:
+        raise UpdateFailed(
+            translation_domain=DOMAIN, translation_key="cannot_connect"
+        ) from err
+    except ImmichError as err:
+        raise UpdateFailed(
             translation_domain=DOMAIN, translation_key="server_error"
         ) from err

@@ -421,11 +421,7 @@ class _Browser:
 
     async def _albums(self) -> list[ImmichAlbum]:
         """Return owned and shared albums once each, by name."""
-        owned, shared = await asyncio.gather(
-            self.client.albums(), self.client.albums(shared=True)
-        )
-        albums = {album.id: album for album in (*owned, *shared)}
-        return sorted(albums.values(), key=lambda album: album.name.casefold())
+        return await self.client.visible_albums()
 
     async def _assets(
         self, category: str, item: str | None, title: str

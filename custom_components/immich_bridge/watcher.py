@@ -21,8 +21,8 @@ from homeassistant.util import dt as dt_util
 
 from .api import ImmichAsset, ImmichNotFoundError
 from .const import DOMAIN, LOGGER
-from .coordinator import translate_update_errors
 from .frames import frame_sources
+from .helpers import translate_update_errors
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant

@@ -123,6 +123,27 @@ async def test_album_lifecycle(client: ImmichClient, immich_server: FakeImmich) 
         await client.album(bare.id)
 
 
+async def test_visible_albums(client: ImmichClient, immich_server: FakeImmich) -> None:
+    """List own and shared-with-me albums once each, sorted by name."""
+    state = immich_server.state
+    mine = state.add_album(immich_server.admin_id, "beach")
+    shared_by_me = state.add_album(immich_server.admin_id, "Alps")
+    theirs = state.add_album(immich_server.user_id, "Cats")
+    state.albums[shared_by_me].users[immich_server.user_id] = "viewer"
+    state.albums[theirs].users[immich_server.admin_id] = "viewer"
+    state.add_album(immich_server.user_id, "Private")
+    immich_server.requests.clear()
+
+    albums = await client.visible_albums()
+
+    assert [album.name for album in albums] == ["Alps", "beach", "Cats"]
+    assert [album.id for album in albums] == [shared_by_me, mine, theirs]
+    assert sorted(r.operation_id for r in immich_server.requests) == [
+        "getAllAlbums",
+        "getAllAlbums",
+    ]
+
+
 async def test_album_assets_paged(
     client_v3: ImmichClient,
     immich_server_v3: FakeImmich,

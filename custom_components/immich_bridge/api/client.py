@@ -516,6 +516,16 @@ class ImmichClient:
             "/albums", ImmichAlbum.from_api, params=params or None
         )
 
+    async def visible_albums(self) -> list[ImmichAlbum]:
+        """Return every album the user sees (own and shared with them) once, by name.
+
+        Two requests, merged by id: the unfiltered list may hold only the user's own
+        albums (Immich's server returns its owned ones), `shared=true` adds the rest.
+        """
+        owned, shared = await asyncio.gather(self.albums(), self.albums(shared=True))
+        albums = {album.id: album for album in (*owned, *shared)}
+        return sorted(albums.values(), key=lambda album: album.name.casefold())
+
     async def album(self, album_id: str) -> ImmichAlbum:
         """Return one album (without its asset list)."""
         params = None
