@@ -1,10 +1,10 @@
-"""Drive a real Immich v2.7.5 (built by ``../shared/toolchain/immich-server``) from tests.
+"""Drive a real Immich v2.7.5 (from ``../shared/toolchain/immich-server``) in tests.
 
-* :func:`start_server` / :func:`stop_server`: one private instance (its own PostgreSQL and
-  Redis) in a fresh folder under ``/var/tmp``.
-* :class:`ImmichApi`: a small async client of the tests' own (not the integration's) that
-  creates users, keys, albums, partners and files through the real API, so every test
-  builds the world it needs and does not depend on another.
+* :func:`start_server` / :func:`stop_server`: one private instance (its own PostgreSQL
+  and Redis) in a fresh folder under ``/var/tmp``.
+* :class:`ImmichApi`: a small async client of the tests' own (not the integration's)
+  that creates users, keys, albums, partners and files through the real API, so every
+  test builds the world it needs and does not depend on another.
 * :func:`real_entry`: a config entry of Immich Bridge for one user's key.
 
 Nothing here patches the integration: the integration talks HTTP to the real server.
@@ -259,7 +259,7 @@ class ImmichApi:
             params=params,
             data=data,
         )
-        if status >= 300:  # noqa: PLR2004
+        if status >= 300:
             raise ApiError(method, path, status, body)
         return body
 
@@ -423,10 +423,10 @@ class ImmichApi:
         return {queue["name"]: queue for queue in await self.call("GET", "/queues")}
 
     async def wait_idle(
-        self, names: Iterable[str] | None = None, *, timeout: float = 90
+        self, names: Iterable[str] | None = None, *, within: float = 90
     ) -> None:
         """Wait until the named (default: all) queues have no active or waiting jobs."""
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + within
         while True:
             queues = await self.queues()
             busy = [
@@ -443,7 +443,7 @@ class ImmichApi:
             if not busy:
                 return
             if time.monotonic() > deadline:
-                msg = f"queues still busy after {timeout} s: {busy}"
+                msg = f"queues still busy after {within} s: {busy}"
                 raise AssertionError(msg)
             await asyncio.sleep(0.25)
 
