@@ -12,10 +12,11 @@ from homeassistant.const import (
     STATE_OFF,
     STATE_ON,
     STATE_UNAVAILABLE,
+    STATE_UNKNOWN,
     Platform,
 )
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import HomeAssistantError
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.setup import async_setup_component
 import pytest
@@ -108,6 +109,22 @@ async def test_low_disk_space(
     assert state.attributes["threshold"] == threshold
 
 
+async def test_low_disk_space_counts_available_not_unused(
+    hass: HomeAssistant, immich_server: FakeImmich
+) -> None:
+    """Free space is available ÷ size: reserved blocks are not free for Immich."""
+    state = immich_server.state
+    state.disk_size, state.disk_use = 100 * 1024**3, 20 * 1024**3
+    state.disk_reserved = 75 * 1024**3  # 80 % unused, only 5 % available
+    entry = make_entry(immich_server, options={CONF_LOW_DISK_THRESHOLD: 10})
+    await _setup(hass, entry, [Platform.BINARY_SENSOR])
+    assert hass.states.get(f"{BINARY}_low_disk_space").state == STATE_ON
+    state.disk_reserved = 0
+    await entry.runtime_data.server.async_refresh()
+    await hass.async_block_till_done()
+    assert hass.states.get(f"{BINARY}_low_disk_space").state == STATE_OFF
+
+
 async def test_queue_binary_sensors(
     hass: HomeAssistant, immich_server: FakeImmich
 ) -> None:
@@ -121,9 +138,28 @@ async def test_queue_binary_sensors(
     busy = hass.states.get(f"{BINARY}_library_busy")
     assert busy.state == STATE_ON
     assert busy.attributes["active_queues"] == ["thumbnailGeneration"]
+    assert busy.attributes["pending_queues"] == []
     failures = hass.states.get(f"{BINARY}_job_failures")
     assert failures.state == STATE_ON
     assert failures.attributes["failed_queues"] == ["metadataExtraction"]
+
+
+@pytest.mark.parametrize("count", ["waiting", "delayed", "paused"])
+async def test_pending_jobs_keep_the_library_busy(
+    hass: HomeAssistant, immich_server: FakeImmich, count: str
+) -> None:
+    """Jobs waiting to run (also in a paused queue) are work not done yet."""
+    entry = make_entry(immich_server)
+    await _setup(hass, entry, [Platform.BINARY_SENSOR])
+    queue = immich_server.state.queues["thumbnailGeneration"]
+    queue.is_paused = count == "paused"
+    setattr(queue, count, 4)
+    await entry.runtime_data.queues.async_refresh()
+    await hass.async_block_till_done()
+    busy = hass.states.get(f"{BINARY}_library_busy")
+    assert busy.state == STATE_ON
+    assert busy.attributes["active_queues"] == []
+    assert busy.attributes["pending_queues"] == ["thumbnailGeneration"]
 
 
 async def test_queue_forbidden_then_recovered(
@@ -158,12 +194,20 @@ async def test_update_entity(hass: HomeAssistant, immich_server: FakeImmich) -> 
     assert state.attributes["release_url"].endswith("/v9.1.0")
     assert state.attributes["supported_features"] == 0
 
-    immich_server.state.version_check_release = None
+    immich_server.state.version_check_release = f"v{installed}"
     await entry.runtime_data.server.async_refresh()
     await hass.async_block_till_done()
     state = hass.states.get("update.immich_127_0_0_1_immich_server")
     assert state.state == STATE_OFF
     assert state.attributes["latest_version"] == installed
+
+    # Never checked (or the check is off): unknown, not "up to date".
+    immich_server.state.version_check_release = None
+    await entry.runtime_data.server.async_refresh()
+    await hass.async_block_till_done()
+    state = hass.states.get("update.immich_127_0_0_1_immich_server")
+    assert state.state == STATE_UNKNOWN
+    assert state.attributes["latest_version"] is None
     assert state.attributes["release_url"] is None
 
 
@@ -186,11 +230,28 @@ async def test_scan_libraries_button(
     assert len(scans) == 2
 
 
+async def test_scan_libraries_button_without_libraries(
+    hass: HomeAssistant, immich_server: FakeImmich
+) -> None:
+    """Say that there is nothing to scan instead of succeeding silently."""
+    entry = make_entry(immich_server)
+    await _setup(hass, entry, [Platform.BUTTON])
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            BUTTON_DOMAIN,
+            SERVICE_PRESS,
+            {ATTR_ENTITY_ID: "button.immich_127_0_0_1_scan_libraries"},
+            blocking=True,
+        )
+    assert err.value.translation_key == "no_external_library"
+
+
 async def test_clear_failed_jobs_button(
     hass: HomeAssistant, immich_server: FakeImmich
 ) -> None:
     """Clear failed jobs only in the queues that have some."""
     _busy(immich_server)
+    immich_server.state.queues["metadataExtraction"].waiting = 5
     entry = make_entry(immich_server)
     await _setup(hass, entry, [Platform.BUTTON, Platform.BINARY_SENSOR])
     assert hass.states.get(f"{BINARY}_job_failures").state == STATE_ON
@@ -202,6 +263,7 @@ async def test_clear_failed_jobs_button(
     )
     await hass.async_block_till_done()
     assert immich_server.state.queues["metadataExtraction"].failed == 0
+    assert immich_server.state.queues["metadataExtraction"].waiting == 5
     assert hass.states.get(f"{BINARY}_job_failures").state == STATE_OFF
 
 

@@ -1065,6 +1065,16 @@ async def test_scan_library(
     )
 
 
+async def test_scan_library_without_libraries(
+    hass: HomeAssistant, immich_server: FakeImmich, entry: MockConfigEntry
+) -> None:
+    """Say that the server has no external library instead of succeeding silently."""
+    await _fails(
+        hass, entry, "scan_library", ServiceValidationError, "no_external_library"
+    )
+    assert immich_server.state.library_scans == []
+
+
 # ------------------------------------------------------------------------ search
 
 

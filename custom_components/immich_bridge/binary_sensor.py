@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+    from .api import ImmichQueue
+
 PARALLEL_UPDATES = 0
 
 
@@ -39,14 +41,26 @@ class ImmichQueueBinarySensorEntityDescription(BinarySensorEntityDescription):
     attributes_fn: Callable[[ImmichQueueData], dict[str, list[str]]] | None = None
 
 
+def _pending(queue: ImmichQueue) -> bool:
+    """Return True when a queue holds work not started yet.
+
+    Waiting jobs, delayed ones (a retry later) and jobs held in a paused queue (Immich
+    counts those as "paused", not "waiting") all still have to run.
+    """
+    return queue.waiting + queue.delayed + queue.paused > 0
+
+
 QUEUE_BINARY_SENSORS: tuple[ImmichQueueBinarySensorEntityDescription, ...] = (
     ImmichQueueBinarySensorEntityDescription(
+        # On while any job runs or waits to run, also in a paused queue: what a user
+        # means by "busy" is "work not finished yet" (don't power the server down).
         key="library_busy",
         translation_key="library_busy",
         device_class=BinarySensorDeviceClass.RUNNING,
-        is_on_fn=lambda d: any(q.active > 0 for q in d.queues.values()),
+        is_on_fn=lambda d: any(q.active > 0 or _pending(q) for q in d.queues.values()),
         attributes_fn=lambda d: {
-            "active_queues": sorted(n for n, q in d.queues.items() if q.active > 0)
+            "active_queues": sorted(n for n, q in d.queues.items() if q.active > 0),
+            "pending_queues": sorted(n for n, q in d.queues.items() if _pending(q)),
         },
     ),
     ImmichQueueBinarySensorEntityDescription(
@@ -125,11 +139,17 @@ class ImmichLowDiskSpaceSensor(
 
     @property
     def is_on(self) -> bool | None:
-        """Return True when free space is below the threshold."""
+        """Return True when the available share of the disk is below the threshold.
+
+        Available ÷ size, not 100 minus `diskUsagePercentage`: the server's percentage
+        is used ÷ size, and on a disk with reserved blocks (or a quota) the unused
+        space is more than can be written.
+        """
         storage = self.coordinator.data.storage
-        if storage is None:
+        if storage is None or storage.disk_size_raw <= 0:
             return None
-        return 100.0 - storage.disk_usage_percentage < self._threshold
+        free = 100.0 * storage.disk_available_raw / storage.disk_size_raw
+        return free < self._threshold
 
     @property
     def extra_state_attributes(self) -> dict[str, float]:

@@ -9,7 +9,9 @@ from typing import TYPE_CHECKING
 
 from homeassistant.components.button import ButtonEntity, ButtonEntityDescription
 from homeassistant.const import Platform
+from homeassistant.exceptions import ServiceValidationError
 
+from .const import DOMAIN
 from .coordinator import ImmichBridgeConfigEntry, ImmichServerCoordinator
 from .entity import ImmichBridgeEntity
 from .frames import ImmichFrameCoordinator
@@ -27,8 +29,12 @@ PARALLEL_UPDATES = 1
 
 
 async def _scan_libraries(runtime: ImmichBridgeRuntimeData) -> None:
-    """Queue a scan of every external library."""
+    """Queue a scan of every external library; say so when there is none."""
     libraries = await runtime.client.libraries()
+    if not libraries:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN, translation_key="no_external_library"
+        )
     await asyncio.gather(*(runtime.client.scan_library(lib.id) for lib in libraries))
 
 
@@ -66,9 +72,7 @@ BUTTONS: tuple[ImmichButtonEntityDescription, ...] = (
     ImmichButtonEntityDescription(
         key="clear_failed_jobs",
         translation_key="clear_failed_jobs",
-        requirement=Requirement(
-            permissions=("queue.read", "queueJob.delete"), admin=True
-        ),
+        requirement=Requirement(permissions=("queue.read", "job.create"), admin=True),
         press_fn=_clear_failed_jobs,
     ),
 )

@@ -12,7 +12,7 @@ from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import service
 from homeassistant.util import dt as dt_util
 
-from .api import ImmichAsset, ImmichError
+from .api import ImmichAsset, ImmichError, ImmichNotFoundError
 from .const import DOMAIN, LOGGER
 from .entity import ImmichBridgeEntity
 from .frames import ImmichFrameCoordinator
@@ -173,18 +173,38 @@ class _ImmichImage[CoordinatorT: ImmichFrameCoordinator | ImmichAssetWatcher](
     async def async_image(self) -> bytes | None:
         """Return the preview of the photo shown now."""
         async with self._lock:
-            if (asset := self.asset) is None:
-                return None
-            if self._cached is not None and self._cached[0] == asset.id:
-                return self._cached[1]
             try:
-                data = await self._immich.thumbnail(asset.id, size="preview")
-            except ImmichError as err:
-                LOGGER.debug("Could not fetch the preview of %s: %s", asset.id, err)
+                return await self._async_preview()
+            except ImmichNotFoundError:
+                # Deleted since the last poll: ask the coordinator for what to show now.
+                if not await self._async_asset_gone():
+                    return None
+            try:
+                return await self._async_preview()
+            except ImmichNotFoundError:
                 return None
-            self._attr_content_type = _image_type(data)
-            self._cached = (asset.id, data)
-            return data
+
+    async def _async_preview(self) -> bytes | None:
+        """Fetch (or reuse) the preview; raise ImmichNotFoundError when it is gone."""
+        if (asset := self.asset) is None:
+            return None
+        if self._cached is not None and self._cached[0] == asset.id:
+            return self._cached[1]
+        try:
+            data = await self._immich.thumbnail(asset.id, size="preview")
+        except ImmichNotFoundError:
+            LOGGER.debug("The asset %s is gone", asset.id)
+            raise
+        except ImmichError as err:
+            LOGGER.debug("Could not fetch the preview of %s: %s", asset.id, err)
+            return None
+        self._attr_content_type = _image_type(data)
+        self._cached = (asset.id, data)
+        return data
+
+    async def _async_asset_gone(self) -> bool:
+        """Move on from a deleted asset; return True when another one is shown now."""
+        return False
 
 
 class ImmichFrameImage(_ImmichImage[ImmichFrameCoordinator]):
@@ -229,6 +249,12 @@ class ImmichLatestUploadImage(_ImmichImage[ImmichAssetWatcher]):
         """Return the newest upload."""
         data = self.coordinator.data
         return data.latest if data is not None else None
+
+    async def _async_asset_gone(self) -> bool:
+        """Poll now: the newest remaining upload replaces the deleted one."""
+        gone = self._shown
+        await self.coordinator.async_refresh()
+        return self.asset is not None and self.asset.id != gone
 
     async def async_next_image(self) -> None:
         """Refuse: only photo frames change on request."""

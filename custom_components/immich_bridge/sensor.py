@@ -229,7 +229,9 @@ QUEUE_SENSORS: tuple[ImmichItemSensorEntityDescription[ImmichQueue], ...] = tupl
         state_class=SensorStateClass.MEASUREMENT,
         value_fn=lambda queue, field=field: getattr(queue, field),  # type: ignore[misc]  # late-binding default
     )
-    for field in ("active", "waiting", "failed", "delayed")
+    # "paused" counts the jobs held in a paused queue (Immich counts them apart from
+    # "waiting"): without it a paused queue's pending work would be invisible.
+    for field in ("active", "waiting", "failed", "delayed", "paused")
 )
 
 
@@ -400,7 +402,7 @@ class ImmichUserUsageSensor(ImmichBridgeEntity[ImmichServerCoordinator], SensorE
 
 
 class ImmichQueueSensor(ImmichBridgeEntity[ImmichQueueCoordinator], SensorEntity):
-    """One count (active, waiting, failed, delayed) of one job queue."""
+    """One count (active, waiting, failed, delayed, paused) of one job queue."""
 
     entity_description: ImmichItemSensorEntityDescription[ImmichQueue]
 

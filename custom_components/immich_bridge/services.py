@@ -1236,6 +1236,8 @@ async def _async_scan_library(
     """Scan one external library (by id or name) or all of them."""
     client = entry.runtime_data.client
     libraries = await client.libraries()
+    if not libraries:
+        raise _invalid(key="no_external_library")
     if (ref := data.get(ATTR_LIBRARY)) is not None:
         folded = ref.casefold()
         libraries = [

@@ -56,11 +56,16 @@ class ImmichServerUpdate(ImmichBridgeEntity[ImmichServerCoordinator], UpdateEnti
         return about.version.removeprefix("v") if about else self._installed
 
     @property
-    def latest_version(self) -> str:
-        """Return the latest release, or the installed one when unknown."""
+    def latest_version(self) -> str | None:
+        """Return the latest release; None (unknown) until the server has checked.
+
+        A server whose version check never ran (or is off) answers `releaseVersion:
+        null`: that says nothing about newer releases, so the state is unknown rather
+        than "up to date".
+        """
         check = self.coordinator.data.version_check
         if check is None or not check.release_version:
-            return self.installed_version
+            return None
         return check.release_version.removeprefix("v")
 
     @property

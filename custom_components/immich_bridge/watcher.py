@@ -270,16 +270,27 @@ class ImmichAssetWatcher(DataUpdateCoordinator[WatchData]):
         return known != before
 
     async def _latest(self, new_assets: list[ImmichAsset]) -> ImmichAsset | None:
-        """Return the newest upload: from this poll, the last one, or a search."""
+        """Return the newest upload: from this poll, the last one, or a search.
+
+        Uploads found by this poll are newer than anything outside its window, so the
+        newest of them wins. Otherwise the last one is read again: a deleted (trashed)
+        asset gives way to the newest remaining upload instead of staying on show
+        (its preview fails once the trash is emptied).
+        """
+        if new_assets:
+            return max(new_assets, key=_created)
         current = self.data.latest if self.data is not None else None
-        if current is None and (latest_id := self._state.get("latest")):
+        latest_id = current.id if current is not None else self._state.get("latest")
+        if latest_id:
             try:
                 current = await self.client.asset(latest_id)
             except ImmichNotFoundError:
                 current = None
-        candidates = [*new_assets, *([current] if current is not None else [])]
-        if not candidates:
-            candidates = await self._search(dt_util.utcnow() - LATEST_LOOKBACK)
+            if current is not None and current.is_trashed:
+                current = None
+        if current is not None:
+            return current
+        candidates = await self._search(dt_util.utcnow() - LATEST_LOOKBACK)
         if not candidates:
             page = await self.client.search_metadata(size=1)
             candidates = list(page.items)

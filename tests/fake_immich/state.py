@@ -298,6 +298,8 @@ class ImmichState:
         """Library ids in the order scans were requested."""
         self.disk_size = 500 * 1024**3
         self.disk_use = 123 * 1024**3
+        self.disk_reserved = 0
+        """Blocks neither used nor available (reserved for root, as on ext4)."""
         self.version_check_release: str | None = None
         self.version_check_at: datetime | None = None
         self.external_domain = ""

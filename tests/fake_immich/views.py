@@ -273,7 +273,7 @@ def media_types(_call: Call) -> Reply:
 def storage(call: Call) -> Reply:
     """Return disk usage."""
     size, use = call.state.disk_size, call.state.disk_use
-    available = max(0, size - use)
+    available = max(0, size - use - call.state.disk_reserved)
     return Reply(
         {
             "diskSize": dto.human_size(size),

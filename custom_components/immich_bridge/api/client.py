@@ -988,15 +988,23 @@ class ImmichClient:
     async def queue_command(
         self, name: str, command: QueueCommand, *, force: bool = False
     ) -> None:
-        """Start, pause, resume, empty a queue or clear its failed jobs."""
-        if command == "start" or await self._version() < QUEUES_VERSION:
+        """Start, pause, resume, empty a queue or clear its failed jobs.
+
+        "start" and "clear-failed" have no `/queues` equivalent: they use the deprecated
+        `PUT /jobs/{name}` on every version. `DELETE /queues/{name}/jobs` with
+        `failed: true` empties the queue first: waiting and paused jobs would be lost.
+        "empty" drops the waiting and paused jobs and keeps the failed ones.
+        """
+        if command in ("start", "clear-failed") or (
+            await self._version() < QUEUES_VERSION
+        ):
             body = {"command": command, "force": force}
             await self._request("PUT", f"/jobs/{name}", json_body=body)
         elif command in ("pause", "resume"):
             body_q = {"isPaused": command == "pause"}
             await self._request("PUT", f"/queues/{name}", json_body=body_q)
         else:
-            body_d = {"failed": command == "clear-failed"}
+            body_d = {"failed": False}
             await self._request(
                 "DELETE", f"/queues/{name}/jobs", json_body=body_d, expect="none"
             )
