@@ -67,14 +67,18 @@ def source_allowed(
     return SOURCE_REQUIREMENTS[source].met(key_info, is_admin=is_admin)
 
 
-# Features a user recognises, with what they need. Keys are translated under
+# What every key needs: setting up reads the key's user (GET /users/me).
+ESSENTIAL: Final = Requirement(permissions=("user.read",))
+
+# Features a user recognises, with what they need besides ESSENTIAL; each one is
+# proven on a real server (tests/real/test_permissions.py). Keys are translated under
 # selector.feature.options in strings.json.
 FEATURES: Final[dict[str, Requirement]] = {
     "server_sensors": Requirement(
         permissions=("server.about", "server.storage", "server.versionCheck")
     ),
     "library_statistics": Requirement(
-        permissions=("asset.statistics", "album.statistics", "album.read", "user.read")
+        permissions=("asset.statistics", "album.statistics", "album.read")
     ),
     "server_statistics": Requirement(permissions=("server.statistics",), admin=True),
     "people_and_tags": Requirement(permissions=("person.read", "tag.read")),
@@ -88,14 +92,19 @@ FEATURES: Final[dict[str, Requirement]] = {
     "upload": Requirement(
         permissions=(
             "asset.upload",
+            "asset.update",
+            "album.read",
             "album.create",
             "albumAsset.create",
+            "tag.read",
             "tag.create",
             "tag.asset",
         )
     ),
     "albums": Requirement(
         permissions=(
+            "asset.read",
+            "album.read",
             "album.create",
             "album.update",
             "album.delete",
@@ -104,11 +113,28 @@ FEATURES: Final[dict[str, Requirement]] = {
             "albumUser.create",
         )
     ),
+    "tags": Requirement(
+        permissions=("asset.read", "tag.read", "tag.create", "tag.asset")
+    ),
     "shared_links": Requirement(
-        permissions=("sharedLink.create", "sharedLink.read", "sharedLink.delete")
+        permissions=(
+            "asset.read",
+            "album.read",
+            "sharedLink.create",
+            "sharedLink.read",
+            "sharedLink.delete",
+        )
     ),
     "search_and_photos": Requirement(
-        permissions=("asset.read", "asset.view", "asset.download", "memory.read")
+        permissions=(
+            "asset.read",
+            "asset.view",
+            "asset.download",
+            "album.read",
+            "person.read",
+            "tag.read",
+            "memory.read",
+        )
     ),
 }
 
