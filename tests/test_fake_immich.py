@@ -261,7 +261,12 @@ async def test_album_shape_follows_spec(immich_server: FakeImmich) -> None:
         immich_server, "GET", "/albums", params={"shared": "false"}
     ) as resp:
         assert await resp.json() == []
+    # As the real server: without ``shared`` only the caller's own albums.
     async with call(immich_server, "GET", "/albums", key="user") as resp:
+        assert await resp.json() == []
+    async with call(
+        immich_server, "GET", "/albums", key="user", params={"shared": "true"}
+    ) as resp:
         assert [a["id"] for a in await resp.json()] == [album_id]
 
 

@@ -215,7 +215,7 @@ async def test_next_image_action_and_button(
     third = _shown(hass, image)
     assert sorted([first, second, third]) == sorted(photos)
 
-    immich_server.set_fault("searchRandom", status=HTTPStatus.INTERNAL_SERVER_ERROR)
+    immich_server.set_fault("getTimeBuckets", status=HTTPStatus.INTERNAL_SERVER_ERROR)
     with pytest.raises(HomeAssistantError) as err:
         await hass.services.async_call(
             DOMAIN, "next_image", {ATTR_ENTITY_ID: image}, blocking=True

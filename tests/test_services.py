@@ -445,6 +445,7 @@ async def test_sync_folder(
 ) -> None:
     """Upload what is new, count duplicates and skips, fill an album and tag."""
     folder = _folder(immich_server, allowed)
+    (folder / "empty.jpg").write_bytes(b"")
     result = await _call(
         hass,
         entry,
@@ -460,12 +461,17 @@ async def test_sync_folder(
         "uploaded": 2,
         "duplicates": 1,
         "failed": 0,
-        "skipped": 1,
+        "skipped": 2,
         "pending": 0,
         "album_id": None,
         "album_error": None,
         "failures": [],
+        "skips": [
+            {"path": str(folder / "empty.jpg"), "reason": "empty file"},
+            {"path": str(folder / "notes.txt"), "reason": "unsupported file type"},
+        ],
     }
+    assert (folder / "empty.jpg").exists()
     album = _album_named(immich_server, "Scans")
     assert len(album.asset_ids) == 3
     tag = next(t for t in immich_server.state.tags.values() if t.value == "Scanned")

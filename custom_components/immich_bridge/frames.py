@@ -37,7 +37,7 @@ SEARCH_POOL: Final = 100
 # Forget the shown photos of a huge source after this many, to bound memory.
 MAX_SEEN: Final = 10_000
 # Sources whose photos the server draws at random.
-RANDOM_KINDS: Final = frozenset({"album", "person", "favorites"})
+RANDOM_KINDS: Final = frozenset({"person", "favorites"})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -118,12 +118,8 @@ class FrameDeck:
                 str(source.value), size=SEARCH_POOL, type="IMAGE"
             )
             return list(page.items), True
-        # Album, person and favorites: the server picks at random.
-        if source.kind == "album":
-            assets = await client.search_random(
-                size=DRAW_BATCH, type="IMAGE", album_ids=[str(source.value)]
-            )
-        elif source.kind == "person":
+        # Person and favorites: the server picks at random.
+        if source.kind == "person":
             assets = await client.search_random(
                 size=DRAW_BATCH, type="IMAGE", person_ids=[str(source.value)]
             )
@@ -133,8 +129,36 @@ class FrameDeck:
             )
         return assets, len(assets) < DRAW_BATCH
 
+    async def _draw_album(self) -> ImmichAsset | None:
+        """Pick a photo of the album not shown yet, whoever added it.
+
+        The album's timeline lists every member's photos (a random search would
+        return only the user's own and its partners'); only the pick is read whole.
+        """
+        entries = await self.client.album_timeline(str(self.source.value))
+        ids = list(dict.fromkeys(entry.id for entry in entries if entry.is_image))
+        fresh = [asset_id for asset_id in ids if asset_id not in self.seen]
+        if not fresh:
+            self.seen.clear()
+            fresh = [i for i in ids if i != self.current] or ids
+        if not fresh:
+            self.current = None
+            return None
+        asset = await self.client.asset(secrets.choice(fresh))
+        return self._show(asset)
+
+    def _show(self, asset: ImmichAsset) -> ImmichAsset:
+        """Remember a photo as shown now."""
+        if len(self.seen) >= MAX_SEEN:
+            self.seen.clear()
+        self.seen.add(asset.id)
+        self.current = asset.id
+        return asset
+
     async def draw(self) -> ImmichAsset | None:
         """Return the next photo: one not shown yet, or start over when all were."""
+        if self.source.kind == "album":
+            return await self._draw_album()
         candidates, whole = await self._candidates()
         fresh = [asset for asset in candidates if asset.id not in self.seen]
         if not fresh and not whole:
@@ -150,11 +174,7 @@ class FrameDeck:
             return None
         # Random searches come shuffled by the server; other lists are ranked.
         asset = fresh[0] if self.source.kind in RANDOM_KINDS else secrets.choice(fresh)
-        if len(self.seen) >= MAX_SEEN:
-            self.seen.clear()
-        self.seen.add(asset.id)
-        self.current = asset.id
-        return asset
+        return self._show(asset)
 
 
 class ImmichFrameCoordinator(DataUpdateCoordinator[FrameData]):

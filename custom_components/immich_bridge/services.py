@@ -27,9 +27,11 @@ from homeassistant.util import dt as dt_util
 import voluptuous as vol
 
 from .api import (
+    MEDIA_HEAD_SIZE,
     AlbumRole,
     AssetSize,
     ImmichAlbum,
+    ImmichAmbiguousAlbumError,
     ImmichAsset,
     ImmichBadRequestError,
     ImmichBulkIdResult,
@@ -41,6 +43,8 @@ from .api import (
     ImmichUploadResult,
     QueueCommand,
     Visibility,
+    media_problem,
+    media_problem_sync,
 )
 from .const import DOMAIN, LOGGER
 from .helpers import translate_action_errors
@@ -551,20 +555,12 @@ def _album_url(client: ImmichClient, album_id: str) -> str:
 async def _async_find_album(
     entry: ImmichBridgeConfigEntry, ref: str
 ) -> ImmichAlbum | None:
-    """Find an album by id or by name (exact, then ignoring case)."""
-    albums = await entry.runtime_data.client.albums()
-    for album in albums:
-        if album.id == ref.lower():
-            return album
-    matches = [album for album in albums if album.name == ref] or [
-        album for album in albums if album.name.casefold() == ref.casefold()
-    ]
-    if len(matches) > 1:
-        owned = [a for a in matches if a.owner_id == entry.runtime_data.user.id]
-        if len(owned) != 1:
-            raise _invalid(key="album_ambiguous", album=ref, count=str(len(matches)))
-        return owned[0]
-    return matches[0] if matches else None
+    """Find an album the user sees (own or shared with them) by id or by name."""
+    runtime = entry.runtime_data
+    try:
+        return await runtime.client.find_album(ref, owner_id=runtime.user.id)
+    except ImmichAmbiguousAlbumError as err:
+        raise _invalid(key="album_ambiguous", album=ref, count=str(err.count)) from err
 
 
 async def _async_album(entry: ImmichBridgeConfigEntry, ref: str) -> ImmichAlbum:
@@ -574,11 +570,34 @@ async def _async_album(entry: ImmichBridgeConfigEntry, ref: str) -> ImmichAlbum:
     return album
 
 
+def _check_album_writable(entry: ImmichBridgeConfigEntry, album: ImmichAlbum) -> None:
+    """Refuse to change the photos of an album shared with the user as a viewer."""
+    if album.role_of(entry.runtime_data.user.id) == "viewer":
+        raise _invalid(key="album_read_only", album=album.name)
+
+
+@contextmanager
+def _album_refusal(album: ImmichAlbum) -> Iterator[None]:
+    """Turn the server's "no access" to an album just found into a clear refusal.
+
+    Immich answers "Not found or no albumAsset.create access" when the user's role
+    does not allow the change; the album itself exists (it was just read).
+    """
+    try:
+        yield
+    except ImmichNotFoundError as err:
+        raise _invalid(key="album_read_only", album=album.name) from err
+
+
 async def _async_album_or_create(
     entry: ImmichBridgeConfigEntry, ref: str
 ) -> ImmichAlbum:
-    """Return an album by id or name, creating it by that name when missing."""
+    """Return an album by id or name, creating it by that name when missing.
+
+    The album must let the user add photos (owner or editor).
+    """
     if (album := await _async_find_album(entry, ref)) is not None:
+        _check_album_writable(entry, album)
         return album
     if _UUID_RE.match(ref):
         raise _invalid(key="album_not_found", album=ref)
@@ -757,6 +776,26 @@ async def _async_sources(hass: HomeAssistant, data: dict[str, Any]) -> list[_Sou
     return sources
 
 
+async def _async_check_readable(hass: HomeAssistant, source: _Source) -> None:
+    """Refuse an empty file, or one whose content is not the media its name says."""
+    if source.data is not None:
+        problem = media_problem(
+            source.filename, source.data[:MEDIA_HEAD_SIZE], len(source.data)
+        )
+    else:
+        assert source.path is not None  # noqa: S101  # a file source
+        try:
+            problem = await hass.async_add_executor_job(media_problem_sync, source.path)
+        except OSError as err:
+            raise _failed(
+                key="read_failed", path=source.label, error=err.strerror or str(err)
+            ) from err
+    if problem is not None:
+        raise _invalid(
+            key="unreadable_media", name=source.filename or source.label, error=problem
+        )
+
+
 async def _async_upload_one(
     client: ImmichClient, source: _Source, data: dict[str, Any]
 ) -> ImmichUploadResult:
@@ -802,6 +841,7 @@ async def _async_upload(
     media = await client.media_types()
     for source in sources:
         _check_media_type(media, source.filename)
+        await _async_check_readable(hass, source)
     album: ImmichAlbum | None = None
     if ATTR_ALBUM in data:
         album = await _async_album_or_create(entry, data[ATTR_ALBUM])
@@ -811,7 +851,8 @@ async def _async_upload(
     ]
     asset_ids = list(dict.fromkeys(result.asset_id for _, result in results))
     if album is not None:
-        await client.add_assets_to_album(album.id, asset_ids)
+        with _album_refusal(album):
+            await client.add_assets_to_album(album.id, asset_ids)
     for tag in tags:
         await client.tag_assets(tag.id, asset_ids)
     await _async_refresh(entry)
@@ -842,6 +883,8 @@ async def _async_sync_folder(
     if ATTR_ALBUM in data:
         if dry_run:
             album = await _async_find_album(entry, data[ATTR_ALBUM])
+            if album is not None:
+                _check_album_writable(entry, album)
             album_id = album.id if album is not None else None
         else:
             album_id = (await _async_album_or_create(entry, data[ATTR_ALBUM])).id
@@ -885,6 +928,11 @@ async def _async_sync_folder(
             {"path": str(item.path), "error": item.error or ""}
             for item in result.files
             if item.status == "failed"
+        ],
+        "skips": [
+            {"path": str(item.path), "reason": item.error or ""}
+            for item in result.files
+            if item.status == "skipped"
         ],
     }
 
@@ -966,9 +1014,11 @@ async def _async_update_album(
     if ATTR_NAME not in data and ATTR_DESCRIPTION not in data:
         raise _invalid(key="nothing_to_update")
     album = await _async_album(entry, data[ATTR_ALBUM])
-    album = await client.update_album(
-        album.id, name=data.get(ATTR_NAME), description=data.get(ATTR_DESCRIPTION)
-    )
+    _check_album_writable(entry, album)
+    with _album_refusal(album):
+        album = await client.update_album(
+            album.id, name=data.get(ATTR_NAME), description=data.get(ATTR_DESCRIPTION)
+        )
     await _async_refresh(entry)
     return _album_response(client, album)
 
@@ -980,6 +1030,8 @@ async def _async_delete_album(
 ) -> None:
     """Delete an album; its photos stay in the library."""
     album = await _async_album(entry, data[ATTR_ALBUM])
+    if album.role_of(entry.runtime_data.user.id) not in ("owner", None):
+        raise _invalid(key="album_not_owner", album=album.name)
     await entry.runtime_data.client.delete_album(album.id)
     await _async_refresh(entry)
 
@@ -992,8 +1044,10 @@ async def _async_add_to_album(
     """Add assets to an album; assets already in it are fine."""
     client = entry.runtime_data.client
     album = await _async_album(entry, data[ATTR_ALBUM])
+    _check_album_writable(entry, album)
     await _async_check_assets(client, data[ATTR_ASSET_ID])
-    results = await client.add_assets_to_album(album.id, data[ATTR_ASSET_ID])
+    with _album_refusal(album):
+        results = await client.add_assets_to_album(album.id, data[ATTR_ASSET_ID])
     await _async_refresh(entry)
     return {
         "album_id": album.id,
@@ -1019,7 +1073,9 @@ async def _async_remove_from_album(
     """Remove assets from an album; assets not in it are reported, not refused."""
     client = entry.runtime_data.client
     album = await _async_album(entry, data[ATTR_ALBUM])
-    results = await client.remove_assets_from_album(album.id, data[ATTR_ASSET_ID])
+    _check_album_writable(entry, album)
+    with _album_refusal(album):
+        results = await client.remove_assets_from_album(album.id, data[ATTR_ASSET_ID])
     await _async_refresh(entry)
     return {
         "album_id": album.id,
@@ -1052,7 +1108,8 @@ async def _async_share_album(
         shared.add(album.owner_id)
     new = [(user_id, role) for user_id, role in chosen.items() if user_id not in shared]
     if new:
-        album = await client.share_album(album.id, new)
+        with _album_refusal(album):
+            album = await client.share_album(album.id, new)
     await _async_refresh(entry)
     roles = {user.user_id: user.role for user in album.album_users}
     return {

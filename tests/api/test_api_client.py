@@ -12,7 +12,6 @@ from custom_components.immich_bridge.api import (
     ImmichNotFoundError,
     ImmichServerVersion,
     ImmichUnsupportedVersionError,
-    client as client_module,
 )
 from tests.fake_immich import FakeImmich
 
@@ -144,28 +143,36 @@ async def test_visible_albums(client: ImmichClient, immich_server: FakeImmich) -
     ]
 
 
-async def test_album_assets_paged(
-    client_v3: ImmichClient,
-    immich_server_v3: FakeImmich,
-    monkeypatch: pytest.MonkeyPatch,
+async def test_album_assets_from_timeline(
+    client_v3: ImmichClient, immich_server_v3: FakeImmich
 ) -> None:
-    """On v3 an album's assets come from paged metadata searches, newest first."""
+    """On v3 an album's assets (every member's) come from its timeline, newest first."""
     state = immich_server_v3.state
-    start = datetime(2020, 1, 1, tzinfo=UTC)
+    member = state.add_user("Member", "member@example.com")
+    start = datetime(2020, 1, 28, tzinfo=UTC)
     ids = [
-        state.add_asset(immich_server_v3.admin_id, taken_at=start + timedelta(days=day))
+        state.add_asset(
+            member if day % 2 else immich_server_v3.admin_id,
+            taken_at=start + timedelta(days=day),
+        )
         for day in range(5)
     ]
-    album_id = state.add_album(immich_server_v3.admin_id, "Many", asset_ids=ids)
-    monkeypatch.setattr(client_module, "_PAGE_SIZE", 2)
+    album_id = state.add_album(member, "Many", asset_ids=ids)
+    state.albums[album_id].users[immich_server_v3.admin_id] = "viewer"
+    immich_server_v3.requests.clear()
+
     assets = await client_v3.album_assets(album_id)
     newest = await client_v3.album_assets(album_id, limit=3)
+
     assert [asset.id for asset in assets] == ids[::-1]
     assert [asset.id for asset in newest] == ids[::-1][:3]
-    searches = [
-        r for r in immich_server_v3.requests if r.operation_id == "searchAssets"
+    buckets = [
+        r for r in immich_server_v3.requests if r.operation_id == "getTimeBucket"
     ]
-    assert len(searches) >= 3
+    assert len(buckets) == 4  # January and February, twice
+    timeline = await client_v3.album_timeline(album_id)
+    assert [entry.id for entry in timeline] == ids[::-1]
+    assert all(entry.is_image and not entry.is_trashed for entry in timeline)
 
 
 async def test_asset_endpoints(client: ImmichClient, immich_server: FakeImmich) -> None:

@@ -27,6 +27,7 @@ from custom_components.immich_bridge.api.upload import (
     FilePayload,
     LocalFile,
     find_sidecar,
+    media_problem,
 )
 from tests.fake_immich import FakeImmich
 
@@ -473,6 +474,55 @@ async def test_sync_rejects_and_unreadable(
     assert "cannot read" in (by_name["gone.jpg"].error or "")
     assert by_name["x.jpg"].status == "skipped"
     assert "unsupported-format" in (by_name["x.jpg"].error or "")
+
+
+async def test_sync_skips_empty_and_garbled_files(
+    client_v3: ImmichClient, immich_server_v3: FakeImmich, tmp_path: Path
+) -> None:
+    """Empty files and files that hold no picture are skipped, never sent or lost."""
+    _write(tmp_path / "good.jpg", immich_server_v3.state.next_jpeg())
+    # A JPEG named .png is still a photo.
+    _write(tmp_path / "renamed.png", immich_server_v3.state.next_jpeg("renamed"))
+    _write(tmp_path / "empty.jpg", b"")
+    _write(tmp_path / "also-empty.jpg", b"")
+    _write(tmp_path / "text.heic", b"hello, this is not a photo")
+    _write(tmp_path / "clip.mts", b"unknown formats are not sniffed")
+    result = await client_v3.sync_folder(tmp_path, delete_after_upload=True)
+    by_name = {item.path.name: item for item in result.files}
+    assert by_name["empty.jpg"].status == "skipped"
+    assert by_name["empty.jpg"].error == "empty file"
+    assert by_name["also-empty.jpg"].error == "empty file"
+    assert by_name["text.heic"].status == "skipped"
+    assert by_name["text.heic"].error == "its content is not a photo or video"
+    assert {by_name[n].status for n in ("good.jpg", "renamed.png", "clip.mts")} == {
+        "uploaded"
+    }
+    assert len(_uploads(immich_server_v3)) == 3
+    assert sorted(await asyncio.to_thread(os.listdir, tmp_path)) == [
+        "also-empty.jpg",
+        "empty.jpg",
+        "text.heic",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "head", "size", "problem"),
+    [
+        ("a.jpg", b"", 0, "empty file"),
+        ("a.raw", b"", 0, "empty file"),
+        ("a.jpg", b"\xff\xd8\xff\xe0", 4, None),
+        ("a.webp", b"RIFF\x00\x00\x00\x00WEBPVP8 ", 16, None),
+        ("a.avi", b"RIFF\x00\x00\x00\x00WEBPVP8 ", 16, None),
+        ("a.mov", b"\x00\x00\x00\x08wide", 12, None),
+        ("a.gif", b"GIF89a", 6, None),
+        ("a.png", b"GIF8", 4, "its content is not a photo or video"),
+        ("a.mp4", b"RIFF", 4, "its content is not a photo or video"),
+        ("a.dng", b"anything", 8, None),
+    ],
+)
+def test_media_problem(name: str, head: bytes, size: int, problem: str | None) -> None:
+    """Known formats must start like a photo or video; others must not be empty."""
+    assert media_problem(name, head, size) == problem
 
 
 async def test_sync_copy_of_failed_file(

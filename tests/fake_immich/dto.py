@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .state import iso
+from .state import avatar_color, iso
 
 if TYPE_CHECKING:
     from .state import (
@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     )
 
 JSON = dict[str, Any]
+THUMBHASH = "HBkSHYSIeHiPiHh8eJd4eTN0EEQG"
+"""A placeholder thumbhash (the real server sets one once the thumbnail exists)."""
 
 
 def user(item: User) -> JSON:
@@ -35,7 +37,7 @@ def user(item: User) -> JSON:
         "id": item.id,
         "name": item.name,
         "email": item.email,
-        "avatarColor": item.avatar_color,
+        "avatarColor": avatar_color(item),
         "profileImagePath": "",
         "profileChangedAt": iso(item.updated_at),
     }
@@ -103,10 +105,11 @@ def asset(state: ImmichState, item: Asset) -> JSON:
         **({"owner": user(owner)} if owner else {}),
         "libraryId": item.library_id,
         "type": item.asset_type,
-        "originalPath": f"/data/library/{item.owner_id}/{item.filename}",
+        "originalPath": item.original_path
+        or f"/data/library/{item.owner_id}/{item.filename}",
         "originalFileName": item.filename,
         "originalMimeType": item.mime_type,
-        "thumbhash": None,
+        "thumbhash": THUMBHASH,
         "fileCreatedAt": iso(item.file_created_at),
         "fileModifiedAt": iso(item.file_modified_at),
         "localDateTime": iso(item.taken_at),
@@ -125,6 +128,8 @@ def asset(state: ImmichState, item: Asset) -> JSON:
         "checksum": item.checksum,
         "livePhotoVideoId": item.live_photo_video_id,
         "duplicateId": None,
+        "resized": True,
+        "stack": None,
         "exifInfo": {
             "description": item.description,
             "rating": item.rating,
@@ -134,12 +139,20 @@ def asset(state: ImmichState, item: Asset) -> JSON:
             "latitude": item.latitude,
             "longitude": item.longitude,
             "dateTimeOriginal": iso(item.taken_at),
-            "timeZone": "UTC",
+            "modifyDate": iso(item.file_modified_at),
+            "timeZone": None,
             "fileSizeInByte": item.size,
             "exifImageWidth": item.width,
             "exifImageHeight": item.height,
             "make": None,
             "model": None,
+            "lensModel": None,
+            "fNumber": None,
+            "focalLength": None,
+            "iso": None,
+            "exposureTime": None,
+            "orientation": None,
+            "projectionType": None,
         },
         "tags": [tag(t) for t in state.tags.values() if item.id in t.asset_ids],
         "people": [
@@ -147,24 +160,36 @@ def asset(state: ImmichState, item: Asset) -> JSON:
             for pid in item.person_ids
             if pid in state.people
         ],
+        "unassignedFaces": [],
     }
 
 
 def album(
-    state: ImmichState, item: Album, *, v2: bool, with_assets: bool = False
+    state: ImmichState,
+    item: Album,
+    *,
+    v2: bool,
+    with_assets: bool = False,
+    metadata: bool = True,
+    contributors: bool = False,
 ) -> JSON:
     """Return an ``AlbumResponseDto``.
 
     v3: ``albumUsers`` starts with the owner (role ``owner``), no ``owner``/``assets``.
-    v2: ``albumUsers`` lists only the shared users; ``owner``, ``ownerId`` and
-    ``assets``.
+    v2: ``albumUsers`` lists only the shared users (by role, then name, as Immich);
+    ``owner``, ``ownerId`` and ``assets``. ``metadata``: with
+    ``lastModifiedAssetTimestamp`` (Immich leaves it out after create, update and
+    share); ``contributors``: with ``contributorCounts`` when shared (one album).
     """
     owner = state.users[item.owner_id]
-    members = [
-        {"user": user(state.users[uid]), "role": role}
-        for uid, role in item.users.items()
-        if uid in state.users
-    ]
+    members = sorted(
+        (
+            {"user": user(state.users[uid]), "role": role}
+            for uid, role in item.users.items()
+            if uid in state.users
+        ),
+        key=lambda member: (member["role"], member["user"]["name"]),
+    )
     if not v2:
         members.insert(0, {"user": user(owner), "role": "owner"})
     assets = [state.assets[aid] for aid in item.asset_ids if aid in state.assets]
@@ -190,7 +215,17 @@ def album(
         taken = sorted(a.taken_at for a in assets)
         result["startDate"] = iso(taken[0])
         result["endDate"] = iso(taken[-1])
-        result["lastModifiedAssetTimestamp"] = iso(max(a.updated_at for a in assets))
+        if metadata:
+            latest = max(a.updated_at for a in assets)
+            result["lastModifiedAssetTimestamp"] = iso(latest)
+    if contributors and result["shared"]:
+        counts: dict[str, int] = {}
+        for entry in assets:
+            counts[entry.owner_id] = counts.get(entry.owner_id, 0) + 1
+        result["contributorCounts"] = [
+            {"userId": uid, "assetCount": count}
+            for uid, count in sorted(counts.items(), key=lambda pair: -pair[1])
+        ]
     return result
 
 

@@ -412,19 +412,33 @@ class FakeImmich:
     def _authenticate(
         self, request: web.Request, operation: Operation
     ) -> tuple[User | None, ApiKey | None, web.Response | None]:
-        """Check the API key like Immich: 401, then admin-only, then the permission."""
+        """Check the key like Immich: 401, then admin-only, then the permission.
+
+        A login session (``Authorization: Bearer <token>``) holds every permission.
+        """
         if operation.public:
             return None, None, None
-        secret = request.headers.get("x-api-key") or request.query.get("apiKey")
-        if not secret:
-            return None, None, self._error(401, "Authentication required")
-        key = self.state.api_keys.get(secret)
+        bearer = request.headers.get("Authorization", "")
+        if bearer.startswith("Bearer "):
+            key = self.state.sessions.get(bearer.removeprefix("Bearer "))
+            unknown = "Invalid user token"
+        else:
+            secret = request.headers.get("x-api-key") or request.query.get("apiKey")
+            if not secret:
+                return None, None, self._error(401, "Authentication required")
+            key = self.state.api_keys.get(secret)
+            unknown = "Invalid API key"
         user = self.state.users.get(key.user_id) if key else None
         if key is None or user is None:
-            return None, None, self._error(401, "Invalid API key")
+            return None, None, self._error(401, unknown)
         if operation.admin_only and not user.is_admin:
             return None, None, self._error(403, "Forbidden")
-        if operation.permission and not key.grants(operation.permission):
+        session = key.secret in self.state.sessions
+        if (
+            operation.permission
+            and not session
+            and not key.grants(operation.permission)
+        ):
             message = f"Missing required permission: {operation.permission}"
             return None, None, self._error(403, message)
         return user, key, None

@@ -67,6 +67,27 @@ def sha1_base64(data: bytes) -> str:
     return base64.b64encode(hashlib.sha1(data).digest()).decode()  # noqa: S324
 
 
+AVATAR_COLORS = (
+    "primary",
+    "pink",
+    "red",
+    "yellow",
+    "blue",
+    "green",
+    "purple",
+    "orange",
+    "gray",
+    "amber",
+)
+
+
+def avatar_color(user: User) -> str:
+    """Return the user's colour; unset, Immich derives it from the e-mail."""
+    if user.avatar_color:
+        return user.avatar_color
+    return AVATAR_COLORS[sum(ord(letter) for letter in user.email) % len(AVATAR_COLORS)]
+
+
 def jpeg_size(data: bytes) -> tuple[int, int] | None:
     """Return ``(width, height)`` from a JPEG's SOF segment, or None."""
     index = 2
@@ -91,9 +112,12 @@ class User:
     name: str
     email: str
     is_admin: bool = False
-    avatar_color: str = "primary"
+    avatar_color: str | None = None
+    """None: derived from the e-mail, as Immich does (see :func:`avatar_color`)."""
     quota_size_in_bytes: int | None = None
     storage_label: str | None = None
+    password: str | None = None
+    should_change_password: bool = False
     created_at: datetime = field(default_factory=now)
     updated_at: datetime = field(default_factory=now)
 
@@ -146,6 +170,7 @@ class Asset:
     height: int | None = None
     library_id: str | None = None
     mime_type: str = "image/jpeg"
+    original_path: str | None = None
     live_photo_video_id: str | None = None
     person_ids: list[str] = field(default_factory=list)
 
@@ -170,6 +195,8 @@ class Album:
     order: str = "desc"
     created_at: datetime = field(default_factory=now)
     updated_at: datetime = field(default_factory=now)
+    seq: int = 0
+    """Creation order (``createdAt`` has millisecond resolution only)."""
 
 
 @dataclass(slots=True)
@@ -282,6 +309,10 @@ class ImmichState:
         self.users: dict[str, User] = {}
         self.api_keys: dict[str, ApiKey] = {}
         """API keys by their secret value."""
+        self.sessions: dict[str, ApiKey] = {}
+        """Login sessions by their bearer token (they grant every permission)."""
+        self.partners: dict[tuple[str, str], bool] = {}
+        """``(shared_by, shared_with)`` -> ``inTimeline`` (partner sharing)."""
         self.assets: dict[str, Asset] = {}
         self.albums: dict[str, Album] = {}
         self.tags: dict[str, Tag] = {}
@@ -324,14 +355,32 @@ class ImmichState:
             "realtimeTranscoding": False,
         }
         self._jpeg_counter = 0
+        self._album_seq = 0
 
     # --- helpers ----------------------------------------------------------------------
 
-    def add_user(self, name: str, email: str, *, is_admin: bool = False) -> str:
+    def add_user(
+        self,
+        name: str,
+        email: str,
+        *,
+        is_admin: bool = False,
+        password: str | None = None,
+    ) -> str:
         """Create a user and return its id."""
-        user = User(id=new_id(), name=name, email=email, is_admin=is_admin)
+        user = User(
+            id=new_id(), name=name, email=email, is_admin=is_admin, password=password
+        )
         self.users[user.id] = user
         return user.id
+
+    def add_session(self, user_id: str) -> str:
+        """Log a user in and return the bearer token of the new session."""
+        token = secrets.token_urlsafe(32)
+        self.sessions[token] = ApiKey(
+            id=new_id(), secret=token, user_id=user_id, name="session", permissions=()
+        )
+        return token
 
     def add_api_key(
         self,
@@ -414,6 +463,8 @@ class ImmichState:
             asset_ids=list(dict.fromkeys(asset_ids)),
         )
         album.thumbnail_asset_id = album.asset_ids[0] if album.asset_ids else None
+        self._album_seq += 1
+        album.seq = self._album_seq
         self.albums[album.id] = album
         return album.id
 
@@ -489,7 +540,13 @@ class ImmichState:
         return memory.id
 
     def find_duplicate(self, owner_id: str, checksum: str) -> Asset | None:
-        """Return the user's asset with this checksum (base64 or hex SHA-1)."""
+        """Return the user's uploaded asset with this checksum (base64 or hex SHA-1).
+
+        Assets of an external library never count, as on the real server: an upload
+        only looks among uploaded assets, and ``bulk-upload-check`` never matches
+        them either since Immich stores the SHA-1 of ``path:<file>`` as their
+        checksum.
+        """
         wanted = {checksum}
         with suppress(ValueError):
             wanted.add(base64.b64encode(bytes.fromhex(checksum)).decode())
@@ -497,23 +554,67 @@ class ImmichState:
             (
                 asset
                 for asset in self.assets.values()
-                if asset.owner_id == owner_id and asset.checksum in wanted
+                if asset.owner_id == owner_id
+                and asset.checksum in wanted
+                and asset.library_id is None
             ),
             None,
         )
+
+    def add_partner(
+        self, shared_by: str, shared_with: str, *, in_timeline: bool = False
+    ) -> None:
+        """Let ``shared_with`` see the photos of ``shared_by`` (partner sharing)."""
+        self.partners[shared_by, shared_with] = in_timeline
+
+    def partner_ids(self, user_id: str, *, in_timeline: bool = False) -> set[str]:
+        """Return the users who share their photos with ``user_id``.
+
+        ``in_timeline``: only those the user shows in the timeline (what search and
+        random use, as Immich's ``getUserIdsToSearch``).
+        """
+        return {
+            by
+            for (by, to), shown in self.partners.items()
+            if to == user_id and (shown or not in_timeline) and by in self.users
+        }
 
     def album_visible(self, album: Album, user_id: str) -> bool:
         """Whether the user owns the album or it is shared with them."""
         return album.owner_id == user_id or user_id in album.users
 
-    def asset_visible(self, asset: Asset, user_id: str) -> bool:
-        """Whether the user owns the asset or sees it through a shared album."""
+    def album_role(self, album: Album, user_id: str) -> str | None:
+        """Return ``owner``, ``editor``, ``viewer`` or None (no access)."""
+        if album.owner_id == user_id:
+            return "owner"
+        return album.users.get(user_id)
+
+    def asset_shareable(self, asset: Asset, user_id: str) -> bool:
+        """Immich's ``asset.share`` access: owned, or a partner's (timeline/hidden).
+
+        This decides which assets a user may add to an album or a tag: never those
+        the user only sees through a shared album.
+        """
         if asset.owner_id == user_id:
+            return asset.visibility != "locked"
+        return (
+            asset.owner_id in self.partner_ids(user_id)
+            and not asset.is_trashed
+            and asset.visibility in {"timeline", "hidden"}
+        )
+
+    def asset_visible(self, asset: Asset, user_id: str) -> bool:
+        """Immich's ``asset.read``: owned, in an album the user sees, or a partner's."""
+        if asset.owner_id == user_id or self.asset_shareable(asset, user_id):
             return True
         return any(
-            asset.id in album.asset_ids and user_id in album.users
+            asset.id in album.asset_ids and self.album_visible(album, user_id)
             for album in self.albums.values()
         )
+
+    def search_owner_ids(self, user_id: str) -> set[str]:
+        """Whose assets search and random return: the user's and timeline partners'."""
+        return {user_id} | self.partner_ids(user_id, in_timeline=True)
 
     def album_has_link(self, album_id: str) -> bool:
         """Whether an album has a shared link."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 import random
 import secrets
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
     from multidict import MultiMapping
 
     from .spec import ImmichSpec, Operation
-    from .state import ApiKey, ImmichState, User
+    from .state import ApiKey, ImmichState, Library, User
 
 STARTABLE_QUEUES = frozenset(
     {
@@ -57,6 +58,30 @@ STARTABLE_QUEUES = frozenset(
     }
 )
 """Queues that accept the legacy ``start`` command (Immich source)."""
+ALBUM_ROLES = {
+    "album.read": "viewer",
+    "album.download": "viewer",
+    "albumAsset.create": "editor",
+    "albumAsset.delete": "editor",
+    "album.update": "editor",
+    "album.share": "editor",
+    "album.delete": "owner",
+}
+"""The least album role each permission needs (Immich ``utils/access.ts``)."""
+_ROLES_AT_LEAST = {
+    "owner": {"owner", "editor", "viewer"},
+    "editor": {"editor", "viewer"},
+    "viewer": {"viewer"},
+}
+DEFAULT_EXCLUSION_PATTERNS = (
+    "**/@eaDir/**",
+    "**/._*",
+    "**/#recycle/**",
+    "**/#snapshot/**",
+    "**/.stversions/**",
+    "**/.stfolder/**",
+)
+"""What a new library excludes unless told otherwise (Immich library service)."""
 DEFAULT_ARCHIVE_SIZE = 4 * 1024**3
 SEARCH_DEFAULT_SIZE = 250
 
@@ -139,14 +164,17 @@ class Call:
             self.deny(permission)
         return item
 
-    def album(
-        self, album_id: str, permission: str = "album.read", *, owner: bool = False
-    ) -> Album:
-        """Return a visible (or owned) album or raise the access error."""
+    def album(self, album_id: str, permission: str = "album.read") -> Album:
+        """Return the album if the caller's role allows ``permission``, else raise.
+
+        As Immich's access checks: viewers may read and download, editors may also
+        add and remove assets, update and share, only the owner may delete.
+        """
         item = self.state.albums.get(album_id)
-        if item is None or not self.state.album_visible(item, self.user_id):
+        role = None if item is None else self.state.album_role(item, self.user_id)
+        if item is None or role is None:
             self.deny(permission)
-        if owner and item.owner_id != self.user_id:
+        if ALBUM_ROLES.get(permission, "owner") not in _ROLES_AT_LEAST[role]:
             self.deny(permission)
         return item
 
@@ -330,6 +358,135 @@ def users(call: Call) -> Reply:
     return Reply([dto.user(item) for item in call.state.users.values()])
 
 
+@handles("createUserAdmin")
+def create_user_admin(call: Call) -> Reply:
+    """Create a user with a password (admin)."""
+    body = call.body
+    email = body["email"].lower()
+    if any(item.email.lower() == email for item in call.state.users.values()):
+        raise ImmichHTTPError(400, "User exists")
+    user_id = call.state.add_user(
+        body["name"],
+        body["email"],
+        is_admin=bool(body.get("isAdmin")),
+        password=body["password"],
+    )
+    item = call.state.users[user_id]
+    item.quota_size_in_bytes = body.get("quotaSizeInBytes")
+    item.storage_label = body.get("storageLabel")
+    item.should_change_password = body.get("shouldChangePassword", True)
+    if body.get("avatarColor"):
+        item.avatar_color = body["avatarColor"]
+    return Reply(dto.user_admin(call.state, item))
+
+
+@handles("login")
+def login(call: Call) -> Reply:
+    """Log in with e-mail and password; answer a session token."""
+    body = call.body
+    email = body["email"].lower()
+    item = next(
+        (u for u in call.state.users.values() if u.email.lower() == email), None
+    )
+    if item is None or item.password is None or item.password != body["password"]:
+        raise ImmichHTTPError(401, "Incorrect email or password")
+    return Reply(
+        {
+            "accessToken": call.state.add_session(item.id),
+            "userId": item.id,
+            "userEmail": item.email,
+            "name": item.name,
+            "isAdmin": item.is_admin,
+            "isOnboarded": False,
+            "profileImagePath": "",
+            "shouldChangePassword": item.should_change_password,
+        },
+        201,
+    )
+
+
+@handles("createApiKey")
+def create_api_key(call: Call) -> Reply:
+    """Create a key; a key may only grant what it holds itself (sessions: all)."""
+    key = call.key
+    assert key is not None
+    wanted = call.body["permissions"]
+    from_key = key.secret in call.state.api_keys
+    if (
+        from_key
+        and "all" not in key.permissions
+        and ("all" in wanted or not set(wanted) <= set(key.permissions))
+    ):
+        raise ImmichHTTPError(400, "Cannot grant permissions you do not have")
+    secret = call.state.add_api_key(
+        call.user_id, wanted, name=call.body.get("name") or "API Key"
+    )
+    made = call.state.api_keys[secret]
+    return Reply({"secret": secret, "apiKey": _api_key(made)}, 201)
+
+
+def _api_key(key: ApiKey) -> dict[str, Any]:
+    """Return an ``APIKeyResponseDto``."""
+    return {
+        "id": key.id,
+        "name": key.name,
+        "permissions": list(key.permissions),
+        "createdAt": iso(key.created_at),
+        "updatedAt": iso(key.updated_at),
+    }
+
+
+def _partner(call: Call, user_id: str, in_timeline: bool) -> dict[str, Any]:
+    """Return a ``PartnerResponseDto`` (the other user, and ``inTimeline``)."""
+    return {**dto.user(call.state.users[user_id]), "inTimeline": in_timeline}
+
+
+@handles("createPartner")
+def create_partner(call: Call) -> Reply:
+    """Share the caller's photos with another user."""
+    other = call.body["sharedWithId"]
+    if (call.user_id, other) in call.state.partners:
+        raise ImmichHTTPError(400, "Partner already exists")
+    if other not in call.state.users:
+        raise ImmichHTTPError(400, "User not found")
+    call.state.add_partner(call.user_id, other)
+    return Reply(_partner(call, other, in_timeline=False), 201)
+
+
+@handles("getPartners")
+def partners(call: Call) -> Reply:
+    """List partners: ``shared-by`` (the caller shares with) or ``shared-with``."""
+    by_me = call.query.get("direction") == "shared-by"
+    me = call.user_id
+    return Reply(
+        [
+            _partner(call, to if by_me else by, shown)
+            for (by, to), shown in call.state.partners.items()
+            if (by if by_me else to) == me
+        ]
+    )
+
+
+@handles("updatePartner")
+def update_partner(call: Call) -> Reply:
+    """Show (or hide) a partner's photos in the caller's timeline."""
+    pair = (call.path["id"], call.user_id)
+    if pair not in call.state.partners:
+        call.deny("partner.update")
+    call.state.partners[pair] = bool(call.body["inTimeline"])
+    return Reply(_partner(call, pair[0], call.state.partners[pair]))
+
+
+@handles("removePartner")
+def remove_partner(call: Call) -> Reply:
+    """Stop sharing the caller's photos with a user."""
+    pair = (call.user_id, call.path["id"])
+    if pair not in call.state.partners:
+        raise ImmichHTTPError(400, "Partner not found")
+    del call.state.partners[pair]
+    return Reply()
+
+
 @handles("getMyApiKey")
 def my_api_key(call: Call) -> Reply:
     """Return the key used for this request."""
@@ -351,19 +508,34 @@ def my_api_key(call: Call) -> Reply:
 
 @handles("getAllAlbums")
 def all_albums(call: Call) -> Reply:
-    """List albums: ``shared`` true = shared only, false = not shared, absent = all."""
+    """List albums, newest first, as Immich's album repository does.
+
+    Absent ``shared``: the caller's *own* albums only; ``shared=true``: albums shared
+    with the caller or shared by the caller (with users or a link of theirs);
+    ``shared=false``: own albums shared with nobody; ``assetId``: albums the caller
+    owns or is a member of that hold the asset.
+    """
     state, me = call.state, call.user_id
-    albums = [a for a in state.albums.values() if state.album_visible(a, me)]
+    albums = list(state.albums.values())
     if asset_id := call.query.get("assetId"):
-        albums = [a for a in albums if asset_id in a.asset_ids]
+        albums = [
+            a for a in albums if state.album_visible(a, me) and asset_id in a.asset_ids
+        ]
+    elif (shared := call.flag("shared")) is True:
+        albums = [
+            a
+            for a in albums
+            if (a.users and (a.owner_id == me or me in a.users))
+            or any(
+                link.album_id == a.id and link.user_id == me
+                for link in state.shared_links.values()
+            )
+        ]
+    elif shared is False:
+        albums = [a for a in albums if a.owner_id == me and not state.album_shared(a)]
     else:
-        shared = call.flag("shared")
-        if shared is True:
-            albums = [a for a in albums if state.album_shared(a)]
-        elif shared is False:
-            albums = [
-                a for a in albums if a.owner_id == me and not state.album_shared(a)
-            ]
+        albums = [a for a in albums if a.owner_id == me]
+    albums.sort(key=lambda a: (a.created_at, a.seq), reverse=True)
     return Reply([dto.album(state, a, v2=call.v2) for a in albums])
 
 
@@ -388,14 +560,28 @@ def album_info(call: Call) -> Reply:
     """Return one album (v2 includes its assets unless ``withoutAssets=true``)."""
     item = call.album(call.path["id"])
     with_assets = call.v2 and not call.flag("withoutAssets")
-    return Reply(dto.album(call.state, item, v2=call.v2, with_assets=with_assets))
+    return Reply(
+        dto.album(
+            call.state, item, v2=call.v2, with_assets=with_assets, contributors=True
+        )
+    )
 
 
 @handles("createAlbum")
 def create_album(call: Call) -> Reply:
     """Create an album with optional assets and users."""
     body = call.body
-    asset_ids = [aid for aid in body.get("assetIds", []) if aid in call.state.assets]
+    for entry in body.get("albumUsers", []):
+        if entry["userId"] not in call.state.users:
+            raise ImmichHTTPError(400, "User not found")
+        if entry["userId"] == call.user_id:
+            raise ImmichHTTPError(400, "Cannot share album with owner")
+    asset_ids = [
+        aid
+        for aid in body.get("assetIds", [])
+        if aid in call.state.assets
+        and call.state.asset_shareable(call.state.assets[aid], call.user_id)
+    ]
     album_id = call.state.add_album(
         call.user_id,
         body["albumName"],
@@ -404,16 +590,16 @@ def create_album(call: Call) -> Reply:
     )
     item = call.state.albums[album_id]
     for entry in body.get("albumUsers", []):
-        if entry["userId"] not in call.state.users:
-            raise ImmichHTTPError(400, "User not found")
-        item.users[entry["userId"]] = entry["role"]
-    return Reply(dto.album(call.state, item, v2=call.v2))
+        item.users[entry["userId"]] = entry.get("role", "editor")
+    return Reply(
+        dto.album(call.state, item, v2=call.v2, with_assets=True, metadata=False)
+    )
 
 
 @handles("updateAlbumInfo")
 def update_album(call: Call) -> Reply:
     """Rename, describe, set the cover or order of an album."""
-    item = call.album(call.path["id"], "album.update", owner=True)
+    item = call.album(call.path["id"], "album.update")
     body = call.body
     if "albumName" in body:
         item.name = body["albumName"]
@@ -428,13 +614,13 @@ def update_album(call: Call) -> Reply:
     if "order" in body:
         item.order = body["order"]
     item.updated_at = now()
-    return Reply(dto.album(call.state, item, v2=call.v2))
+    return Reply(dto.album(call.state, item, v2=call.v2, metadata=False))
 
 
 @handles("deleteAlbum")
 def delete_album(call: Call) -> Reply:
     """Delete an own album."""
-    item = call.album(call.path["id"], "album.delete", owner=True)
+    item = call.album(call.path["id"], "album.delete")
     del call.state.albums[item.id]
     for link in [x for x in call.state.shared_links.values() if x.album_id == item.id]:
         del call.state.shared_links[link.id]
@@ -443,14 +629,16 @@ def delete_album(call: Call) -> Reply:
 
 @handles("addAssetsToAlbum")
 def add_assets_to_album(call: Call) -> Reply:
-    """Add assets; one BulkId result per id."""
+    """Add own or partner assets (editors and the owner); one result per id."""
+    if call.path["id"] not in call.state.albums:
+        raise ImmichHTTPError(400, "Album not found")
     item = call.album(call.path["id"], "albumAsset.create")
     results = []
     for asset_id in call.body["ids"]:
         asset = call.state.assets.get(asset_id)
         if asset_id in item.asset_ids:
             results.append({"id": asset_id, "success": False, "error": "duplicate"})
-        elif asset is None or not call.state.asset_visible(asset, call.user_id):
+        elif asset is None or not call.state.asset_shareable(asset, call.user_id):
             results.append({"id": asset_id, "success": False, "error": "no_permission"})
         else:
             item.asset_ids.append(asset_id)
@@ -463,11 +651,18 @@ def add_assets_to_album(call: Call) -> Reply:
 
 @handles("removeAssetFromAlbum")
 def remove_assets_from_album(call: Call) -> Reply:
-    """Remove assets; one BulkId result per id."""
+    """Remove assets: the owner any, an editor own and partner ones; one per id."""
     item = call.album(call.path["id"], "albumAsset.delete")
+    owner = item.owner_id == call.user_id
     results = []
     for asset_id in call.body["ids"]:
-        if asset_id in item.asset_ids:
+        asset = call.state.assets.get(asset_id)
+        if asset_id in item.asset_ids and not (
+            owner
+            or (asset is not None and call.state.asset_shareable(asset, call.user_id))
+        ):
+            results.append({"id": asset_id, "success": False, "error": "no_permission"})
+        elif asset_id in item.asset_ids:
             item.asset_ids.remove(asset_id)
             results.append({"id": asset_id, "success": True})
         else:
@@ -481,15 +676,17 @@ def remove_assets_from_album(call: Call) -> Reply:
 @handles("addUsersToAlbum")
 def add_users_to_album(call: Call) -> Reply:
     """Share an own album with users."""
-    item = call.album(call.path["id"], "albumUser.create", owner=True)
+    item = call.album(call.path["id"], "album.share")
     for entry in call.body["albumUsers"]:
         user_id = entry["userId"]
-        if user_id not in call.state.users or user_id == item.owner_id:
-            raise ImmichHTTPError(400, "User not found")
+        if user_id == item.owner_id:
+            raise ImmichHTTPError(400, "Cannot be shared with owner")
         if user_id in item.users:
             raise ImmichHTTPError(400, "User already added")
+        if user_id not in call.state.users:
+            raise ImmichHTTPError(400, "User not found")
         item.users[user_id] = entry.get("role", "editor")
-    return Reply(dto.album(call.state, item, v2=call.v2))
+    return Reply(dto.album(call.state, item, v2=call.v2, metadata=False))
 
 
 # --- assets ---------------------------------------------------------------------------
@@ -641,8 +838,9 @@ def asset_statistics(call: Call) -> Reply:
     items = [a for a in items if a.is_trashed == bool(trashed)]
     if (favorite := call.flag("isFavorite")) is not None:
         items = [a for a in items if a.is_favorite == favorite]
-    if visibility := call.query.get("visibility"):
-        items = [a for a in items if a.visibility == visibility]
+    visibility = call.query.get("visibility")
+    shown = {visibility} if visibility else {"timeline", "archive"}
+    items = [a for a in items if a.visibility in shown]
     images = sum(1 for a in items if a.asset_type == "IMAGE")
     videos = sum(1 for a in items if a.asset_type == "VIDEO")
     return Reply({"images": images, "videos": videos, "total": len(items)})
@@ -714,7 +912,11 @@ def _tag_bulk(call: Call, *, add: bool) -> Reply:
     results = []
     for asset_id in call.body["ids"]:
         asset = call.state.assets.get(asset_id)
-        if asset is None or asset.owner_id != call.user_id:
+        if add and asset_id in item.asset_ids:
+            results.append({"id": asset_id, "success": False, "error": "duplicate"})
+        elif not add and asset_id not in item.asset_ids:
+            results.append({"id": asset_id, "success": False, "error": "not_found"})
+        elif asset is None or not call.state.asset_shareable(asset, call.user_id):
             results.append({"id": asset_id, "success": False, "error": "no_permission"})
         elif add == (asset_id in item.asset_ids):
             error = "duplicate" if add else "not_found"
@@ -739,9 +941,21 @@ def untag_assets(call: Call) -> Reply:
 
 @handles("bulkTagAssets")
 def bulk_tag_assets(call: Call) -> Reply:
-    """Tag many assets with many tags; answer the number of new links."""
-    tags = [call.tag(tag_id, "tag.asset") for tag_id in call.body["tagIds"]]
-    assets = [call.asset(asset_id, "asset.read") for asset_id in call.body["assetIds"]]
+    """Tag many own assets with many own tags; answer the number of new links.
+
+    Like Immich, tags and assets the caller may not change are skipped silently.
+    """
+    state, me = call.state, call.user_id
+    tags = [
+        state.tags[tag_id]
+        for tag_id in dict.fromkeys(call.body["tagIds"])
+        if tag_id in state.tags and state.tags[tag_id].owner_id == me
+    ]
+    assets = [
+        state.assets[asset_id]
+        for asset_id in dict.fromkeys(call.body["assetIds"])
+        if asset_id in state.assets and state.assets[asset_id].owner_id == me
+    ]
     count = 0
     for item in tags:
         for asset in assets:
@@ -785,7 +999,7 @@ def create_shared_link(call: Call) -> Reply:
     if link.link_type == "ALBUM":
         if not body.get("albumId"):
             raise ImmichHTTPError(400, "Invalid albumId")
-        link.album_id = call.album(body["albumId"], "album.share", owner=True).id
+        link.album_id = call.album(body["albumId"], "album.share").id
     else:
         if not body.get("assetIds"):
             raise ImmichHTTPError(400, "Invalid assetIds")
@@ -840,6 +1054,8 @@ def update_queue(call: Call) -> Reply:
     """Pause or resume a queue."""
     name = call.path["name"]
     item = call.state.queues[name]
+    if call.body.get("isPaused") is True and name == "backgroundTask":
+        raise ImmichHTTPError(400, "The BackgroundTask queue cannot be paused")
     if "isPaused" in call.body:
         item.is_paused = call.body["isPaused"]
         call.state.queue_commands.append(
@@ -917,11 +1133,73 @@ def get_library(call: Call) -> Reply:
     return Reply(dto.library(call.state, _library(call, "library.read")))
 
 
+@handles("createLibrary")
+def create_library(call: Call) -> Reply:
+    """Create an external library (admin)."""
+    body = call.body
+    if body["ownerId"] not in call.state.users:
+        raise ImmichHTTPError(400, "User not found")
+    library_id = call.state.add_library(
+        body["ownerId"], body.get("name") or "New External Library"
+    )
+    item = call.state.libraries[library_id]
+    item.import_paths = list(body.get("importPaths", []))
+    item.exclusion_patterns = list(
+        body.get("exclusionPatterns", DEFAULT_EXCLUSION_PATTERNS)
+    )
+    return Reply(dto.library(call.state, item), 201)
+
+
+@handles("deleteLibrary")
+def delete_library(call: Call) -> Reply:
+    """Delete a library and its assets."""
+    item = _library(call, "library.delete")
+    del call.state.libraries[item.id]
+    for asset in [a for a in call.state.assets.values() if a.library_id == item.id]:
+        del call.state.assets[asset.id]
+    return Reply()
+
+
+def _import_files(state: ImmichState, library: Library) -> None:
+    """Import the media files under the library's folders that are new.
+
+    Like Immich, an external asset's checksum is the SHA-1 of ``path:<file>``, not of
+    its contents.
+    """
+    known = {a.original_path for a in state.assets.values() if a.library_id}
+    for folder in library.import_paths:
+        root = Path(folder)
+        if not root.is_dir():
+            continue
+        for path in sorted(root.rglob("*")):
+            extension = path.suffix.lower()
+            if str(path) in known or not path.is_file():
+                continue
+            if extension not in IMAGE_EXTENSIONS and extension not in VIDEO_EXTENSIONS:
+                continue
+            stat = path.stat()
+            taken = datetime.fromtimestamp(stat.st_mtime, UTC)
+            asset_id = state.add_asset(
+                library.owner_id,
+                data=path.read_bytes(),
+                filename=path.name,
+                asset_type="VIDEO" if extension in VIDEO_EXTENSIONS else "IMAGE",
+                taken_at=taken,
+            )
+            asset = state.assets[asset_id]
+            asset.library_id = library.id
+            asset.original_path = str(path)
+            asset.checksum = sha1_base64(f"path:{path}".encode())
+            asset.device_asset_id = path.name
+            asset.device_id = "Library Import"
+
+
 @handles("scanLibrary")
 def scan_library(call: Call) -> Reply:
-    """Queue a scan (recorded in ``state.library_scans``)."""
+    """Scan now (files under the import paths); recorded in ``state.library_scans``."""
     item = _library(call, "library.update")
     item.refreshed_at = now()
+    _import_files(call.state, item)
     call.state.library_scans.append(item.id)
     queue = call.state.queues.get("library")
     if queue is not None:
@@ -977,12 +1255,13 @@ def person_thumbnail(call: Call) -> FileReply:
 def _filtered(call: Call, body: dict[str, Any]) -> list[Asset]:  # noqa: PLR0912
     """Apply the common search filters to the assets the caller may see."""
     state, me = call.state, call.user_id
-    items = [a for a in state.assets.values() if state.asset_visible(a, me)]
+    owners = state.search_owner_ids(me)  # never assets seen through a shared album
+    items = [a for a in state.assets.values() if a.owner_id in owners]
     if album_ids := body.get("albumIds"):
-        wanted = [call.album(album_id).asset_ids for album_id in album_ids]
+        # Immich checks no album access here: the owner filter above is enough.
+        albums = state.albums
+        wanted = [albums[x].asset_ids if x in albums else [] for x in album_ids]
         items = [a for a in items if all(a.id in ids for ids in wanted)]
-    else:
-        items = [a for a in items if a.owner_id == me]
     if person_ids := body.get("personIds"):
         items = [a for a in items if set(person_ids) <= set(a.person_ids)]
     if tag_ids := body.get("tagIds"):
@@ -1006,10 +1285,8 @@ def _filtered(call: Call, body: dict[str, Any]) -> list[Asset]:  # noqa: PLR0912
     for key, attribute in (("city", "city"), ("country", "country")):
         if body.get(key):
             items = [a for a in items if getattr(a, attribute) == body[key]]
-    if body.get("visibility"):
-        items = [a for a in items if a.visibility == body["visibility"]]
-    else:
-        items = [a for a in items if a.visibility in {"timeline", "archive"}]
+    visibility = body.get("visibility") or "timeline"
+    items = [a for a in items if a.visibility == visibility]
     if not body.get("withDeleted"):
         items = [a for a in items if not a.is_trashed]
     if body.get("originalFileName"):
@@ -1019,6 +1296,8 @@ def _filtered(call: Call, body: dict[str, Any]) -> list[Asset]:  # noqa: PLR0912
         items = [a for a in items if a.checksum == body["checksum"]]
     if body.get("id"):
         items = [a for a in items if a.id == body["id"]]
+    if body.get("libraryId"):
+        items = [a for a in items if a.library_id == body["libraryId"]]
     return items
 
 
@@ -1135,3 +1414,72 @@ def download_info(call: Call) -> Reply:
     if current["assetIds"]:
         archives.append(current)
     return Reply({"totalSize": sum(a.size for a in items), "archives": archives})
+
+
+# --- timeline -------------------------------------------------------------------------
+
+
+def _timeline(call: Call) -> list[Asset]:
+    """Return the assets of a timeline: an album's (every member's) or the caller's.
+
+    As Immich: an album's timeline holds the assets whoever added them, which the
+    search endpoints do not return; trashed assets only with ``isTrashed=true``.
+    """
+    state = call.state
+    if album_id := call.query.get("albumId"):
+        album = call.album(album_id)
+        items = [state.assets[aid] for aid in album.asset_ids if aid in state.assets]
+    else:
+        items = [
+            a
+            for a in state.assets.values()
+            if a.owner_id == call.user_id and a.visibility == "timeline"
+        ]
+    trashed = bool(call.flag("isTrashed"))
+    items = [a for a in items if a.is_trashed == trashed]
+    items.sort(key=lambda a: a.taken_at, reverse=call.query.get("order") != "asc")
+    return items
+
+
+def _bucket_of(item: Asset) -> str:
+    """Return the month an asset falls in, as Immich names time buckets."""
+    return f"{item.taken_at.year:04d}-{item.taken_at.month:02d}-01"
+
+
+@handles("getTimeBuckets")
+def time_buckets(call: Call) -> Reply:
+    """Count the timeline's assets per month."""
+    counts: dict[str, int] = {}
+    for item in _timeline(call):
+        counts[_bucket_of(item)] = counts.get(_bucket_of(item), 0) + 1
+    return Reply([{"timeBucket": key, "count": n} for key, n in counts.items()])
+
+
+@handles("getTimeBucket")
+def time_bucket(call: Call) -> Reply:
+    """Return one month of the timeline, one array per field."""
+    month = call.query["timeBucket"][:7]
+    items = [a for a in _timeline(call) if _bucket_of(a).startswith(month)]
+    return Reply(
+        {
+            "id": [a.id for a in items],
+            "ownerId": [a.owner_id for a in items],
+            "isImage": [a.asset_type == "IMAGE" for a in items],
+            "isFavorite": [a.is_favorite for a in items],
+            "isTrashed": [a.is_trashed for a in items],
+            "visibility": [a.visibility for a in items],
+            "fileCreatedAt": [iso(a.file_created_at) for a in items],
+            "localOffsetHours": [0 for _ in items],
+            "duration": [
+                None if a.asset_type == "IMAGE" else a.duration for a in items
+            ],
+            "ratio": [
+                (a.width / a.height) if a.width and a.height else 1 for a in items
+            ],
+            "thumbhash": [dto.THUMBHASH for _ in items],
+            "livePhotoVideoId": [a.live_photo_video_id for a in items],
+            "projectionType": [None for _ in items],
+            "city": [a.city for a in items],
+            "country": [a.country for a in items],
+        }
+    )

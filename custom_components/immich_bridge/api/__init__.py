@@ -16,6 +16,7 @@ from .client import (
     Visibility,
 )
 from .errors import (
+    ImmichAmbiguousAlbumError,
     ImmichAuthenticationError,
     ImmichBadRequestError,
     ImmichConnectionError,
@@ -54,6 +55,8 @@ from .models import (
     ImmichSyncFileResult,
     ImmichSyncResult,
     ImmichTag,
+    ImmichTimeBucket,
+    ImmichTimelineAsset,
     ImmichUploadCheckResult,
     ImmichUploadResult,
     ImmichUser,
@@ -61,15 +64,18 @@ from .models import (
     ImmichVersionCheck,
     SyncStatus,
 )
+from .upload import HEAD_SIZE as MEDIA_HEAD_SIZE, media_problem, media_problem_sync
 
 __all__ = [
     "DEFAULT_TIMEOUT",
+    "MEDIA_HEAD_SIZE",
     "MINIMUM_VERSION",
     "AlbumRole",
     "AssetSize",
     "ImmichAlbum",
     "ImmichAlbumStatistics",
     "ImmichAlbumUser",
+    "ImmichAmbiguousAlbumError",
     "ImmichApiKeyInfo",
     "ImmichAsset",
     "ImmichAssetStatistics",
@@ -106,6 +112,8 @@ __all__ = [
     "ImmichSyncFileResult",
     "ImmichSyncResult",
     "ImmichTag",
+    "ImmichTimeBucket",
+    "ImmichTimelineAsset",
     "ImmichTimeoutError",
     "ImmichUnsupportedVersionError",
     "ImmichUploadCheckResult",
@@ -116,4 +124,6 @@ __all__ = [
     "QueueCommand",
     "SyncStatus",
     "Visibility",
+    "media_problem",
+    "media_problem_sync",
 ]

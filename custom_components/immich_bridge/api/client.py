@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import KW_ONLY, dataclass, field
+from dataclasses import KW_ONLY, dataclass, field, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from functools import partial
@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 import aiohttp
 
 from .errors import (
+    ImmichAmbiguousAlbumError,
     ImmichAuthenticationError,
     ImmichBadRequestError,
     ImmichConnectionError,
@@ -54,6 +55,8 @@ from .models import (
     ImmichSharedLink,
     ImmichSyncResult,
     ImmichTag,
+    ImmichTimeBucket,
+    ImmichTimelineAsset,
     ImmichUploadCheckResult,
     ImmichUploadResult,
     ImmichUser,
@@ -85,6 +88,10 @@ _MAX_ERROR_BODY: Final = 64 * 1024
 _USE_REQUEST_TIMEOUT: Final = -1.0  # a deadline meaning "the client's request_timeout"
 _PAGE_SIZE: Final = 1000
 _PERMISSION_RE: Final = re.compile(r"Missing required permission: ([\w.\-]+)")
+_UUID_RE: Final = re.compile(
+    r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE
+)
+_ASSET_READS: Final = 8  # assets read at once when an album lists only their ids
 
 type AssetSize = Literal["original", "fullsize", "preview", "thumbnail"]
 type QueueCommand = Literal["start", "pause", "resume", "empty", "clear-failed"]
@@ -526,6 +533,34 @@ class ImmichClient:
         albums = {album.id: album for album in (*owned, *shared)}
         return sorted(albums.values(), key=lambda album: album.name.casefold())
 
+    async def find_album(
+        self, ref: str, *, owner_id: str | None = None
+    ) -> ImmichAlbum | None:
+        """Find an album the user sees (own or shared with them) by id or by name.
+
+        An id is read directly: a member may read an album it does not own. A name
+        matches exactly, else ignoring case, among every visible album; when several
+        match, the one `owner_id` (default: the key's user) owns wins, and without
+        one ImmichAmbiguousAlbumError is raised.
+        """
+        if _UUID_RE.match(ref):
+            try:
+                return await self.album(ref.lower())
+            except (ImmichNotFoundError, ImmichBadRequestError):
+                pass  # not an album this user sees: perhaps a name after all
+        albums = await self.visible_albums()
+        matches = [a for a in albums if a.name == ref] or [
+            a for a in albums if a.name.casefold() == ref.casefold()
+        ]
+        if len(matches) <= 1:
+            return matches[0] if matches else None
+        if owner_id is None:
+            owner_id = (await self.me()).id
+        owned = [album for album in matches if album.owner_id == owner_id]
+        if len(owned) != 1:
+            raise ImmichAmbiguousAlbumError(ref, len(matches))
+        return owned[0]
+
     async def album(self, album_id: str) -> ImmichAlbum:
         """Return one album (without its asset list)."""
         params = None
@@ -615,26 +650,60 @@ class ImmichClient:
             "PUT", f"/albums/{album_id}/users", ImmichAlbum.from_api, body
         )
 
+    async def album_timeline(self, album_id: str) -> list[ImmichTimelineAsset]:
+        """Return the ids of an album's assets, newest first, whoever added them.
+
+        The album's own timeline lists every member's photos; the search endpoints
+        return only the caller's and its partners' assets.
+        """
+        base = {"albumId": album_id, "order": "desc"}
+        buckets = await self._get_list(
+            "/timeline/buckets", ImmichTimeBucket.from_api, params=base
+        )
+        found: list[ImmichTimelineAsset] = []
+        for bucket in buckets:
+            if bucket.count <= 0:
+                continue
+            data = await self._request(
+                "GET",
+                "/timeline/bucket",
+                params={**base, "timeBucket": bucket.time_bucket},
+            )
+            found.extend(
+                asset
+                for asset in self._parse(
+                    "GET /timeline/bucket", ImmichTimelineAsset.from_bucket, data
+                )
+                if not asset.is_trashed
+            )
+        return found
+
     async def album_assets(
         self, album_id: str, *, limit: int | None = None
     ) -> list[ImmichAsset]:
-        """Return an album's assets, newest first, at most `limit` of them."""
+        """Return an album's assets (every member's), newest first, at most `limit`.
+
+        Immich 2.x lists them in the album itself; 3.x only in the album's timeline,
+        whose assets are then read one by one.
+        """
         if await self._version() < DEVICE_FIELDS_BEFORE:
             album = await self._get(f"/albums/{album_id}", ImmichAlbum.from_api)
             assets = sorted(
                 album.assets or (), key=lambda a: a.file_created_at, reverse=True
             )
             return assets if limit is None else assets[:limit]
-        found: list[ImmichAsset] = []
-        page: int | None = 1
-        size = _PAGE_SIZE if limit is None else max(1, min(_PAGE_SIZE, limit))
-        while page is not None and (limit is None or len(found) < limit):
-            result = await self.search_metadata(
-                page=page, size=size, album_ids=[album_id], with_exif=True
-            )
-            found.extend(result.items)
-            page = result.next_page if result.items else None
-        return found if limit is None else found[:limit]
+        entries = await self.album_timeline(album_id)
+        ids = [entry.id for entry in entries]
+        slots = asyncio.Semaphore(_ASSET_READS)
+
+        async def read(asset_id: str) -> ImmichAsset:
+            async with slots:
+                return await self.asset(asset_id)
+
+        assets = await asyncio.gather(
+            *(read(asset_id) for asset_id in (ids if limit is None else ids[:limit]))
+        )
+        return sorted(assets, key=lambda a: a.file_created_at, reverse=True)
 
     # --------------------------------------------------------------------- assets
 
@@ -954,9 +1023,13 @@ class ImmichClient:
                 slug=slug,
             )
         )
-        return await self._send(
+        link = await self._send(
             "POST", "/shared-links", ImmichSharedLink.from_api, body
         )
+        # Immich 2.7 answers a new album link without its `album`.
+        if album_id is not None and link.album_id is None:
+            link = replace(link, album_id=album_id)
+        return link
 
     async def delete_shared_link(self, link_id: str) -> None:
         """Delete a shared link."""

@@ -41,6 +41,16 @@ class ImmichNotFoundError(ImmichError):
     """Represent a missing resource (HTTP 404)."""
 
 
+class ImmichAmbiguousAlbumError(ImmichError):
+    """Represent an album name that several visible albums share (none owned)."""
+
+    def __init__(self, name: str, count: int) -> None:
+        """Store the name and how many albums carry it."""
+        super().__init__(f"{count} albums are named {name!r}")
+        self.name = name
+        self.count = count
+
+
 class ImmichRateLimitError(ImmichError):
     """Represent a throttled request (HTTP 429); `retry_after` is in seconds."""
 

@@ -677,6 +677,52 @@ class ImmichAlbum:
             assets=r.opt_models("assets", ImmichAsset.from_api),
         )
 
+    def role_of(self, user_id: str) -> str | None:
+        """Return a user's role here: "owner", "editor", "viewer", or None."""
+        if self.owner_id == user_id:
+            return "owner"
+        return next((u.role for u in self.album_users if u.user_id == user_id), None)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ImmichTimeBucket:
+    """Represent one month of a timeline and how many assets it holds."""
+
+    time_bucket: str
+    count: int
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> Self:
+        """Build from a TimeBucketsResponseDto."""
+        r = _Reader(cls.__name__, data)
+        return cls(time_bucket=r.text("timeBucket"), count=r.integer("count"))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ImmichTimelineAsset:
+    """Represent one asset of a timeline bucket (the server sends columns)."""
+
+    id: str
+    is_image: bool
+    is_trashed: bool
+
+    @classmethod
+    def from_bucket(cls, data: Mapping[str, Any]) -> list[Self]:
+        """Build the assets of a TimeBucketAssetResponseDto (arrays of equal length)."""
+        r = _Reader(cls.__name__, data)
+        ids = r.texts("id")
+        columns = {key: r.array(key) for key in ("isImage", "isTrashed")}
+        for key, values in columns.items():
+            if len(values) != len(ids) or not all(isinstance(v, bool) for v in values):
+                msg = f"{cls.__name__}: field '{key}' is not {len(ids)} booleans"
+                raise ImmichResponseError(msg)
+        return [
+            cls(id=asset_id, is_image=image, is_trashed=trashed)
+            for asset_id, image, trashed in zip(
+                ids, columns["isImage"], columns["isTrashed"], strict=True
+            )
+        ]
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ImmichAlbumStatistics:

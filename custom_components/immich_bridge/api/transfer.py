@@ -20,7 +20,7 @@ from .models import (
     ImmichSyncResult,
     SyncStatus,
 )
-from .upload import CHUNK_SIZE, sha1_file
+from .upload import CHUNK_SIZE, media_problem_sync, sha1_file
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -113,9 +113,16 @@ class _SyncRun:
         )
 
     async def checksum(self, path: Path) -> str | None:
-        """Hash a file, recording a failure when it cannot be read."""
+        """Hash a file; record a skip when it is no media, a failure when unreadable.
+
+        An empty file, or one whose content is not what its name says, would become
+        an asset without a picture: it is skipped and left in place.
+        """
         async with self.hash_slots:
             try:
+                if problem := await asyncio.to_thread(media_problem_sync, path):
+                    self.done(path, "skipped", error=problem)
+                    return None
                 return await sha1_file(path)
             except OSError as err:
                 self.done(
@@ -199,9 +206,8 @@ async def _resolve_album(
     """Return the album to fill, creating it by name when it is missing."""
     if album_id is not None or album_name is None:
         return album_id
-    for album in await client.albums():
-        if album.name == album_name:
-            return album.id
+    if (album := await client.find_album(album_name)) is not None:
+        return album.id
     if dry_run:
         return None
     created = await client.create_album(album_name)

@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 from functools import partial
 import hashlib
 import mimetypes
+import os
+from pathlib import PurePath
 from typing import TYPE_CHECKING, Any, BinaryIO, Final
 
 import aiohttp
@@ -21,6 +23,69 @@ if TYPE_CHECKING:
 
 CHUNK_SIZE: Final = 1024 * 1024
 DEFAULT_DEVICE_ID: Final = "home-assistant"
+HEAD_SIZE: Final = 16
+
+type _Signature = tuple[tuple[int, bytes], ...]  # (offset, bytes) that must all match
+_JPEG: Final[tuple[_Signature, ...]] = (((0, b"\xff\xd8\xff"),),)
+_ISO_MEDIA: Final[tuple[_Signature, ...]] = (((4, b"ftyp"),),)
+_TIFF: Final[tuple[_Signature, ...]] = tuple(
+    ((0, magic),) for magic in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
+)
+# How common formats start. Immich stores whatever it is sent, so a file named .jpg
+# that holds no picture becomes an asset without one. A file with one of these
+# extensions must start like one of these formats (any of them: a JPEG named .png is
+# still a photo); other accepted files (RAW formats, …) only need to be non-empty.
+SIGNATURES: Final[dict[str, tuple[_Signature, ...]]] = {
+    ".jpg": _JPEG,
+    ".jpeg": _JPEG,
+    ".jpe": _JPEG,
+    ".insp": _JPEG,
+    ".png": (((0, b"\x89PNG\r\n\x1a\n"),),),
+    ".gif": (((0, b"GIF87a"),), ((0, b"GIF89a"),)),
+    ".webp": (((0, b"RIFF"), (8, b"WEBP")),),
+    ".bmp": (((0, b"BM"),),),
+    ".tif": _TIFF,
+    ".tiff": _TIFF,
+    ".heic": _ISO_MEDIA,
+    ".heif": _ISO_MEDIA,
+    ".hif": _ISO_MEDIA,
+    ".avif": _ISO_MEDIA,
+    ".mp4": _ISO_MEDIA,
+    ".m4v": _ISO_MEDIA,
+    ".3gp": _ISO_MEDIA,
+    ".mov": tuple(
+        ((4, atom),) for atom in (b"ftyp", b"moov", b"mdat", b"free", b"wide", b"skip")
+    ),
+    ".mkv": (((0, b"\x1a\x45\xdf\xa3"),),),
+    ".webm": (((0, b"\x1a\x45\xdf\xa3"),),),
+    ".avi": (((0, b"RIFF"), (8, b"AVI ")),),
+}
+_KNOWN: Final = frozenset(
+    signature for signatures in SIGNATURES.values() for signature in signatures
+)
+
+
+def media_problem(name: str, head: bytes, size: int) -> str | None:
+    """Say why a file cannot be the photo or video its name claims, or None.
+
+    `head` is the file's first HEAD_SIZE bytes (or fewer, when it is shorter).
+    """
+    if size <= 0:
+        return "empty file"
+    if PurePath(name).suffix.lower() not in SIGNATURES or any(
+        all(head[at : at + len(magic)] == magic for at, magic in signature)
+        for signature in _KNOWN
+    ):
+        return None
+    return "its content is not a photo or video"
+
+
+def media_problem_sync(path: Path) -> str | None:
+    """Read a file's size and first bytes; see media_problem (blocking)."""
+    with path.open("rb") as handle:
+        head = handle.read(HEAD_SIZE)
+        size = os.fstat(handle.fileno()).st_size
+    return media_problem(path.name, head, size)
 
 
 def sha1_file_sync(path: Path, chunk_size: int = CHUNK_SIZE) -> str:
