@@ -589,6 +589,139 @@ async def test_search_metadata_pages(immich_server: FakeImmich) -> None:
         assert len(await resp.json()) == 2
 
 
+async def test_users_keys_partners_and_roles(
+    immich_server: FakeImmich,
+) -> None:
+    """Logins, keys, album roles, partners and search scope as on the real server.
+
+    tests/real/test_differential.py proves each against Immich 2.7.5 (v2 flavour);
+    this checks that both flavours of the stand-in keep them.
+    """
+    state = immich_server.state
+    keys: dict[str, str] = {}
+    ids: dict[str, str] = {}
+    for name in ("bob", "carol"):
+        body = {"email": f"{name}@x.org", "name": name, "password": f"pw-{name}"}
+        async with call(immich_server, "POST", "/admin/users", json=body) as resp:
+            assert resp.status == 201
+            ids[name] = (await resp.json())["id"]
+        login = {"email": f"{name}@x.org", "password": f"pw-{name}"}
+        async with call(
+            immich_server, "POST", "/auth/login", key=None, json=login
+        ) as resp:
+            token = (await resp.json())["accessToken"]
+        async with call(
+            immich_server,
+            "POST",
+            "/api-keys",
+            key=None,
+            headers={"Authorization": f"Bearer {token}"},
+            json={"name": "k", "permissions": ["all"]},
+        ) as resp:
+            keys[name] = (await resp.json())["secret"]
+    login = {"email": "bob@x.org", "password": "wrong"}
+    async with call(immich_server, "POST", "/auth/login", key=None, json=login) as resp:
+        assert resp.status == 401
+    alice = immich_server.user_id
+    mine, theirs = state.add_asset(alice), state.add_asset(ids["carol"])
+    album_id = state.add_album(alice, "Shared", asset_ids=[mine])
+    state.albums[album_id].users.update({ids["bob"]: "viewer", ids["carol"]: "editor"})
+
+    add = {"ids": [theirs]}
+    async with call(
+        immich_server, "PUT", f"/albums/{album_id}/assets", key=keys["bob"], json=add
+    ) as resp:
+        assert (await resp.json())[
+            "message"
+        ] == "Not found or no albumAsset.create access"
+    async with call(
+        immich_server, "PUT", f"/albums/{album_id}/assets", key=keys["carol"], json=add
+    ) as resp:
+        assert await resp.json() == [{"id": theirs, "success": True}]
+    remove = {"ids": [mine]}
+    async with call(
+        immich_server,
+        "DELETE",
+        f"/albums/{album_id}/assets",
+        key=keys["carol"],
+        json=remove,
+    ) as resp:
+        assert (await resp.json())[0]["error"] == "no_permission"
+    # Bob sees Carol's photo in the album, but may not put it into his own album.
+    own = state.add_album(ids["bob"], "Bob's")
+    async with call(
+        immich_server, "PUT", f"/albums/{own}/assets", key=keys["bob"], json=add
+    ) as resp:
+        assert (await resp.json())[0]["error"] == "no_permission"
+    async with call(
+        immich_server, "POST", "/search/random", key=keys["bob"], json={}
+    ) as resp:
+        assert await resp.json() == []
+    # A partner's photos: shareable at once, searched once shown in the timeline.
+    async with call(
+        immich_server,
+        "POST",
+        "/partners",
+        key=keys["carol"],
+        json={"sharedWithId": ids["bob"]},
+    ) as resp:
+        assert (await resp.json())["inTimeline"] is False
+    async with call(
+        immich_server, "PUT", f"/albums/{own}/assets", key=keys["bob"], json=add
+    ) as resp:
+        assert (await resp.json())[0]["success"] is True
+    async with call(
+        immich_server, "POST", "/search/metadata", key=keys["bob"], json={}
+    ) as resp:
+        assert (await resp.json())["assets"]["items"] == []
+    async with call(
+        immich_server,
+        "PUT",
+        f"/partners/{ids['carol']}",
+        key=keys["bob"],
+        json={"inTimeline": True},
+    ) as resp:
+        assert resp.status == 200
+    async with call(
+        immich_server, "POST", "/search/metadata", key=keys["bob"], json={}
+    ) as resp:
+        assert [a["id"] for a in (await resp.json())["assets"]["items"]] == [theirs]
+    async with call(immich_server, "GET", "/albums", key=keys["bob"]) as resp:
+        assert [a["id"] for a in await resp.json()] == [own]
+
+
+async def test_statistics_and_library_duplicates(
+    immich_server: FakeImmich, tmp_path: Any
+) -> None:
+    """Statistics count timeline and archive; library files are never duplicates."""
+    state = immich_server.state
+    me = immich_server.admin_id
+    for visibility in ("timeline", "archive", "hidden"):
+        state.assets[state.add_asset(me)].visibility = visibility
+    async with call(immich_server, "GET", "/assets/statistics") as resp:
+        assert (await resp.json())["total"] == 2
+    async with call(immich_server, "POST", "/search/metadata", json={}) as resp:
+        assert (await resp.json())["assets"]["total"] == 1
+    data = sample_jpeg(77, label="library")
+    (tmp_path / "one.jpg").write_bytes(data)
+    body = {"ownerId": me, "importPaths": [str(tmp_path)]}
+    async with call(immich_server, "POST", "/libraries", json=body) as resp:
+        library_id = (await resp.json())["id"]
+    async with call(immich_server, "POST", f"/libraries/{library_id}/scan") as resp:
+        assert resp.status == 204
+    imported = [a for a in state.assets.values() if a.library_id == library_id]
+    assert [a.filename for a in imported] == ["one.jpg"]
+    check = {"assets": [{"id": "x", "checksum": sha1_base64(data)}]}
+    async with call(
+        immich_server, "POST", "/assets/bulk-upload-check", json=check
+    ) as resp:
+        assert (await resp.json())["results"][0]["action"] == "accept"
+    async with call(
+        immich_server, "POST", "/assets", data=upload_form(immich_server, data)
+    ) as resp:
+        assert resp.status == 201
+
+
 async def test_queues_and_legacy_jobs(immich_server: FakeImmich) -> None:
     """Queues pause, empty and start (legacy); commands are recorded."""
     state = immich_server.state

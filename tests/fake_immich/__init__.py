@@ -18,6 +18,12 @@ Behaviour worth knowing (it follows the real server, not only the spec):
 * Paths are matched strictly (a trailing slash is an unknown path).
 * ``delay`` faults end after the delay in loop time *or* real time (frozen clocks).
 * Unimplemented operations answer 501 and are recorded as violations.
+* Sharing follows the real server (``tests/real/test_differential.py`` compares the
+  two): ``GET /albums`` lists only own albums unless ``shared=true``; album roles
+  (viewer, editor, owner); albums and tags take own or partner assets only; search
+  and random see own and timeline-partner assets only, never shared-album ones.
+* ``Authorization: Bearer <token>`` (from ``POST /auth/login``) is a session with
+  every permission, like a logged-in user.
 """
 
 from .server import FakeImmich, Fault, RecordedRequest, error_body
