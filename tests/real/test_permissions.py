@@ -195,6 +195,7 @@ async def _job_queues(case: Case) -> None:
     await case.call("job_command", queue=QUEUE, command="resume")
     assert (await case.immich.queues())[QUEUE]["isPaused"] is False
     await case.call("job_command", queue=QUEUE, command="start")
+    await case.immich.wait_idle([QUEUE])  # a running queue can't be started again
     await case.call("job_command", queue=QUEUE, command="empty")
     await case.call("job_command", queue=QUEUE, command="clear_failed")
     button = case.state("button", "clear_failed_jobs")
