@@ -244,8 +244,10 @@ def library(state: ImmichState, item: Library) -> JSON:
     }
 
 
-def shared_link(state: ImmichState, item: SharedLink, *, v2: bool) -> JSON:
-    """Return a ``SharedLinkResponseDto`` (v2 also has the deprecated ``token``)."""
+def shared_link(
+    state: ImmichState, item: SharedLink, *, v2: bool, with_album: bool = True
+) -> JSON:
+    """Return a ``SharedLinkResponseDto`` (the deprecated ``token``: never sent)."""
     result: JSON = {
         "id": item.id,
         "key": item.key,
@@ -254,7 +256,6 @@ def shared_link(state: ImmichState, item: SharedLink, *, v2: bool) -> JSON:
         "userId": item.user_id,
         "description": item.description,
         "password": item.password,
-        "token": None,
         "createdAt": iso(item.created_at),
         "expiresAt": iso(item.expires_at),
         "allowDownload": item.allow_download,
@@ -266,7 +267,7 @@ def shared_link(state: ImmichState, item: SharedLink, *, v2: bool) -> JSON:
             if aid in state.assets
         ],
     }
-    if item.album_id and item.album_id in state.albums:
+    if with_album and item.album_id and item.album_id in state.albums:
         result["album"] = album(state, state.albums[item.album_id], v2=v2)
     return result
 

@@ -990,8 +990,10 @@ def create_shared_link(call: Call) -> Reply:
         link_type=body["type"],
         slug=body.get("slug"),
         expires_at=_parse_time(body.get("expiresAt")),
-        allow_download=body.get("allowDownload", True),
-        allow_upload=body.get("allowUpload", False),
+        # Immich's defaults: uploads allowed; no metadata shown means no download.
+        allow_download=body.get("showMetadata") is not False
+        and body.get("allowDownload", True),
+        allow_upload=body.get("allowUpload", True),
         show_metadata=body.get("showMetadata", True),
         password=body.get("password"),
         description=body.get("description"),
@@ -1007,7 +1009,8 @@ def create_shared_link(call: Call) -> Reply:
     if link.slug and any(x.slug == link.slug for x in call.state.shared_links.values()):
         raise ImmichHTTPError(400, "Shared link with this slug already exists")
     call.state.shared_links[link.id] = link
-    return Reply(dto.shared_link(call.state, link, v2=call.v2))
+    # As Immich: the new link's answer has no ``album`` (a later read has).
+    return Reply(dto.shared_link(call.state, link, v2=call.v2, with_album=False))
 
 
 def _own_link(call: Call, permission: str) -> SharedLink:

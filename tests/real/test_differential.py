@@ -257,6 +257,12 @@ def _album(body: Any) -> Any:
     }
 
 
+def _shared_link(body: Any) -> Any:
+    """View: a shared link with its album reduced to the album's id."""
+    album = body.get("album")
+    return {**body, "album": album["id"] if album else album}
+
+
 def _queue(body: Any) -> Any:
     """View: a queue without its counters (other jobs of the server move them)."""
     return {"name": body["name"], "isPaused": body["isPaused"]}
@@ -729,6 +735,82 @@ async def script(run: Run) -> None:  # noqa: PLR0915
         "/search/metadata",
         actor="alice-limited",
         json_body={},
+    )
+
+    # --- who am I, what may my key do
+    await run.step("me", "GET", "/users/me", actor="alice")
+    await run.step("my key", "GET", "/api-keys/me", actor="alice")
+    await run.step("my limited key", "GET", "/api-keys/me", actor="alice-limited")
+
+    # --- shared links (an owner's and an editor's), downloads, asset changes
+    for actor, album_name in (("alice", "own1"), ("carol", "shared")):
+        link = await run.step(
+            f"shared link of {album_name} by {actor}",
+            "POST",
+            "/shared-links",
+            actor=actor,
+            json_body={"type": "ALBUM", "albumId": run.id(f"album:{album_name}")},
+            view=_shared_link,
+        )
+        run.ids[f"link:{album_name}"] = link["id"]
+    await run.step(
+        "shared links of own1",
+        "GET",
+        "/shared-links",
+        actor="alice",
+        params={"albumId": run.id("album:own1")},
+        view=lambda body: [_shared_link(item) for item in body],
+    )
+    await run.step(
+        "albums of alice shared, with a link",
+        "GET",
+        "/albums",
+        actor="alice",
+        params={"shared": "true"},
+        view=_each("id", "shared", "hasSharedLink"),
+    )
+    await run.step(
+        "albums of carol shared, with her link",
+        "GET",
+        "/albums",
+        actor="carol",
+        params={"shared": "true"},
+        view=_each("id", "shared", "hasSharedLink"),
+    )
+    await run.step(
+        "download info of the shared album",
+        "POST",
+        "/download/info",
+        actor="bob",
+        json_body={"albumId": shared},
+        view=lambda body: {
+            "assets": Unordered(
+                asset for archive in body["archives"] for asset in archive["assetIds"]
+            ),
+            "archives": len(body["archives"]),
+        },
+    )
+    await run.step(
+        "describe and favour a1",
+        "PUT",
+        f"/assets/{run.id('asset:a1')}",
+        actor="alice",
+        json_body={"description": "diff", "isFavorite": True},
+        view=_pick("id", "isFavorite", "exifInfo"),
+    )
+    await run.step(
+        "partner describes a1",
+        "PUT",
+        f"/assets/{run.id('asset:a1')}",
+        actor="bob",
+        json_body={"description": "not mine"},
+    )
+    await run.step(
+        "tags of carol",
+        "GET",
+        "/tags",
+        actor="carol",
+        view=_each("id", "name", "value"),
     )
 
     # --- asset statistics: default visibility
