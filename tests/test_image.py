@@ -467,6 +467,41 @@ async def test_latest_upload_deleted_while_stopped(
     assert _shown(hass, entity_id) == older
 
 
+async def test_latest_upload_trashed_or_deleted(
+    hass: HomeAssistant,
+    immich_server: FakeImmich,
+    freezer: FrozenDateTimeFactory,
+    hass_client: ClientSessionGenerator,
+) -> None:
+    """A trashed latest upload gives way at the next poll; a deleted one at once."""
+    state, owner = immich_server.state, immich_server.admin_id
+    older = state.add_asset(owner, filename="older.jpg")
+    freezer.tick(timedelta(seconds=5))
+    newest = state.add_asset(owner, filename="newest.jpg")
+    entry = make_entry(immich_server)
+    await _setup(hass, entry)
+    entity_id = _entity_id(hass, "image", f"{entry.unique_id}_latest_upload")
+    assert _shown(hass, entity_id) == newest
+
+    state.assets[newest].is_trashed = True
+    await entry.runtime_data.photos.watcher.async_refresh()
+    await hass.async_block_till_done()
+    assert _shown(hass, entity_id) == older
+
+    freezer.tick(timedelta(seconds=5))
+    later = state.add_asset(owner, filename="later.jpg")
+    await entry.runtime_data.photos.watcher.async_refresh()
+    await hass.async_block_till_done()
+    assert _shown(hass, entity_id) == later
+    del state.assets[later]  # deleted for good before the next poll
+    client = await hass_client()
+    response = await client.get(hass.states.get(entity_id).attributes["entity_picture"])
+    assert response.status == HTTPStatus.OK
+    assert await response.read() == state.assets[older].data
+    await hass.async_block_till_done()
+    assert _shown(hass, entity_id) == older
+
+
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_image_snapshot(
     hass: HomeAssistant,
