@@ -56,6 +56,9 @@ async def test_create_tag_tag_and_untag_assets(
     user = await immich.create_user("Tagger")
     first = await immich.upload(user.key)
     second = await immich.upload(user.key)
+    # Metadata extraction of an upload replaces its tags with those read from the file
+    # (and its sidecar): untagging before it ran could be undone by it.
+    await immich.wait_idle(["metadataExtraction", "sidecar"])
     entry = await setup_entry(hass, real_entry(immich.server, user))
     parent = f"Garden {uuid.uuid4().hex[:6]}"
 

@@ -403,6 +403,9 @@ async def _prepare_photos(immich: ImmichApi, world: World) -> None:
     world.album = await immich.create_album(
         world.user.key, _unique("World album"), world.assets[:1]
     )
+    # The uploads' metadata extraction re-applies the tags it read from the file: a tag
+    # removed before it ran would come back.
+    await immich.wait_idle(["metadataExtraction", "sidecar"])
     # A memory of today, for the memories frame.
     await immich.call(
         "POST",
