@@ -99,6 +99,15 @@ async def _act(
     return response
 
 
+async def _act_none(
+    hass: HomeAssistant, world: World, action: str, **data: Any
+) -> None:
+    """Run one of our actions that returns nothing, as B."""
+    await hass.services.async_call(
+        DOMAIN, action, {"config_entry_id": world.entry_id, **data}, blocking=True
+    )
+
+
 def _allow(hass: HomeAssistant, folder: Path) -> Path:
     """Let actions read and write a folder."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -391,8 +400,10 @@ async def test_viewer_may_not_change_the_album(
     photo.write_bytes(jpeg("viewer upload"))
     before = await immich.call("GET", "/assets/statistics", key=world.member.key)
 
+    friend = await immich.create_user("Friend C")
     attempts: list[tuple[str, dict[str, Any]]] = [
         ("add_to_album", {"asset_id": [world.member_photo]}),
+        ("share_album", {"users": [friend.email]}),
         ("remove_from_album", {"asset_id": [world.owner_photo]}),
         ("update_album", {"description": "not mine"}),
         ("upload", {"file_path": str(photo)}),
@@ -409,6 +420,7 @@ async def test_viewer_may_not_change_the_album(
     assert await _owner_sees(immich, world, album) == {world.owner_photo}
     seen = await immich.album(world.owner.key, album["id"])
     assert seen["description"] == ""
+    assert friend.id not in {item["user"]["id"] for item in seen["albumUsers"]}
     after = await immich.call("GET", "/assets/statistics", key=world.member.key)
     assert after == before
     assert photo.exists()
@@ -418,6 +430,25 @@ async def test_viewer_may_not_change_the_album(
     out = _allow(hass, tmp_path / "viewer-out")
     response = await _act(hass, world, "download", album=ref, folder=str(out))
     assert {Path(path).name for path in response["written"]} == {"owner.jpg"}
+
+
+async def test_only_the_owner_deletes_a_shared_album(
+    hass: HomeAssistant, immich: ImmichApi
+) -> None:
+    """An editor may not delete A's album: a clear refusal, and the album stays."""
+    world = await _world(hass, immich)
+    album = world.editor_album
+    for by in BY:
+        with pytest.raises(ServiceValidationError) as caught:
+            await _act_none(hass, world, "delete_album", album=world.ref(album, by))
+        assert caught.value.translation_key == "album_not_owner"
+    assert (await immich.album(world.owner.key, album["id"]))["id"] == album["id"]
+    # B's own album of the same name is B's to delete.
+    own = await immich.create_album(world.member.key, album["albumName"])
+    await _act_none(hass, world, "delete_album", album=album["albumName"])
+    status, _ = await immich.raw("GET", f"/albums/{own['id']}", key=world.member.key)
+    assert status in (400, 404)
+    await _only_one_album(immich, world, album["albumName"])
 
 
 # -------------------------------------------------------------- same names

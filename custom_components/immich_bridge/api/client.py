@@ -683,8 +683,9 @@ class ImmichClient:
     ) -> list[ImmichAsset]:
         """Return an album's assets (every member's), newest first, at most `limit`.
 
-        Immich 2.x lists them in the album itself; 3.x only in the album's timeline,
-        whose assets are then read one by one.
+        Immich 2.x lists them in the album itself. 3.x lists their ids in the album's
+        timeline; a metadata search fills in the user's own and partners' assets in
+        pages, and the others' (which no search returns) are read one by one.
         """
         if await self._version() < DEVICE_FIELDS_BEFORE:
             album = await self._get(f"/albums/{album_id}", ImmichAlbum.from_api)
@@ -693,16 +694,24 @@ class ImmichClient:
             )
             return assets if limit is None else assets[:limit]
         entries = await self.album_timeline(album_id)
-        ids = [entry.id for entry in entries]
+        ids = list(dict.fromkeys(entry.id for entry in entries))[:limit]
+        wanted = set(ids)
+        found: dict[str, ImmichAsset] = {}
+        page: int | None = 1
+        while page is not None and len(found) < len(wanted):
+            result = await self.search_metadata(
+                page=page, size=_PAGE_SIZE, album_ids=[album_id], with_exif=True
+            )
+            found.update((a.id, a) for a in result.items if a.id in wanted)
+            page = result.next_page if result.items else None
         slots = asyncio.Semaphore(_ASSET_READS)
 
-        async def read(asset_id: str) -> ImmichAsset:
+        async def read(asset_id: str) -> None:
             async with slots:
-                return await self.asset(asset_id)
+                found[asset_id] = await self.asset(asset_id)
 
-        assets = await asyncio.gather(
-            *(read(asset_id) for asset_id in (ids if limit is None else ids[:limit]))
-        )
+        await asyncio.gather(*(read(i) for i in ids if i not in found))
+        assets = [found[asset_id] for asset_id in ids]
         return sorted(assets, key=lambda a: a.file_created_at, reverse=True)
 
     # --------------------------------------------------------------------- assets
