@@ -17,19 +17,39 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
 VIDEO_EXTENSIONS = frozenset(
-    {".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi", ".3gp", ".mts"}
+    {
+        ".3gp",
+        ".3gpp",
+        ".avi",
+        ".flv",
+        ".insv",
+        ".m2t",
+        ".m2ts",
+        ".m4v",
+        ".mkv",
+        ".mov",
+        ".mp4",
+        ".mpe",
+        ".mpeg",
+        ".mpg",
+        ".mts",
+        ".mxf",
+        ".ts",
+        ".vob",
+        ".webm",
+        ".wmv",
+    }
 )
+"""The video extensions Immich 2.7.5 accepts (``GET /server/media-types``)."""
 IMAGE_EXTENSIONS = (
-    ".jpg",
-    ".jpeg",
-    ".png",
-    ".heic",
-    ".heif",
-    ".webp",
-    ".gif",
-    ".tif",
-    ".tiff",
+    *(".avif", ".bmp", ".gif", ".jpeg", ".jpg", ".png", ".webp"),
+    *(".3fr", ".ari", ".arw", ".cap", ".cin", ".cr2", ".cr3", ".crw", ".dcr"),
+    *(".dng", ".erf", ".fff", ".iiq", ".k25", ".kdc", ".mrw", ".nef", ".nrw"),
+    *(".orf", ".ori", ".pef", ".psd", ".raf", ".raw", ".rw2", ".rwl", ".sr2"),
+    *(".srf", ".srw", ".x3f", ".heic", ".heif", ".hif", ".insp", ".jp2", ".jpe"),
+    *(".jxl", ".svg", ".tif", ".tiff"),
 )
+"""The image extensions of Immich 2.7.5, in its order (``GET /server/media-types``)."""
 MIME_TYPES = {
     ".jpg": "image/jpeg",
     ".jpeg": "image/jpeg",
