@@ -20,10 +20,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 import uuid
 
+from aiohttp.test_utils import TestClient
 from homeassistant.components import image, media_source
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
@@ -31,6 +33,7 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.immich_bridge.const import CONF_ALBUMS, CONF_FRAMES, DOMAIN
 from custom_components.immich_bridge.permissions import (
@@ -78,6 +81,9 @@ class Case:
     user: RealUser
     entry: MockConfigEntry
     folder: Path
+    http: TestClient | None = (
+        None  # Home Assistant's HTTP API, when the feature needs it
+    )
 
     async def call(self, action: str, **data: Any) -> Any:
         """Run one of our actions for the entry; return its response."""
@@ -356,7 +362,14 @@ async def _search_and_photos(case: Case) -> None:
     albums = await media_source.async_browse_media(hass, f"{root}/albums")
     [node] = [c for c in albums.children or [] if c.title == world.album["albumName"]]
     photos = await media_source.async_browse_media(hass, node.media_content_id)
-    assert len(photos.children or []) == 1
+    [photo] = photos.children or []
+    played = await media_source.async_resolve_media(hass, photo.media_content_id, None)
+    assert case.http is not None
+    response = await case.http.get(played.url)
+    if response.status != HTTPStatus.OK:
+        msg = f"{played.url}: HTTP {response.status}"
+        raise RefusedError(msg)
+    assert (await response.read())[:3] == b"\xff\xd8\xff"
     await hass.async_block_till_done()
     for frame in ("favorites", "memories", f"album_{world.album['id']}"):
         case.state("image", f"frame_{frame}")
@@ -365,10 +378,16 @@ async def _search_and_photos(case: Case) -> None:
         )
         assert picture.content[:3] == b"\xff\xd8\xff"
     case.state("image", "latest_upload")
+    picture = await image.async_get_image(
+        hass, entity_id(hass, case.entry, "image", "latest_upload") or ""
+    )
+    assert picture.content[:3] == b"\xff\xd8\xff"
     case.state("event", "new_asset")
 
 
 type Exercise = Callable[[Case], Awaitable[None]]
+
+HTTP_FEATURES = frozenset({"search_and_photos"})  # fetch photos through the proxy view
 
 EXERCISES: dict[str, Exercise] = {
     "server_sensors": _server_sensors,
@@ -525,6 +544,7 @@ async def test_feature_permissions(
     hass: HomeAssistant,
     immich: ImmichApi,
     tmp_path: Path,
+    hass_client: ClientSessionGenerator,
     feature: str,
     missing: str | None,
 ) -> None:
@@ -546,6 +566,8 @@ async def test_feature_permissions(
     case = Case(
         hass=hass, immich=immich, world=world, user=user, entry=entry, folder=tmp_path
     )
+    if feature in HTTP_FEATURES:
+        case.http = await hass_client()
     if missing is None:
         await exercise(case)
         return
