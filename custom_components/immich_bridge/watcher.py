@@ -174,8 +174,14 @@ class ImmichAssetWatcher(DataUpdateCoordinator[WatchData]):
         checked = dt_util.parse_datetime(state.get("checked_at", "")) or now
         since = min(checked, now) - OVERLAP
         with translate_update_errors():
-            new_assets, people = await asyncio.gather(
-                self._search(since),
+            current = await self._current()
+            # Searching from the latest upload on (when it is older than the window)
+            # also tells whether it is still there: still one bounded search a poll.
+            start = since
+            if current is not None and current.created_at is not None:
+                start = min(since, current.created_at)
+            found, people = await asyncio.gather(
+                self._search(start),
                 asyncio.gather(
                     *(
                         self._search(now - PERSON_LOOKBACK, person_ids=[person])
@@ -183,7 +189,8 @@ class ImmichAssetWatcher(DataUpdateCoordinator[WatchData]):
                     )
                 ),
             )
-            latest = await self._latest(new_assets)
+            new_assets = [asset for asset in found if _created(asset) >= since]
+            latest = await self._latest(found)
             announced = await self._announce(new_assets, silent=first)
         people_changed = self._announce_people(people)
         state["checked_at"] = now.isoformat()
@@ -269,27 +276,28 @@ class ImmichAssetWatcher(DataUpdateCoordinator[WatchData]):
             del known[person]
         return known != before
 
-    async def _latest(self, new_assets: list[ImmichAsset]) -> ImmichAsset | None:
-        """Return the newest upload: from this poll, the last one, or a search.
+    async def _current(self) -> ImmichAsset | None:
+        """Return the upload shown so far (read again after a restart)."""
+        data: WatchData | None = self.data  # None until the first refresh
+        if data is not None:
+            return data.latest
+        if not (latest_id := self._state.get("latest")):
+            return None
+        try:
+            asset = await self.client.asset(latest_id)
+        except ImmichNotFoundError:
+            return None
+        return None if asset.is_trashed else asset
 
-        Uploads found by this poll are newer than anything outside its window, so the
-        newest of them wins. Otherwise the last one is read again: a deleted (trashed)
-        asset gives way to the newest remaining upload instead of staying on show
-        (its preview fails once the trash is emptied).
+    async def _latest(self, found: list[ImmichAsset]) -> ImmichAsset | None:
+        """Return the newest upload: of this poll's search, or searched further back.
+
+        The search starts at the latest upload shown so far (or earlier), so the newest
+        asset it finds is the newest upload; when it finds none, that upload was
+        deleted or moved to the trash and the newest remaining one is looked for.
         """
-        if new_assets:
-            return max(new_assets, key=_created)
-        current = self.data.latest if self.data is not None else None
-        latest_id = current.id if current is not None else self._state.get("latest")
-        if latest_id:
-            try:
-                current = await self.client.asset(latest_id)
-            except ImmichNotFoundError:
-                current = None
-            if current is not None and current.is_trashed:
-                current = None
-        if current is not None:
-            return current
+        if found:
+            return max(found, key=_created)
         candidates = await self._search(dt_util.utcnow() - LATEST_LOOKBACK)
         if not candidates:
             page = await self.client.search_metadata(size=1)
