@@ -1020,6 +1020,33 @@ async def test_job_commands(
     ]
 
 
+async def test_empty_and_clear_failed_keep_each_others_jobs(
+    hass: HomeAssistant, immich_server: FakeImmich, entry: MockConfigEntry
+) -> None:
+    """Empty drops pending jobs only; clear_failed drops failed jobs only."""
+    queue = immich_server.state.queues["thumbnailGeneration"]
+    queue.waiting, queue.delayed, queue.failed = 3, 2, 1
+    await _call(
+        hass,
+        entry,
+        "job_command",
+        response=False,
+        queue="thumbnailGeneration",
+        command="clear_failed",
+    )
+    assert (queue.waiting, queue.delayed, queue.failed) == (3, 2, 0)
+    queue.failed = 1
+    await _call(
+        hass,
+        entry,
+        "job_command",
+        response=False,
+        queue="thumbnailGeneration",
+        command="empty",
+    )
+    assert (queue.waiting, queue.delayed, queue.failed) == (0, 2, 1)
+
+
 @pytest.mark.parametrize(
     ("data", "key"),
     [

@@ -1072,7 +1072,7 @@ def empty_queue(call: Call) -> Reply:
     """Drop waiting jobs (and failed ones with ``failed: true``)."""
     name = call.path["name"]
     item = call.state.queues[name]
-    item.waiting = item.delayed = item.paused = 0
+    item.waiting = item.paused = 0  # BullMQ drain(): delayed jobs stay
     failed = bool(call.body.get("failed"))
     if failed:
         item.failed = 0
@@ -1106,7 +1106,7 @@ def queue_command_legacy(call: Call) -> Reply:
             raise ImmichHTTPError(400, "Cannot pause the background task queue")
         item.is_paused = command == "pause"
     elif command == "empty":
-        item.waiting = item.delayed = 0
+        item.waiting = item.paused = 0  # BullMQ drain(): delayed jobs stay
     else:
         item.failed = 0
     call.state.queue_commands.append((name, command, force))
