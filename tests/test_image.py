@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
+import itertools
 from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
@@ -21,6 +22,7 @@ from pytest_homeassistant_custom_component.common import (
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
 
+from custom_components.immich_bridge import frames
 from custom_components.immich_bridge.const import (
     CONF_FRAME_INTERVAL,
     CONF_FRAMES,
@@ -288,6 +290,34 @@ async def test_empty_source_is_unavailable(
     await _setup(hass, entry)
     entity_id = _entity_id(hass, "image", f"{entry.unique_id}_frame_album_{empty}")
     assert hass.states.get(entity_id).state == STATE_UNAVAILABLE
+
+
+async def test_album_frame_shows_every_members_photos(
+    hass: HomeAssistant, immich_server: FakeImmich, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An album shared with the user shows every member's photos, never its videos."""
+    state = immich_server.state
+    theirs = state.add_asset(immich_server.user_id, filename="theirs.jpg")
+    mine = state.add_asset(immich_server.admin_id, filename="mine.jpg")
+    clip = state.add_asset(
+        immich_server.user_id, filename="clip.mp4", asset_type="VIDEO"
+    )
+    album_id = state.add_album(
+        immich_server.user_id, "Family", asset_ids=[theirs, mine, clip]
+    )
+    state.albums[album_id].users[immich_server.admin_id] = "viewer"
+    monkeypatch.setattr(frames, "MAX_SEEN", 1)  # forget all but the photo shown
+    entry = make_entry(immich_server, options={CONF_FRAMES: [f"album:{album_id}"]})
+    await _setup(hass, entry)
+    entity_id = _entity_id(hass, "image", f"{entry.unique_id}_frame_album_{album_id}")
+    shown = [_shown(hass, entity_id)]
+    for _ in range(3):
+        await hass.services.async_call(
+            DOMAIN, "next_image", {ATTR_ENTITY_ID: entity_id}, blocking=True
+        )
+        shown.append(_shown(hass, entity_id))
+    assert set(shown) == {theirs, mine}
+    assert all(a != b for a, b in itertools.pairwise(shown))
 
 
 async def test_large_source_draws_fresh_photos(

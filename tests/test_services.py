@@ -815,6 +815,90 @@ async def test_album_name_prefers_own_album(
     assert state.albums[theirs].name == "Shared"
 
 
+async def test_album_shared_with_me(
+    hass: HomeAssistant,
+    immich_server: FakeImmich,
+    entry: MockConfigEntry,
+    allowed: Path,
+) -> None:
+    """Albums others share work by name and id; as a viewer, nothing may change."""
+    state = immich_server.state
+    editor = state.add_album(immich_server.user_id, "Theirs")
+    state.albums[editor].users[immich_server.admin_id] = "editor"
+    viewer = state.add_album(immich_server.user_id, "Look only")
+    state.albums[viewer].users[immich_server.admin_id] = "viewer"
+    state.add_user("Carol", "carol@example.com")
+    mine = state.add_asset(immich_server.admin_id)
+    for ref in ("Theirs", editor):
+        result = await _call(hass, entry, "add_to_album", album=ref, asset_id=mine)
+        assert result["album_id"] == editor
+    photo = _jpeg(immich_server, allowed, "p.jpg")
+    result = await _call(hass, entry, "upload", file_path=str(photo), album="theirs")
+    assert result["album_id"] == editor
+    assert len(state.albums[editor].asset_ids) == 2
+    assert [album.name for album in state.albums.values()].count("Theirs") == 1
+
+    before = len(state.assets)
+    for action, data in (
+        ("add_to_album", {"asset_id": mine}),
+        ("remove_from_album", {"asset_id": mine}),
+        ("update_album", {"description": "mine now"}),
+        ("upload", {"file_path": str(photo)}),
+        ("sync_folder", {"folder": str(allowed)}),
+        ("sync_folder", {"folder": str(allowed), "dry_run": True}),
+        ("share_album", {"users": "carol@example.com"}),
+    ):
+        for ref in ("Look only", viewer):
+            await _fails(
+                hass,
+                entry,
+                action,
+                ServiceValidationError,
+                "album_read_only",
+                album=ref,
+                **data,
+            )
+    assert len(state.assets) == before
+    assert state.albums[viewer].asset_ids == []
+    await _fails(
+        hass,
+        entry,
+        "delete_album",
+        ServiceValidationError,
+        "album_not_owner",
+        album="Theirs",
+    )
+    assert editor in state.albums
+
+
+async def test_upload_refuses_empty_or_garbled_file(
+    hass: HomeAssistant,
+    immich_server: FakeImmich,
+    entry: MockConfigEntry,
+    allowed: Path,
+) -> None:
+    """Refuse a file that cannot be a photo before anything is uploaded; keep it."""
+    good = _jpeg(immich_server, allowed, "good.jpg")
+    empty = allowed / "empty.jpg"
+    empty.write_bytes(b"")
+    garbled = allowed / "garbled.png"
+    garbled.write_text("not a picture")
+    before = len(immich_server.state.assets)
+    for bad in (empty, garbled):
+        error = await _fails(
+            hass,
+            entry,
+            "upload",
+            ServiceValidationError,
+            "unreadable_media",
+            file_path=[str(good), str(bad)],
+        )
+        assert error.translation_placeholders is not None
+        assert error.translation_placeholders["name"] == bad.name
+        assert bad.exists()
+    assert len(immich_server.state.assets) == before
+
+
 @pytest.mark.parametrize(
     ("action", "data"),
     [

@@ -8,6 +8,7 @@ import aiohttp
 import pytest
 
 from custom_components.immich_bridge.api import (
+    ImmichAmbiguousAlbumError,
     ImmichClient,
     ImmichNotFoundError,
     ImmichServerVersion,
@@ -141,6 +142,39 @@ async def test_visible_albums(client: ImmichClient, immich_server: FakeImmich) -
         "getAllAlbums",
         "getAllAlbums",
     ]
+
+
+async def test_find_album(client: ImmichClient, immich_server: FakeImmich) -> None:
+    """Find own and shared albums by id or name; prefer an own namesake, else refuse."""
+    state = immich_server.state
+    theirs = state.add_album(immich_server.user_id, "Cats")
+    state.albums[theirs].users[immich_server.admin_id] = "editor"
+    hidden = state.add_album(immich_server.user_id, "Private")
+
+    for ref in (theirs, theirs.upper(), "Cats", "cats"):
+        found = await client.find_album(ref)
+        assert found is not None
+        assert found.id == theirs
+    assert await client.find_album(hidden) is None
+    assert await client.find_album("Private") is None
+
+    mine = state.add_album(immich_server.admin_id, "Cats")
+    twin = state.add_album(immich_server.user_id, "Dogs")
+    state.albums[twin].users[immich_server.admin_id] = "viewer"
+    other = state.add_album(immich_server.user_id, "Dogs")
+    state.albums[other].users[immich_server.admin_id] = "editor"
+    with pytest.raises(ImmichAmbiguousAlbumError) as err:
+        await client.find_album("Dogs", owner_id=immich_server.admin_id)
+    assert (err.value.name, err.value.count) == ("Dogs", 2)
+    found = await client.find_album("Cats")  # the key's own album wins
+    assert found is not None
+    assert found.id == mine
+    assert found.role_of(immich_server.admin_id) == "owner"
+    shared = await client.find_album(twin)
+    assert shared is not None
+    assert shared.role_of(immich_server.admin_id) == "viewer"
+    assert shared.role_of(immich_server.user_id) == "owner"
+    assert shared.role_of("somebody else") is None
 
 
 async def test_album_assets_from_timeline(

@@ -23,6 +23,8 @@ from custom_components.immich_bridge.api import (
     ImmichSharedLink,
     ImmichSyncFileResult,
     ImmichSyncResult,
+    ImmichTimeBucket,
+    ImmichTimelineAsset,
     ImmichUploadCheckResult,
     ImmichUploadResult,
     ImmichUser,
@@ -314,3 +316,19 @@ def test_dates_round_trip(ts: datetime) -> None:
 def test_timestamp_constant() -> None:
     """The shared sample timestamp parses."""
     assert datetime.fromisoformat(TS).tzinfo is not None
+
+
+def test_timeline_bucket_columns() -> None:
+    """A timeline bucket's columns become one entry per asset; ragged ones fail."""
+    bucket = {"id": ["a", "b"], "isImage": [True, False], "isTrashed": [False, True]}
+    assert ImmichTimelineAsset.from_bucket(bucket) == [
+        ImmichTimelineAsset(id="a", is_image=True, is_trashed=False),
+        ImmichTimelineAsset(id="b", is_image=False, is_trashed=True),
+    ]
+    with pytest.raises(ImmichResponseError, match="'isImage' is not 2 booleans"):
+        ImmichTimelineAsset.from_bucket(bucket | {"isImage": [True]})
+    with pytest.raises(ImmichResponseError, match="'isTrashed' is not 2 booleans"):
+        ImmichTimelineAsset.from_bucket(bucket | {"isTrashed": [0, 1]})
+    assert ImmichTimeBucket.from_api({"timeBucket": "2024-01-01", "count": 3}) == (
+        ImmichTimeBucket(time_bucket="2024-01-01", count=3)
+    )

@@ -662,8 +662,6 @@ class ImmichClient:
         )
         found: list[ImmichTimelineAsset] = []
         for bucket in buckets:
-            if bucket.count <= 0:
-                continue
             data = await self._request(
                 "GET",
                 "/timeline/bucket",
