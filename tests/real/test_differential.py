@@ -1,17 +1,21 @@
 """The stand-in answers like the real server: one script, both servers, compared.
 
-One scripted sequence of requests (several users and keys, shared albums with editor
-and viewer roles, partners, permission denials, a bad key, duplicates, search, album
-lists and statistics, queue pause/empty/clear) runs against the stand-in
-(``tests/fake_immich``, v2.7.5 flavour) and against the real Immich 2.7.5. Each step
-records the status and the body, pruned to the fields the spec declares (what the
-integration may rely on) and normalised:
+One scripted sequence of requests (users made by the admin, logins, keys with limited
+permissions, shared albums with editor and viewer roles, partners, permission denials,
+a bad key, duplicates and an external library, search and random, album lists, their
+order and statistics, asset statistics by visibility, shared links, an album's
+timeline, the server endpoints the integration reads, queue pause/empty/clear) runs
+against the stand-in (``tests/fake_immich``, v2.7.5 flavour) and against the real
+Immich 2.7.5. Each step records the status and the body, pruned to the fields the spec
+declares (what the integration may rely on) and normalised:
 
 * ids become the names the script gave them (``album:shared``, ``user:bob``...), any
   other id a placeholder in order of first appearance, so relationships are compared;
 * dates, checksums, secrets, tokens, e-mails and paths are masked (only whether they
   are set is compared);
-* error bodies keep ``statusCode``, ``error`` and ``message``.
+* error bodies keep ``statusCode``, ``error`` and ``message``;
+* a step may compare a *view* of the body where the rest depends on other tests'
+  data or on timing (a queue's counters, the order of a random sample).
 
 Every remaining difference is listed in :data:`ALLOWED` (``"<step> <path>"`` -> why).
 The test fails on a difference that is not listed *and* on a listed one that no
