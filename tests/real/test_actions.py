@@ -43,8 +43,15 @@ async def _call(
     )
 
 
+# Immich writes tags to the XMP sidecar and reads them back (sidecar write, then
+# metadata extraction) after every tag change. A change made before that settled can
+# be undone by the server (the sidecar write unlocks the tags the change locked).
+TAG_QUEUES = ("sidecar", "metadataExtraction")
+
+
 async def _tags_of(immich: ImmichApi, user: RealUser, asset_id: str) -> set[str]:
-    """Return the tag values of an asset, as the server has them."""
+    """Return the tag values of an asset once the server's tag processing settled."""
+    await immich.wait_idle(TAG_QUEUES)
     asset = await immich.asset(user.key, asset_id)
     return {tag["value"] for tag in asset.get("tags") or []}
 
@@ -56,9 +63,7 @@ async def test_create_tag_tag_and_untag_assets(
     user = await immich.create_user("Tagger")
     first = await immich.upload(user.key)
     second = await immich.upload(user.key)
-    # Metadata extraction of an upload replaces its tags with those read from the file
-    # (and its sidecar): untagging before it ran could be undone by it.
-    await immich.wait_idle(["metadataExtraction", "sidecar"])
+    await immich.wait_idle(TAG_QUEUES)  # the uploads' metadata extraction
     entry = await setup_entry(hass, real_entry(immich.server, user))
     parent = f"Garden {uuid.uuid4().hex[:6]}"
 

@@ -130,7 +130,16 @@ def _write(folder: Path, name: str, data: bytes) -> Path:
     return path
 
 
-def _tag_values(asset: dict[str, Any]) -> set[str]:
+# Immich writes tags to the XMP sidecar and reads them back (sidecar write, then
+# metadata extraction) after every tag change; read tags once that settled. A tag
+# change made meanwhile can be undone by the server (its sidecar write unlocks the
+# tags the change locked), so a test also changes tags only once it settled.
+TAG_QUEUES = ("sidecar", "metadataExtraction")
+
+
+async def _tag_values(case: Case, asset_id: str) -> set[str]:
+    await case.immich.wait_idle(TAG_QUEUES)
+    asset = await case.api("GET", f"/assets/{asset_id}")
     return {tag["value"] for tag in asset.get("tags") or []}
 
 
@@ -246,10 +255,10 @@ async def _upload(case: Case) -> None:
         description="from Home Assistant",
     )
     asset_id = response["assets"][0]["asset_id"]
+    assert tag in await _tag_values(case, asset_id)  # also waits for the sidecar
     asset = await case.api("GET", f"/assets/{asset_id}")
     assert asset["isFavorite"] is True
     assert asset["exifInfo"]["description"] == "from Home Assistant"
-    assert tag in _tag_values(asset)
     [album] = await case.immich.albums_named(case.world.user.key, album_name)
     assert asset_id in await case.immich.album_asset_ids(
         case.world.user.key, album["id"]
@@ -268,7 +277,7 @@ async def _upload(case: Case) -> None:
     assert synced["uploaded"] == 1, synced
     [made] = await case.immich.albums_named(case.world.user.key, sync_album)
     [in_album] = await case.immich.album_asset_ids(case.world.user.key, made["id"])
-    assert sync_tag in _tag_values(await case.api("GET", f"/assets/{in_album}"))
+    assert sync_tag in await _tag_values(case, in_album)
 
 
 async def _albums(case: Case) -> None:
@@ -307,9 +316,9 @@ async def _tags(case: Case) -> None:
     assert created["value"] == value
     assert value in {tag["value"] for tag in await case.api("GET", "/tags")}
     await case.call("tag_assets", tags=[value], asset_id=[asset_id])
-    assert value in _tag_values(await case.api("GET", f"/assets/{asset_id}"))
+    assert value in await _tag_values(case, asset_id)
     await case.call("untag_assets", tags=[value], asset_id=[asset_id])
-    assert value not in _tag_values(await case.api("GET", f"/assets/{asset_id}"))
+    assert value not in await _tag_values(case, asset_id)
 
 
 async def _shared_links(case: Case) -> None:
@@ -424,7 +433,7 @@ async def _prepare_photos(immich: ImmichApi, world: World) -> None:
     )
     # The uploads' metadata extraction re-applies the tags it read from the file: a tag
     # removed before it ran would come back.
-    await immich.wait_idle(["metadataExtraction", "sidecar"])
+    await immich.wait_idle(TAG_QUEUES)
     # A memory of today, for the memories frame.
     await immich.call(
         "POST",
