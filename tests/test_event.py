@@ -285,6 +285,32 @@ async def test_job_queue_events(
     assert fired[0]["new_failures"] == 2
 
 
+async def test_pausing_a_queue_is_not_draining_it(
+    hass: HomeAssistant, immich_server: FakeImmich, freezer: FrozenDateTimeFactory
+) -> None:
+    """Jobs held in a paused queue are pending: drained only once they have run."""
+    state = immich_server.state
+    state.queues_set(thumbnailGeneration={"waiting": 3})
+    entry = make_entry(immich_server)
+    await _setup(hass, entry)
+    entity_id = _entity_id(hass, f"{entry.unique_id}_job_queues")
+    events = async_capture_events(hass, EVENT_STATE_CHANGED)
+
+    # Paused, Immich counts the waiting jobs as "paused".
+    state.queues["thumbnailGeneration"].is_paused = True
+    state.queues_set(thumbnailGeneration={"waiting": 0, "paused": 3})
+    await _tick(hass, freezer, timedelta(seconds=30))
+    assert _fired(events, entity_id) == []
+
+    state.queues["thumbnailGeneration"].is_paused = False
+    state.queues_set(thumbnailGeneration={"paused": 0})
+    await _tick(hass, freezer, timedelta(seconds=30))
+    fired = _fired(events, entity_id)
+    assert [(f["event_type"], f["queue"]) for f in fired] == [
+        ("queue_drained", "thumbnailGeneration")
+    ]
+
+
 async def test_errors_make_events_unavailable(
     hass: HomeAssistant, immich_server: FakeImmich, freezer: FrozenDateTimeFactory
 ) -> None:

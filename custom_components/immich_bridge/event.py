@@ -226,9 +226,16 @@ class ImmichJobsEvent(_ImmichEvent[ImmichQueueCoordinator]):
         self._last: dict[str, tuple[int, int]] = self._snapshot()
 
     def _snapshot(self) -> dict[str, tuple[int, int]]:
-        """Return the (pending, failed) job counts per queue."""
+        """Return the (pending, failed) job counts per queue.
+
+        Jobs held in a paused queue are pending too: pausing a queue is not draining it,
+        and they run once it resumes.
+        """
         return {
-            name: (queue.active + queue.waiting + queue.delayed, queue.failed)
+            name: (
+                queue.active + queue.waiting + queue.delayed + queue.paused,
+                queue.failed,
+            )
             for name, queue in self.coordinator.data.queues.items()
         }
 

@@ -18,7 +18,8 @@ import uuid
 
 from homeassistant.components.button import DOMAIN as BUTTON_DOMAIN, SERVICE_PRESS
 from homeassistant.const import ATTR_ENTITY_ID, STATE_OFF, STATE_ON
-from homeassistant.core import HomeAssistant
+from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
+from homeassistant.helpers.event import async_track_state_change_event
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -155,6 +156,21 @@ async def _job_command(
     )
 
 
+def _drained_events(hass: HomeAssistant, entry: MockConfigEntry) -> list[str]:
+    """Collect the queues the job-queue event entity reports as drained from now on."""
+    events = str(entity_id(hass, entry, "event", "job_queues"))
+    drained: list[str] = []
+
+    @callback
+    def _record(event: Event[EventStateChangedData]) -> None:
+        state = event.data["new_state"]
+        if state is not None and state.attributes.get("event_type") == "queue_drained":
+            drained.append(state.attributes["queue"])
+
+    entry.async_on_unload(async_track_state_change_event(hass, events, _record))
+    return drained
+
+
 @pytest.fixture
 async def paused_queue(immich: ImmichApi) -> AsyncGenerator[None]:
     """Pause the thumbnail queue; resume it and let it drain afterwards."""
@@ -219,13 +235,16 @@ async def test_clear_failed_keeps_waiting_and_paused_jobs(
     await _assert_matches_server(hass, entry, immich)
     assert state_of(hass, entry, "binary_sensor", "job_failures") == STATE_OFF
 
-    # Resumed, the kept jobs run: every photo gets its thumbnail.
-    await _job_command(hass, entry, "resume")
+    # Resumed (in Immich's own web page), the kept jobs run: every photo gets its
+    # thumbnail, and the next poll announces the queue's work as done.
+    drained = _drained_events(hass, entry)
+    await immich.set_paused(QUEUE, paused=False)
     await immich.wait_idle([QUEUE])
     for asset_id in assets:
         assert (await immich.asset(immich.admin.key, asset_id))["thumbhash"]
     counts = await _assert_matches_server(hass, entry, immich)
     assert counts["paused"] == counts["waiting"] == 0
+    assert QUEUE in drained
     await _refresh(hass, entry)
     assert state_of(hass, entry, "binary_sensor", f"queue_paused_{QUEUE}") == STATE_OFF
 
