@@ -804,8 +804,10 @@ def update_asset(call: Call) -> Reply:
 
 @handles("updateAssets")
 def update_assets(call: Call) -> Reply:
-    """Apply one change to many own assets."""
+    """Apply one change to many own assets (any other: the access error)."""
     items = [call.asset(asset_id, "asset.update") for asset_id in call.body["ids"]]
+    if any(item.owner_id != call.user_id for item in items):
+        call.deny("asset.update")
     for item in items:
         _apply_asset_update(item, call.body)
     return Reply()

@@ -885,6 +885,13 @@ async def script(run: Run) -> None:  # noqa: PLR0915
         json_body={"description": "not mine"},
     )
     await run.step(
+        "partner favours a1 in bulk",
+        "PUT",
+        "/assets",
+        actor="bob",
+        json_body={"ids": [run.id("asset:a1")], "isFavorite": False},
+    )
+    await run.step(
         "tags of carol",
         "GET",
         "/tags",
