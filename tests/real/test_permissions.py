@@ -365,6 +365,12 @@ async def _search_and_photos(case: Case) -> None:
             assert data == world.originals[asset_id]
         else:
             assert data[:3] == b"\xff\xd8\xff"
+    album = await case.call(
+        "download", folder=str(case.folder / "album"), album=world.album["albumName"]
+    )
+    assert [Path(p).name for p in album["written"]] == [
+        (await case.api("GET", f"/assets/{asset_id}"))["originalFileName"]
+    ]
     root = f"media-source://{DOMAIN}/{case.entry.unique_id}"
     for category in ("albums", "people", "tags", "memories", "favorites", "recent"):
         await media_source.async_browse_media(hass, f"{root}/{category}")
