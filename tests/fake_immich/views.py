@@ -1015,26 +1015,24 @@ def create_shared_link(call: Call) -> Reply:
     return Reply(dto.shared_link(call.state, link, v2=call.v2, with_album=False))
 
 
-def _own_link(call: Call, permission: str) -> SharedLink:
-    """Return the caller's link from the path or raise."""
+def _own_link(call: Call) -> SharedLink:
+    """Return the caller's link from the path or raise Immich's error."""
     link = call.state.shared_links.get(call.path["id"])
     if link is None or link.user_id != call.user_id:
-        call.deny(permission)
+        raise ImmichHTTPError(400, "Shared link not found")
     return link
 
 
 @handles("getSharedLinkById")
 def shared_link_by_id(call: Call) -> Reply:
     """Return one link."""
-    return Reply(
-        dto.shared_link(call.state, _own_link(call, "sharedLink.read"), v2=call.v2)
-    )
+    return Reply(dto.shared_link(call.state, _own_link(call), v2=call.v2))
 
 
 @handles("removeSharedLink")
 def remove_shared_link(call: Call) -> Reply:
     """Delete one link."""
-    del call.state.shared_links[_own_link(call, "sharedLink.delete").id]
+    del call.state.shared_links[_own_link(call).id]
     return Reply()
 
 
