@@ -644,25 +644,29 @@ async def _async_tags(
     return list({tag.id: tag for tag in found.values()}.values())
 
 
-async def _async_check_assets(client: ImmichClient, asset_ids: Sequence[str]) -> None:
-    """Refuse asset ids that the server does not know (or this key may not see)."""
+async def _async_check_assets(
+    client: ImmichClient, asset_ids: Sequence[str]
+) -> list[ImmichAsset]:
+    """Return the assets; refuse ids the server does not know (or the key can't see)."""
     slots = asyncio.Semaphore(ASSET_CHECKS)
 
-    async def visible(asset_id: str) -> bool:
-        """Return whether one asset can be read."""
+    async def visible(asset_id: str) -> ImmichAsset | None:
+        """Return one asset, or None when it can't be read."""
         async with slots:
             try:
-                await client.asset(asset_id)
+                return await client.asset(asset_id)
             except (ImmichNotFoundError, ImmichBadRequestError):
-                return False
-        return True
+                return None
 
     found = await asyncio.gather(*(visible(asset_id) for asset_id in asset_ids))
     missing = [
-        asset_id for asset_id, ok in zip(asset_ids, found, strict=True) if not ok
+        asset_id
+        for asset_id, asset in zip(asset_ids, found, strict=True)
+        if asset is None
     ]
     if missing:
         raise _invalid(key="asset_not_found", asset_ids=", ".join(missing))
+    return [asset for asset in found if asset is not None]
 
 
 def _asset_summary(client: ImmichClient, asset: ImmichAsset) -> dict[str, Any]:
@@ -853,8 +857,8 @@ async def _async_upload(
     if album is not None:
         with _album_refusal(album):
             await client.add_assets_to_album(album.id, asset_ids)
-    for tag in tags:
-        await client.tag_assets(tag.id, asset_ids)
+    if tags:
+        await client.tag_assets_bulk([tag.id for tag in tags], asset_ids)
     await _async_refresh(entry)
     return {
         "album_id": album.id if album is not None else None,
@@ -910,9 +914,8 @@ async def _async_sync_folder(
             if item.asset_id and item.status in ("uploaded", "duplicate")
         )
     )
-    if synced and not dry_run:
-        for tag in tags:
-            await client.tag_assets(tag.id, synced)
+    if synced and not dry_run and tags:
+        await client.tag_assets_bulk([tag.id for tag in tags], synced)
     if not dry_run:
         await _async_refresh(entry)
     return {
@@ -1148,11 +1151,30 @@ async def _async_tag_assets(
     entry: ImmichBridgeConfigEntry,
     data: dict[str, Any],
 ) -> dict[str, Any]:
-    """Tag assets; tags that don't exist yet are created."""
+    """Tag assets; tags that don't exist yet are created.
+
+    All tags go in one request: Immich writes each asset's tags to its sidecar and
+    reads them back in the background, and one request per tag raced that round trip
+    (the tags of the first request came back without the others).
+    """
     client = entry.runtime_data.client
-    await _async_check_assets(client, data[ATTR_ASSET_ID])
+    assets = await _async_check_assets(client, data[ATTR_ASSET_ID])
     tags = await _async_tags(client, data[ATTR_TAGS], create=True)
-    return await _async_apply_tags(entry, tags, data[ATTR_ASSET_ID], client.tag_assets)
+    await client.tag_assets_bulk([tag.id for tag in tags], data[ATTR_ASSET_ID])
+    await _async_refresh(entry)
+    # Immich tags only the user's own assets and answers a count: the changed assets
+    # are the owned ones that lacked one of the tags.
+    wanted = {tag.id for tag in tags}
+    owner = entry.runtime_data.user.id
+    return {
+        "tag_ids": [tag.id for tag in tags],
+        "asset_ids": data[ATTR_ASSET_ID],
+        "changed": [
+            asset.id
+            for asset in assets
+            if asset.owner_id == owner and not wanted <= {tag.id for tag in asset.tags}
+        ],
+    }
 
 
 async def _async_untag_assets(
@@ -1174,7 +1196,7 @@ async def _async_apply_tags(
     asset_ids: list[str],
     apply: Callable[[str, Sequence[str]], Awaitable[list[ImmichBulkIdResult]]],
 ) -> dict[str, Any]:
-    """Tag or untag assets with each tag; report the assets that changed."""
+    """Untag assets tag by tag (Immich has no request for several); report changes."""
     changed: dict[str, None] = {}
     for tag in tags:
         results = await apply(tag.id, asset_ids)

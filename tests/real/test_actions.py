@@ -108,6 +108,30 @@ async def test_create_tag_tag_and_untag_assets(
     assert err.value.translation_key == "tag_not_found"
 
 
+async def test_tag_assets_with_several_tags_keeps_them_all(
+    hass: HomeAssistant, immich: ImmichApi
+) -> None:
+    """Several tags at once all stay: none is lost to Immich's sidecar round trip.
+
+    Tagging one tag after the other raced the server: the sidecar write of the first
+    tag unlocked the tags the next one had locked, and the re-extraction restored the
+    sidecar's older list.
+    """
+    user = await immich.create_user("Tagger many")
+    assets = [await immich.upload(user.key) for _ in range(4)]
+    await immich.wait_idle(TAG_QUEUES)
+    entry = await setup_entry(hass, real_entry(immich.server, user))
+    prefix = uuid.uuid4().hex[:6]
+    values = {f"Many {prefix} {n}" for n in range(5)}
+
+    response = await _call(
+        hass, entry, "tag_assets", tags=sorted(values), asset_id=assets
+    )
+    assert set(response["changed"]) == set(assets)
+    for asset_id in assets:
+        assert await _tags_of(immich, user, asset_id) == values
+
+
 async def test_tag_assets_refuses_unknown_and_foreign_assets(
     hass: HomeAssistant, immich: ImmichApi
 ) -> None:

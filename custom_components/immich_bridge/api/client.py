@@ -973,6 +973,23 @@ class ImmichClient:
             {"ids": list(asset_ids)},
         )
 
+    async def tag_assets_bulk(
+        self, tag_ids: Sequence[str], asset_ids: Sequence[str]
+    ) -> int:
+        """Tag assets with several tags in one request; return the new links.
+
+        One request, so Immich writes each asset's sidecar once with every tag: one
+        request per tag raced its sidecar round trip, which dropped tags. Tags and
+        assets the caller may not change are skipped by the server.
+        """
+        body = {"tagIds": list(tag_ids), "assetIds": list(asset_ids)}
+        data = await self._request("PUT", "/tags/assets", json_body=body)
+        count = data.get("count") if isinstance(data, Mapping) else None
+        if not isinstance(count, int) or isinstance(count, bool):
+            msg = "PUT /tags/assets: unexpected response: expected a count"
+            raise ImmichResponseError(msg)
+        return count
+
     async def untag_assets(
         self, tag_id: str, asset_ids: Sequence[str]
     ) -> list[ImmichBulkIdResult]:

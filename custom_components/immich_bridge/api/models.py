@@ -546,6 +546,7 @@ class ImmichAsset:
     device_asset_id: str | None = None
     device_id: str | None = None
     people: tuple[ImmichPerson, ...] = ()
+    tags: tuple[ImmichTag, ...] = ()  # the owner's view only
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> Self:
@@ -582,6 +583,7 @@ class ImmichAsset:
             device_asset_id=r.opt_text("deviceAssetId"),
             device_id=r.opt_text("deviceId"),
             people=r.opt_models("people", ImmichPerson.from_api) or (),
+            tags=r.opt_models("tags", ImmichTag.from_api) or (),
         )
 
 
