@@ -1196,10 +1196,14 @@ async def _async_apply_tags(
     asset_ids: list[str],
     apply: Callable[[str, Sequence[str]], Awaitable[list[ImmichBulkIdResult]]],
 ) -> dict[str, Any]:
-    """Untag assets tag by tag (Immich has no request for several); report changes."""
+    """Untag assets, all tags at once; report the assets that changed.
+
+    Immich has no request for several tags. Sent one after the other, the sidecar
+    write of one removal could run before the next removal and restore its tag (see
+    _async_tag_assets); sent together, every removal is in before the sidecar writes.
+    """
     changed: dict[str, None] = {}
-    for tag in tags:
-        results = await apply(tag.id, asset_ids)
+    for results in await asyncio.gather(*(apply(tag.id, asset_ids) for tag in tags)):
         changed.update(dict.fromkeys(item.id for item in results if item.success))
     await _async_refresh(entry)
     return {

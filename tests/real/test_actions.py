@@ -131,6 +131,13 @@ async def test_tag_assets_with_several_tags_keeps_them_all(
     for asset_id in assets:
         assert await _tags_of(immich, user, asset_id) == values
 
+    response = await _call(
+        hass, entry, "untag_assets", tags=sorted(values), asset_id=assets
+    )
+    assert set(response["changed"]) == set(assets)
+    for asset_id in assets:
+        assert await _tags_of(immich, user, asset_id) == set()
+
 
 async def test_tag_assets_refuses_unknown_and_foreign_assets(
     hass: HomeAssistant, immich: ImmichApi
