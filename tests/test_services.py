@@ -1455,3 +1455,25 @@ async def test_fuzz_only_translated_errors_escape(
     assert sum(seen.values()) >= examples
     assert seen["ok"] > examples // 50
     assert seen["invalid_action_data"] > examples // 4
+
+
+async def test_tag_assets_changed_are_owned_assets_that_lacked_a_tag(
+    hass: HomeAssistant, immich_server: FakeImmich, entry: MockConfigEntry
+) -> None:
+    """One request tags them all; an asset that had every tag, or a partner's, is
+    not changed (the server answers only a count)."""
+    state = immich_server.state
+    fresh = state.add_asset(immich_server.admin_id, filename="fresh.jpg")
+    done = state.add_asset(immich_server.admin_id, filename="done.jpg")
+    partner = state.add_user("Partner", email="partner@example.com")
+    state.add_partner(partner, immich_server.admin_id)
+    theirs = state.add_asset(partner, filename="theirs.jpg")
+    await _call(hass, entry, "tag_assets", tags=["Sea", "Sun"], asset_id=done)
+    response = await _call(
+        hass, entry, "tag_assets", tags=["sea", "sun"], asset_id=[fresh, done, theirs]
+    )
+    assert response["changed"] == [fresh]
+    for asset_id in (fresh, done):
+        values = {t.value for t in state.tags.values() if asset_id in t.asset_ids}
+        assert values == {"Sea", "Sun"}
+    assert not any(theirs in t.asset_ids for t in state.tags.values())
