@@ -510,6 +510,10 @@ async def _world(immich: ImmichApi, name: str, requirement: Requirement) -> Worl
         if (prepare := PREPARE.get(name)) is not None:
             await prepare(immich, world)
         _WORLDS[cache] = world
+    elif name == "libraries":
+        status, _ = await immich.raw("GET", f"/libraries/{world.album['id']}")
+        if status != HTTPStatus.OK:  # another test removed the external libraries
+            await _prepare_library(immich, world)
     return world
 
 
