@@ -42,12 +42,13 @@ class ImmichQueueBinarySensorEntityDescription(BinarySensorEntityDescription):
 
 
 def _pending(queue: ImmichQueue) -> bool:
-    """Return True when a queue holds work not started yet.
+    """Return True when a queue holds jobs ready to run that have not started.
 
-    Waiting jobs, delayed ones (a retry later) and jobs held in a paused queue (Immich
-    counts those as "paused", not "waiting") all still have to run.
+    Waiting jobs and jobs held in a paused queue (Immich counts those as "paused", not
+    "waiting"). Delayed jobs are not: Immich defers some on purpose (an album's update
+    notification waits minutes for more changes), which is no work for the library.
     """
-    return queue.waiting + queue.delayed + queue.paused > 0
+    return queue.waiting + queue.paused > 0
 
 
 QUEUE_BINARY_SENSORS: tuple[ImmichQueueBinarySensorEntityDescription, ...] = (

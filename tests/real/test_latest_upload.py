@@ -14,7 +14,7 @@ from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from .common import entity_id, setup_entry
+from .common import entity_id, setup_entry, wait_processed
 from .harness import ImmichApi, RealUser, real_entry
 
 
@@ -40,7 +40,7 @@ async def _delete(
         key=user.key,
         json_body={"ids": [asset_id], "force": force},
     )
-    await immich.wait_idle()
+    await wait_processed(immich)
 
 
 async def _poll(hass: HomeAssistant, entry: MockConfigEntry) -> None:
@@ -59,7 +59,7 @@ async def test_latest_upload_moves_on_after_deletion(
     user = await immich.create_user()
     older = await immich.upload(user.key)
     newest = await immich.upload(user.key)
-    await immich.wait_idle()
+    await wait_processed(immich)
     entry = await setup_entry(hass, real_entry(immich.server, user))
     image = entity_id(hass, entry, "image", "latest_upload")
     assert image is not None
@@ -91,7 +91,7 @@ async def test_latest_upload_moves_on_after_deletion(
     # A new upload, deleted for good before the next poll: asking for its picture
     # finds it gone and shows the newest remaining upload instead of failing.
     later = await immich.upload(user.key)
-    await immich.wait_idle()
+    await wait_processed(immich)
     await _poll(hass, entry)
     state = hass.states.get(image)
     assert state is not None
