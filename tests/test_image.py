@@ -409,6 +409,29 @@ async def test_preview_failure(
     assert response.status == HTTPStatus.INTERNAL_SERVER_ERROR
 
 
+async def test_frame_photo_deleted_before_it_is_shown(
+    hass: HomeAssistant,
+    immich_server: FakeImmich,
+    album: tuple[str, list[str]],
+    hass_client: ClientSessionGenerator,
+) -> None:
+    """A frame's photo deleted before its picture is asked for gives way to another."""
+    album_id, photos = album
+    entry = make_entry(immich_server, options={CONF_FRAMES: [f"album:{album_id}"]})
+    await _setup(hass, entry)
+    entity_id = _entity_id(hass, "image", f"{entry.unique_id}_frame_album_{album_id}")
+    gone = _shown(hass, entity_id)
+    del immich_server.state.assets[gone]
+    client = await hass_client()
+    response = await client.get(hass.states.get(entity_id).attributes["entity_picture"])
+    assert response.status == HTTPStatus.OK
+    await hass.async_block_till_done()
+    shown = _shown(hass, entity_id)
+    assert shown != gone
+    assert shown in photos
+    assert await response.read() == immich_server.state.assets[shown].data
+
+
 async def test_key_without_view_permission(
     hass: HomeAssistant, immich_server: FakeImmich, album: tuple[str, list[str]]
 ) -> None:

@@ -240,6 +240,12 @@ class ImmichFrameImage(_ImmichImage[ImmichFrameCoordinator]):
         """Show the next photo now (the interval starts again)."""
         await self.coordinator.async_next()
 
+    async def _async_asset_gone(self) -> bool:
+        """Draw the next photo of the source in place of a deleted one."""
+        gone = self._shown
+        await self.coordinator.async_refresh()
+        return self.asset is not None and self.asset.id != gone
+
 
 class ImmichLatestUploadImage(_ImmichImage[ImmichAssetWatcher]):
     """The newest photo or video uploaded to the server."""

@@ -1,4 +1,4 @@
-"""The "Latest upload" image on the real server: deleted uploads give way.
+"""The "Latest upload" and slideshow images on the real server: deleted photos give way.
 
 Trashing the newest upload moves the image to the newest remaining one at the next poll;
 a photo deleted for good between two polls is replaced when its picture is asked for
@@ -13,6 +13,8 @@ from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from custom_components.immich_bridge.const import CONF_FRAMES
 
 from .common import entity_id, setup_entry, wait_processed
 from .harness import ImmichApi, RealUser, real_entry
@@ -103,3 +105,37 @@ async def test_latest_upload_moves_on_after_deletion(
     await _delete(immich, user, older, force=False)
     await _poll(hass, entry)
     assert await shown() == (None, 0, b"")
+
+
+async def test_slideshow_photo_deleted_before_it_is_shown(
+    hass: HomeAssistant,
+    immich: ImmichApi,
+    hass_client: ClientSessionGenerator,
+) -> None:
+    """A slideshow's photo deleted for good gives way to another photo of its album."""
+    user = await immich.create_user()
+    photos = [await immich.upload(user.key) for _ in range(2)]
+    album = await immich.create_album(user.key, asset_ids=photos)
+    await wait_processed(immich)
+    entry = await setup_entry(
+        hass,
+        real_entry(
+            immich.server, user, options={CONF_FRAMES: [f"album:{album['id']}"]}
+        ),
+    )
+    frame = entity_id(hass, entry, "image", f"frame_album_{album['id']}")
+    assert frame is not None
+    state = hass.states.get(frame)
+    assert state is not None
+    gone = state.attributes["asset_id"]
+    (kept,) = set(photos) - {gone}
+    await _delete(immich, user, gone, force=True)
+
+    client = await hass_client()
+    response = await client.get(state.attributes["entity_picture"])
+    assert response.status == HTTPStatus.OK
+    assert await response.read() == await _preview(immich, user, kept)
+    await hass.async_block_till_done()
+    state = hass.states.get(frame)
+    assert state is not None
+    assert state.attributes["asset_id"] == kept
