@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
@@ -12,9 +10,6 @@ from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.immich_bridge.const import DOMAIN
-
-if TYPE_CHECKING:
-    from .harness import ImmichApi
 
 
 async def setup_entry(
@@ -54,24 +49,3 @@ def number(value: Any) -> float:
     """Read a numeric state."""
     assert value not in (None, "unknown", "unavailable"), value
     return float(value)
-
-
-async def wait_processed(immich: ImmichApi, *, within: float = 90) -> None:
-    """Wait until no queue that runs has jobs active or waiting.
-
-    Unlike `ImmichApi.wait_idle()` it ignores delayed jobs: Immich defers some of its
-    own (an album's update notification waits minutes for more changes), and those
-    never hold up what a test looks at.
-    """
-    deadline = time.monotonic() + within
-    while True:
-        busy = [
-            name
-            for name, queue in (await immich.queues()).items()
-            if not queue["isPaused"]
-            and (queue["statistics"]["active"] or queue["statistics"]["waiting"])
-        ]
-        if not busy:
-            return
-        assert time.monotonic() < deadline, f"queues still busy: {busy}"
-        await asyncio.sleep(0.25)

@@ -425,7 +425,12 @@ class ImmichApi:
     async def wait_idle(
         self, names: Iterable[str] | None = None, *, within: float = 90
     ) -> None:
-        """Wait until the named (default: all) queues have no active or waiting jobs."""
+        """Wait until the named (default: all) running queues have no job to run.
+
+        Delayed jobs don't count: Immich defers some of its own (an album's update
+        notification waits minutes for more changes), and those never hold up what a
+        test looks at.
+        """
         deadline = time.monotonic() + within
         while True:
             queues = await self.queues()
@@ -434,11 +439,7 @@ class ImmichApi:
                 for name, queue in queues.items()
                 if (names is None or name in names)
                 and not queue["isPaused"]
-                and (
-                    queue["statistics"]["active"]
-                    or queue["statistics"]["waiting"]
-                    or queue["statistics"]["delayed"]
-                )
+                and (queue["statistics"]["active"] or queue["statistics"]["waiting"])
             ]
             if not busy:
                 return

@@ -36,7 +36,7 @@ from custom_components.immich_bridge.const import (
 )
 from custom_components.immich_bridge.permissions import FEATURES
 
-from .common import entity_id, number, setup_entry, state_of, wait_processed
+from .common import entity_id, number, setup_entry, state_of
 from .harness import TOOL, ImmichApi, RealServer, RealUser, jpeg, real_entry
 
 GB = 1e9  # data-size sensors show gigabytes (their suggested unit)
@@ -167,7 +167,7 @@ async def _world(
     )
     album = await immich.create_album(user.key, asset_ids=photos[:1])
     key = await immich.create_key(user, permissions)
-    await wait_processed(immich)
+    await immich.wait_idle()
     return (
         RealUser(
             id=user.id,
@@ -444,7 +444,7 @@ async def test_scan_libraries_needs_an_external_library(
     # Libraries are server-wide: remove what earlier tests of this process left.
     for leftover in await immich.call("GET", "/libraries"):
         await immich.call("DELETE", f"/libraries/{leftover['id']}")
-    await wait_processed(immich)
+    await immich.wait_idle()
     assert await immich.call("GET", "/libraries") == []
     entry = await setup_entry(hass, real_entry(immich.server, immich.admin))
     with pytest.raises(ServiceValidationError) as caught:
@@ -486,9 +486,9 @@ async def test_scan_libraries_needs_an_external_library(
             return_response=True,
         )
         assert response == {"library_ids": [library["id"]]}
-        await wait_processed(immich)
+        await immich.wait_idle()
         statistics = await immich.call("GET", f"/libraries/{library['id']}/statistics")
         assert statistics["photos"] == 1
     finally:
         await immich.call("DELETE", f"/libraries/{library['id']}")
-        await wait_processed(immich)
+        await immich.wait_idle()

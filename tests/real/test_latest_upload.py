@@ -16,7 +16,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.immich_bridge.const import CONF_FRAMES
 
-from .common import entity_id, setup_entry, wait_processed
+from .common import entity_id, setup_entry
 from .harness import ImmichApi, RealUser, real_entry
 
 
@@ -42,7 +42,7 @@ async def _delete(
         key=user.key,
         json_body={"ids": [asset_id], "force": force},
     )
-    await wait_processed(immich)
+    await immich.wait_idle()
 
 
 async def _poll(hass: HomeAssistant, entry: MockConfigEntry) -> None:
@@ -61,7 +61,7 @@ async def test_latest_upload_moves_on_after_deletion(
     user = await immich.create_user()
     older = await immich.upload(user.key)
     newest = await immich.upload(user.key)
-    await wait_processed(immich)
+    await immich.wait_idle()
     entry = await setup_entry(hass, real_entry(immich.server, user))
     image = entity_id(hass, entry, "image", "latest_upload")
     assert image is not None
@@ -93,7 +93,7 @@ async def test_latest_upload_moves_on_after_deletion(
     # A new upload, deleted for good before the next poll: asking for its picture
     # finds it gone and shows the newest remaining upload instead of failing.
     later = await immich.upload(user.key)
-    await wait_processed(immich)
+    await immich.wait_idle()
     await _poll(hass, entry)
     state = hass.states.get(image)
     assert state is not None
@@ -116,7 +116,7 @@ async def test_slideshow_photo_deleted_before_it_is_shown(
     user = await immich.create_user()
     photos = [await immich.upload(user.key) for _ in range(2)]
     album = await immich.create_album(user.key, asset_ids=photos)
-    await wait_processed(immich)
+    await immich.wait_idle()
     entry = await setup_entry(
         hass,
         real_entry(

@@ -26,7 +26,7 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.immich_bridge.const import DOMAIN
 from tests.reliability.proxy import CutProxy
 
-from .common import number, setup_entry, state_of, wait_processed
+from .common import number, setup_entry, state_of
 from .harness import ImmichApi, real_entry
 
 # Platforms whose entities follow a coordinator (events only fire, they have no poll).
@@ -87,7 +87,7 @@ async def test_outage_and_recovery(
     """Entities go unavailable while the server is unreachable and come back with its
     values; the entry stays loaded and the instance keeps running throughout."""
     await immich.upload(immich.admin.key)
-    await wait_processed(immich)
+    await immich.wait_idle()
     entry = await setup_entry(
         hass, real_entry(immich.server, immich.admin, url=proxy.url)
     )
@@ -104,7 +104,7 @@ async def test_outage_and_recovery(
     # The instance itself is fine and keeps changing while Home Assistant can't see it.
     assert await immich.call("GET", "/server/ping") == {"res": "pong"}
     await immich.upload(immich.admin.key)
-    await wait_processed(immich)
+    await immich.wait_idle()
 
     await proxy.start()
     await _poll_all(hass)
@@ -121,7 +121,7 @@ async def test_revoked_key_starts_reauth(
     """A key deleted on the server starts reauth; a new key of the user ends it."""
     user = await immich.create_user()
     await immich.upload(user.key)
-    await wait_processed(immich)
+    await immich.wait_idle()
     entry = await setup_entry(hass, real_entry(immich.server, user))
     assert list(entry.async_get_active_flows(hass, {SOURCE_REAUTH})) == []
 
