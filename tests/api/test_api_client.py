@@ -341,7 +341,9 @@ async def test_queues(client: ImmichClient, immich_server: FakeImmich) -> None:
         "updateQueue",
         "updateQueue",
         "emptyQueue",
-        "emptyQueue",
+        # Clearing failed jobs must not empty the queue: only the legacy command
+        # clears failed jobs alone (DELETE /queues/{name}/jobs drops waiting ones).
+        "runQueueCommandLegacy",
     ]
     assert immich_server.state.queues["thumbnailGeneration"].is_paused is False
 

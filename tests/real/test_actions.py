@@ -128,6 +128,8 @@ async def test_tag_assets_with_several_tags_keeps_them_all(
         hass, entry, "tag_assets", tags=sorted(values), asset_id=assets
     )
     assert set(response["changed"]) == set(assets)
+    # What counts is what stays once the server's sidecar jobs ran.
+    await immich.wait_idle(TAG_QUEUES)
     for asset_id in assets:
         assert await _tags_of(immich, user, asset_id) == values
 
@@ -135,6 +137,7 @@ async def test_tag_assets_with_several_tags_keeps_them_all(
         hass, entry, "untag_assets", tags=sorted(values), asset_id=assets
     )
     assert set(response["changed"]) == set(assets)
+    await immich.wait_idle(TAG_QUEUES)
     for asset_id in assets:
         assert await _tags_of(immich, user, asset_id) == set()
 

@@ -25,7 +25,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.immich_bridge.const import DOMAIN
 
-from .common import entity_id, number, setup_entry, state_of, wait_processed
+from .common import entity_id, number, setup_entry, state_of
 from .harness import ImmichApi, RealServer, jpeg, real_entry, run_cli
 
 QUEUE = "thumbnailGeneration"
@@ -135,7 +135,7 @@ async def _wait_paused(immich: ImmichApi, asset_ids: set[str]) -> None:
     while not asset_ids <= await _paused_asset_ids(immich):
         assert time.monotonic() < deadline, "thumbnail jobs never reached the queue"
         await immich.wait_idle(["metadataExtraction", "sidecar"])
-    await wait_processed(immich)
+    await immich.wait_idle()
 
 
 async def _refresh(hass: HomeAssistant, entry: MockConfigEntry) -> None:
