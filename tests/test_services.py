@@ -884,13 +884,13 @@ async def test_upload_refuses_empty_or_garbled_file(
     garbled = allowed / "garbled.png"
     garbled.write_text("not a picture")
     before = len(immich_server.state.assets)
-    for bad in (empty, garbled):
+    for bad, key in ((empty, "empty_media"), (garbled, "unreadable_media")):
         error = await _fails(
             hass,
             entry,
             "upload",
             ServiceValidationError,
-            "unreadable_media",
+            key,
             file_path=[str(good), str(bad)],
         )
         assert error.translation_placeholders is not None

@@ -41,6 +41,7 @@ from .api import (
     ImmichSearchFilters,
     ImmichTag,
     ImmichUploadResult,
+    MediaProblem,
     QueueCommand,
     Visibility,
     media_problem,
@@ -796,7 +797,8 @@ async def _async_check_readable(hass: HomeAssistant, source: _Source) -> None:
             ) from err
     if problem is not None:
         raise _invalid(
-            key="unreadable_media", name=source.filename or source.label, error=problem
+            key="empty_media" if problem is MediaProblem.EMPTY else "unreadable_media",
+            name=source.filename or source.label,
         )
 
 

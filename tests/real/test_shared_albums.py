@@ -205,12 +205,15 @@ async def test_upload_refuses_empty_and_garbled_files(
     good = folder / "good.jpg"
     good.write_bytes(jpeg("good one"))
     before = await immich.call("GET", "/assets/statistics", key=world.member.key)
-    for name, content in (("empty.jpg", b""), ("garbled.png", b"plain text")):
+    for name, content, key in (
+        ("empty.jpg", b"", "empty_media"),
+        ("garbled.png", b"plain text", "unreadable_media"),
+    ):
         bad = folder / name
         bad.write_bytes(content)
         with pytest.raises(ServiceValidationError) as caught:
             await _act(hass, world, "upload", file_path=[str(good), str(bad)])
-        assert caught.value.translation_key == "unreadable_media"
+        assert caught.value.translation_key == key
         assert caught.value.translation_placeholders is not None
         assert caught.value.translation_placeholders["name"] == name
         assert bad.read_bytes() == content

@@ -64,7 +64,12 @@ from .models import (
     ImmichVersionCheck,
     SyncStatus,
 )
-from .upload import HEAD_SIZE as MEDIA_HEAD_SIZE, media_problem, media_problem_sync
+from .upload import (
+    HEAD_SIZE as MEDIA_HEAD_SIZE,
+    MediaProblem,
+    media_problem,
+    media_problem_sync,
+)
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -121,6 +126,7 @@ __all__ = [
     "ImmichUser",
     "ImmichUserUsage",
     "ImmichVersionCheck",
+    "MediaProblem",
     "QueueCommand",
     "SyncStatus",
     "Visibility",

@@ -6,6 +6,7 @@ import asyncio
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from enum import StrEnum
 from functools import partial
 import hashlib
 import mimetypes
@@ -65,22 +66,29 @@ _KNOWN: Final = frozenset(
 )
 
 
-def media_problem(name: str, head: bytes, size: int) -> str | None:
+class MediaProblem(StrEnum):
+    """Why a file is not uploaded (the value reads as a reason in sync results)."""
+
+    EMPTY = "empty file"
+    NOT_MEDIA = "its content is not a photo or video"
+
+
+def media_problem(name: str, head: bytes, size: int) -> MediaProblem | None:
     """Say why a file cannot be the photo or video its name claims, or None.
 
     `head` is the file's first HEAD_SIZE bytes (or fewer, when it is shorter).
     """
     if size <= 0:
-        return "empty file"
+        return MediaProblem.EMPTY
     if PurePath(name).suffix.lower() not in SIGNATURES or any(
         all(head[at : at + len(magic)] == magic for at, magic in signature)
         for signature in _KNOWN
     ):
         return None
-    return "its content is not a photo or video"
+    return MediaProblem.NOT_MEDIA
 
 
-def media_problem_sync(path: Path) -> str | None:
+def media_problem_sync(path: Path) -> MediaProblem | None:
     """Read a file's size and first bytes; see media_problem (blocking)."""
     with path.open("rb") as handle:
         head = handle.read(HEAD_SIZE)
