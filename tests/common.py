@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from homeassistant.const import CONF_API_KEY, CONF_URL, CONF_VERIFY_SSL
+from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.immich_bridge.const import DOMAIN
@@ -31,4 +32,23 @@ def make_entry(
         },
         options=options or {},
         entry_id=ENTRY_ID,
+    )
+
+
+async def call_action(
+    hass: HomeAssistant,
+    entry: MockConfigEntry | str,
+    action: str,
+    *,
+    response: bool = True,
+    **data: Any,
+) -> Any:
+    """Call one of our actions for an entry (or entry id); return its response."""
+    entry_id = entry if isinstance(entry, str) else entry.entry_id
+    return await hass.services.async_call(
+        DOMAIN,
+        action,
+        {"config_entry_id": entry_id, **data},
+        blocking=True,
+        return_response=response,
     )

@@ -23,6 +23,7 @@ from syrupy.assertion import SnapshotAssertion
 
 from custom_components.immich_bridge.const import DOMAIN
 from custom_components.immich_bridge.services import ACTIONS
+from tests.common import call_action as _call
 from tests.fake_immich import FakeImmich
 from tests.reliability.conftest import LONG
 from tests.services.platforms import async_setup_stand_ins
@@ -49,24 +50,6 @@ def allowed(hass: HomeAssistant, tmp_path: Path) -> Path:
 def entry(init_integration: MockConfigEntry) -> MockConfigEntry:
     """Return the loaded entry of the fake server's admin."""
     return init_integration
-
-
-async def _call(
-    hass: HomeAssistant,
-    entry: MockConfigEntry,
-    action: str,
-    *,
-    response: bool = True,
-    **data: Any,
-) -> Any:
-    """Call an action of the entry and return its response."""
-    return await hass.services.async_call(
-        DOMAIN,
-        action,
-        {"config_entry_id": entry.entry_id, **data},
-        blocking=True,
-        return_response=response,
-    )
 
 
 async def _fails(

@@ -17,31 +17,12 @@ import uuid
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.immich_bridge.const import DOMAIN
+from tests.common import call_action as _call
 
 from .common import setup_entry
 from .harness import ImmichApi, RealUser, jpeg, real_entry
-
-
-async def _call(
-    hass: HomeAssistant,
-    entry: MockConfigEntry,
-    action: str,
-    *,
-    response: bool = True,
-    **data: Any,
-) -> Any:
-    """Run one of our actions for the entry."""
-    return await hass.services.async_call(
-        DOMAIN,
-        action,
-        {"config_entry_id": entry.entry_id, **data},
-        blocking=True,
-        return_response=response,
-    )
-
 
 # Immich writes tags to the XMP sidecar and reads them back (sidecar write, then
 # metadata extraction) after every tag change. A change made before that settled can

@@ -18,6 +18,7 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 import pytest
 
 from custom_components.immich_bridge.const import CONF_FRAMES, DOMAIN
+from tests.common import call_action
 
 from .common import entity_id, setup_entry
 from .harness import ImmichApi, RealUser, jpeg, real_entry
@@ -88,13 +89,7 @@ async def _act(
     hass: HomeAssistant, world: World, action: str, **data: Any
 ) -> dict[str, Any]:
     """Run one of our actions as B and return its response."""
-    response = await hass.services.async_call(
-        DOMAIN,
-        action,
-        {"config_entry_id": world.entry_id, **data},
-        blocking=True,
-        return_response=True,
-    )
+    response = await call_action(hass, world.entry_id, action, **data)
     assert isinstance(response, dict)
     return response
 
