@@ -23,6 +23,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.immich_bridge import frames
+from custom_components.immich_bridge.api import ImmichClient
 from custom_components.immich_bridge.const import (
     CONF_FRAME_INTERVAL,
     CONF_FRAMES,
@@ -593,3 +594,33 @@ async def test_buttons_of_every_kind(
         "button.immich_127_0_0_1_favorites_slideshow_next_photo",
         "button.immich_127_0_0_1_on_this_day_slideshow_next_photo",
     ]
+
+
+async def test_album_deck_reads_changed_months_only(
+    immich_server_v3: FakeImmich,
+) -> None:
+    """An album frame keeps the timeline between draws; a stale pick re-reads it."""
+    state = immich_server_v3.state
+    owner = immich_server_v3.admin_id
+    taken = datetime(2024, 5, 3, tzinfo=UTC)
+    first = state.add_asset(owner, taken_at=taken)
+    album = state.add_album(owner, "One", asset_ids=[first])
+    async with ImmichClient(
+        None, immich_server_v3.url, immich_server_v3.admin_key
+    ) as client:
+        deck = frames.FrameDeck(client, FrameSource(kind="album", value=album))
+        drawn = await deck.draw()
+        assert drawn is not None
+        assert drawn.id == first
+        immich_server_v3.requests.clear()
+        assert (again := await deck.draw()) is not None
+        assert again.id == first
+        calls = [r.operation_id for r in immich_server_v3.requests]
+        assert calls == ["getTimeBuckets", "getAssetInfo"]  # the month is known
+
+        # Same month, same count, another photo: the known id is gone.
+        second = state.add_asset(owner, taken_at=taken + timedelta(days=1))
+        state.albums[album].asset_ids[:] = [second]
+        del state.assets[first]
+        assert (fresh := await deck.draw()) is not None
+        assert fresh.id == second

@@ -12,6 +12,7 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
+from .api import ImmichBadRequestError, ImmichNotFoundError
 from .const import (
     CONF_FRAME_INTERVAL,
     CONF_FRAMES,
@@ -25,7 +26,7 @@ from .views import is_uuid
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
 
-    from .api import ImmichAsset, ImmichClient
+    from .api import ImmichAsset, ImmichClient, TimelineCache
     from .coordinator import ImmichBridgeConfigEntry
 
 type FrameKind = Literal["album", "person", "favorites", "memories", "search"]
@@ -100,6 +101,7 @@ class FrameDeck:
         self.source = source
         self.seen: set[str] = set()
         self.current: str | None = None
+        self.timeline: TimelineCache = {}
 
     async def _candidates(self) -> tuple[list[ImmichAsset], bool]:
         """Return photos to choose from, and whether they are the whole source."""
@@ -133,19 +135,29 @@ class FrameDeck:
         """Pick a photo of the album not shown yet, whoever added it.
 
         The album's timeline lists every member's photos (a random search would
-        return only the user's own and its partners'); only the pick is read whole.
+        return only the user's own and its partners'); it is kept between draws and
+        only changed months are read again. A pick that is gone or in the trash (a
+        month whose count did not change) reads the whole timeline once more.
         """
-        entries = await self.client.album_timeline(str(self.source.value))
-        ids = list(dict.fromkeys(entry.id for entry in entries if entry.is_image))
-        fresh = [asset_id for asset_id in ids if asset_id not in self.seen]
-        if not fresh:
-            self.seen.clear()
-            fresh = [i for i in ids if i != self.current] or ids
-        if not fresh:
-            self.current = None
-            return None
-        asset = await self.client.asset(secrets.choice(fresh))
-        return self._show(asset)
+        album_id = str(self.source.value)
+        for _ in range(2):
+            entries = await self.client.album_timeline(album_id, cache=self.timeline)
+            ids = list(dict.fromkeys(entry.id for entry in entries if entry.is_image))
+            fresh = [asset_id for asset_id in ids if asset_id not in self.seen]
+            if not fresh:
+                self.seen.clear()
+                fresh = [i for i in ids if i != self.current] or ids
+            if not fresh:
+                break
+            try:
+                asset = await self.client.asset(secrets.choice(fresh))
+            except (ImmichNotFoundError, ImmichBadRequestError):
+                asset = None
+            if asset is not None and not asset.is_trashed:
+                return self._show(asset)
+            self.timeline.clear()
+        self.current = None
+        return None
 
     def _show(self, asset: ImmichAsset) -> ImmichAsset:
         """Remember a photo as shown now."""

@@ -13,6 +13,7 @@ from custom_components.immich_bridge.api import (
     ImmichNotFoundError,
     ImmichServerVersion,
     ImmichUnsupportedVersionError,
+    TimelineCache,
 )
 from tests.fake_immich import FakeImmich
 
@@ -207,6 +208,21 @@ async def test_album_assets_from_timeline(
     timeline = await client_v3.album_timeline(album_id)
     assert [entry.id for entry in timeline] == ids[::-1]
     assert all(entry.is_image and not entry.is_trashed for entry in timeline)
+
+    # With a cache, only months whose count changed are read again.
+    cache: TimelineCache = {}
+    await client_v3.album_timeline(album_id, cache=cache)
+    immich_server_v3.requests.clear()
+    again = await client_v3.album_timeline(album_id, cache=cache)
+    assert [entry.id for entry in again] == ids[::-1]
+    assert [r.operation_id for r in immich_server_v3.requests] == ["getTimeBuckets"]
+    added = state.add_asset(member, taken_at=start + timedelta(days=1))
+    state.albums[album_id].asset_ids.append(added)
+    immich_server_v3.requests.clear()
+    grown = await client_v3.album_timeline(album_id, cache=cache)
+    assert {entry.id for entry in grown} == {*ids, added}
+    calls = [r.operation_id for r in immich_server_v3.requests]
+    assert calls == ["getTimeBuckets", "getTimeBucket"]  # January only
 
 
 async def test_asset_endpoints(client: ImmichClient, immich_server: FakeImmich) -> None:

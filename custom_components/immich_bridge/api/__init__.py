@@ -13,6 +13,7 @@ from .client import (
     ImmichRandomFilters,
     ImmichSearchFilters,
     QueueCommand,
+    TimelineCache,
     Visibility,
 )
 from .errors import (
@@ -129,6 +130,7 @@ __all__ = [
     "MediaProblem",
     "QueueCommand",
     "SyncStatus",
+    "TimelineCache",
     "Visibility",
     "media_problem",
     "media_problem_sync",

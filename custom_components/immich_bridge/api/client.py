@@ -94,6 +94,8 @@ _UUID_RE: Final = re.compile(
 _ASSET_READS: Final = 8  # assets read at once when an album lists only their ids
 
 type AssetSize = Literal["original", "fullsize", "preview", "thumbnail"]
+# An album's timeline by month: (asset count, assets), kept between calls.
+type TimelineCache = dict[str, tuple[int, list[ImmichTimelineAsset]]]
 type QueueCommand = Literal["start", "pause", "resume", "empty", "clear-failed"]
 type Visibility = Literal["archive", "timeline", "hidden", "locked"]
 type AlbumRole = Literal["editor", "viewer"]
@@ -650,30 +652,44 @@ class ImmichClient:
             "PUT", f"/albums/{album_id}/users", ImmichAlbum.from_api, body
         )
 
-    async def album_timeline(self, album_id: str) -> list[ImmichTimelineAsset]:
+    async def album_timeline(
+        self, album_id: str, *, cache: TimelineCache | None = None
+    ) -> list[ImmichTimelineAsset]:
         """Return the ids of an album's assets, newest first, whoever added them.
 
         The album's own timeline lists every member's photos; the search endpoints
-        return only the caller's and its partners' assets.
+        return only the caller's and its partners' assets. With a `cache` the caller
+        keeps between calls, a month is read again only when its count changed: an
+        unchanged album costs one request.
         """
         base = {"albumId": album_id, "order": "desc"}
         buckets = await self._get_list(
             "/timeline/buckets", ImmichTimeBucket.from_api, params=base
         )
+        known = cache if cache is not None else {}
+        months: TimelineCache = {}
         found: list[ImmichTimelineAsset] = []
         for bucket in buckets:
-            data = await self._request(
-                "GET",
-                "/timeline/bucket",
-                params={**base, "timeBucket": bucket.time_bucket},
-            )
-            found.extend(
-                asset
-                for asset in self._parse(
-                    "GET /timeline/bucket", ImmichTimelineAsset.from_bucket, data
+            month = known.get(bucket.time_bucket)
+            if month is None or month[0] != bucket.count:
+                data = await self._request(
+                    "GET",
+                    "/timeline/bucket",
+                    params={**base, "timeBucket": bucket.time_bucket},
                 )
-                if not asset.is_trashed
-            )
+                entries = [
+                    asset
+                    for asset in self._parse(
+                        "GET /timeline/bucket", ImmichTimelineAsset.from_bucket, data
+                    )
+                    if not asset.is_trashed
+                ]
+                month = (bucket.count, entries)
+            months[bucket.time_bucket] = month
+            found.extend(month[1])
+        if cache is not None:
+            cache.clear()
+            cache.update(months)
         return found
 
     async def album_assets(
@@ -1317,4 +1333,5 @@ __all__ = [
     "ImmichMetadataFilters",
     "ImmichRandomFilters",
     "ImmichSearchFilters",
+    "TimelineCache",
 ]
