@@ -12,7 +12,7 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
-from .api import ImmichBadRequestError, ImmichNotFoundError
+from .api import ImmichBadRequestError, ImmichNotFoundError, is_uuid
 from .const import (
     CONF_FRAME_INTERVAL,
     CONF_FRAMES,
@@ -21,9 +21,10 @@ from .const import (
     LOGGER,
 )
 from .helpers import translate_update_errors
-from .views import is_uuid
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from homeassistant.core import HomeAssistant
 
     from .api import ImmichAsset, ImmichClient, TimelineCache
@@ -131,6 +132,18 @@ class FrameDeck:
             )
         return assets, len(assets) < DRAW_BATCH
 
+    def _unseen(self, ids: Iterable[str]) -> list[str]:
+        """Return the ids not shown yet; when all were, start a new round.
+
+        A new round avoids the photo on screen, unless it is the only one.
+        """
+        ids = list(ids)
+        fresh = [asset_id for asset_id in ids if asset_id not in self.seen]
+        if not fresh:
+            self.seen.clear()
+            fresh = [asset_id for asset_id in ids if asset_id != self.current] or ids
+        return fresh
+
     async def _draw_album(self) -> ImmichAsset | None:
         """Pick a photo of the album not shown yet, whoever added it.
 
@@ -142,11 +155,9 @@ class FrameDeck:
         album_id = str(self.source.value)
         for _ in range(2):
             entries = await self.client.album_timeline(album_id, cache=self.timeline)
-            ids = list(dict.fromkeys(entry.id for entry in entries if entry.is_image))
-            fresh = [asset_id for asset_id in ids if asset_id not in self.seen]
-            if not fresh:
-                self.seen.clear()
-                fresh = [i for i in ids if i != self.current] or ids
+            fresh = self._unseen(
+                dict.fromkeys(entry.id for entry in entries if entry.is_image)
+            )
             if not fresh:
                 break
             try:
@@ -172,21 +183,16 @@ class FrameDeck:
         if self.source.kind == "album":
             return await self._draw_album()
         candidates, whole = await self._candidates()
-        fresh = [asset for asset in candidates if asset.id not in self.seen]
-        if not fresh and not whole:
+        if not whole and all(asset.id in self.seen for asset in candidates):
             # A big source whose sample we have all seen: ask once more.
             candidates, whole = await self._candidates()
-            fresh = [asset for asset in candidates if asset.id not in self.seen]
-        if not fresh:
-            # Exhausted: start a new round, avoiding the photo on screen.
-            self.seen.clear()
-            fresh = [a for a in candidates if a.id != self.current] or candidates
-        if not fresh:
+        by_id = {asset.id: asset for asset in candidates}
+        if not (fresh := self._unseen(by_id)):
             self.current = None
             return None
         # Random searches come shuffled by the server; other lists are ranked.
-        asset = fresh[0] if self.source.kind in RANDOM_KINDS else secrets.choice(fresh)
-        return self._show(asset)
+        pick = fresh[0] if self.source.kind in RANDOM_KINDS else secrets.choice(fresh)
+        return self._show(by_id[pick])
 
 
 class ImmichFrameCoordinator(DataUpdateCoordinator[FrameData]):

@@ -203,8 +203,14 @@ class _ImmichImage[CoordinatorT: ImmichFrameCoordinator | ImmichAssetWatcher](
         return data
 
     async def _async_asset_gone(self) -> bool:
-        """Move on from a deleted asset; return True when another one is shown now."""
-        return False
+        """Refresh now in place of a deleted asset; True when another one is shown.
+
+        A frame draws the next photo of its source; the latest upload polls, and the
+        newest remaining upload replaces the deleted one.
+        """
+        gone = self._shown
+        await self.coordinator.async_refresh()
+        return self.asset is not None and self.asset.id != gone
 
 
 class ImmichFrameImage(_ImmichImage[ImmichFrameCoordinator]):
@@ -240,12 +246,6 @@ class ImmichFrameImage(_ImmichImage[ImmichFrameCoordinator]):
         """Show the next photo now (the interval starts again)."""
         await self.coordinator.async_next()
 
-    async def _async_asset_gone(self) -> bool:
-        """Draw the next photo of the source in place of a deleted one."""
-        gone = self._shown
-        await self.coordinator.async_refresh()
-        return self.asset is not None and self.asset.id != gone
-
 
 class ImmichLatestUploadImage(_ImmichImage[ImmichAssetWatcher]):
     """The newest photo or video uploaded to the server."""
@@ -255,12 +255,6 @@ class ImmichLatestUploadImage(_ImmichImage[ImmichAssetWatcher]):
         """Return the newest upload."""
         data = self.coordinator.data
         return data.latest if data is not None else None
-
-    async def _async_asset_gone(self) -> bool:
-        """Poll now: the newest remaining upload replaces the deleted one."""
-        gone = self._shown
-        await self.coordinator.async_refresh()
-        return self.asset is not None and self.asset.id != gone
 
     async def async_next_image(self) -> None:
         """Refuse: only photo frames change on request."""

@@ -35,9 +35,10 @@ from .api import (
     ImmichPermissionError,
     ImmichRateLimitError,
     ImmichSearchFilters,
+    is_uuid,
 )
 from .const import DOMAIN, LOGGER
-from .views import asset_url, is_uuid
+from .views import asset_url
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant

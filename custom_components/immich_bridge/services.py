@@ -34,7 +34,6 @@ from .api import (
     ImmichAmbiguousAlbumError,
     ImmichAsset,
     ImmichBadRequestError,
-    ImmichBulkIdResult,
     ImmichClient,
     ImmichMediaTypes,
     ImmichNotFoundError,
@@ -44,6 +43,7 @@ from .api import (
     MediaProblem,
     QueueCommand,
     Visibility,
+    is_uuid,
     media_problem,
     media_problem_sync,
 )
@@ -190,9 +190,6 @@ SNAPSHOT_EXTENSIONS: Final = {
 MAX_LINK_LIFETIME: Final = timedelta(days=36525)
 ASSET_CHECKS: Final = 8
 
-_UUID_RE: Final = re.compile(
-    r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE
-)
 _QUEUE_RE: Final = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,63}$")
 
 
@@ -202,7 +199,7 @@ _QUEUE_RE: Final = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,63}$")
 def _uuid(value: Any) -> str:
     """Validate an Immich id (a UUID) and return it in lower case."""
     text = cv.string(value).strip()
-    if not _UUID_RE.match(text):
+    if not is_uuid(text):
         msg = "expected an Immich id (a UUID)"
         raise vol.Invalid(msg)
     return text.lower()
@@ -600,7 +597,7 @@ async def _async_album_or_create(
     if (album := await _async_find_album(entry, ref)) is not None:
         _check_album_writable(entry, album)
         return album
-    if _UUID_RE.match(ref):
+    if is_uuid(ref):
         raise _invalid(key="album_not_found", album=ref)
     album = await entry.runtime_data.client.create_album(ref)
     LOGGER.debug("Created album %s", album.id)
@@ -631,7 +628,7 @@ async def _async_tags(
             match = named[0] if len(named) == 1 else None
         if match is not None:
             found[ref] = match
-        elif create and not _UUID_RE.match(ref):
+        elif create and not is_uuid(ref):
             missing.append(ref)
         else:
             raise _invalid(key="tag_not_found", tag=ref)
@@ -1187,25 +1184,14 @@ async def _async_untag_assets(
     """Remove tags from assets."""
     client = entry.runtime_data.client
     tags = await _async_tags(client, data[ATTR_TAGS], create=False)
-    return await _async_apply_tags(
-        entry, tags, data[ATTR_ASSET_ID], client.untag_assets
-    )
-
-
-async def _async_apply_tags(
-    entry: ImmichBridgeConfigEntry,
-    tags: Sequence[ImmichTag],
-    asset_ids: list[str],
-    apply: Callable[[str, Sequence[str]], Awaitable[list[ImmichBulkIdResult]]],
-) -> dict[str, Any]:
-    """Untag assets, all tags at once; report the assets that changed.
-
-    Immich has no request for several tags. Sent one after the other, the sidecar
-    write of one removal could run before the next removal and restore its tag (see
-    _async_tag_assets); sent together, every removal is in before the sidecar writes.
-    """
+    asset_ids: list[str] = data[ATTR_ASSET_ID]
+    # Immich has no request for several tags: one removal per tag, sent together.
+    # Each removal rewrites the asset's XMP sidecar in the background and reads it
+    # back; on a busy server that round trip has been seen to restore one of several
+    # tags removed together (sent one after the other too): docs/actions.md says so.
     changed: dict[str, None] = {}
-    for results in await asyncio.gather(*(apply(tag.id, asset_ids) for tag in tags)):
+    removals = (client.untag_assets(tag.id, asset_ids) for tag in tags)
+    for results in await asyncio.gather(*removals):
         changed.update(dict.fromkeys(item.id for item in results if item.success))
     await _async_refresh(entry)
     return {

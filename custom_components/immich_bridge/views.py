@@ -22,6 +22,7 @@ from .api import (
     ImmichBadRequestError,
     ImmichError,
     ImmichNotFoundError,
+    is_uuid,
 )
 from .const import DOMAIN, LOGGER
 
@@ -42,9 +43,6 @@ _SIZES: Final[dict[str, AssetSize]] = {
 STREAM_CHUNK_SIZE: Final = 256 * 1024
 CACHE_CONTROL: Final = "private, max-age=86400"
 SANDBOX: Final = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
-_UUID_RE: Final = re.compile(
-    r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE
-)
 # One range only: a multi-range request is answered with the whole file.
 _RANGE_RE: Final = re.compile(r"bytes=(\d+-\d*|-\d+)")
 
@@ -52,11 +50,6 @@ _RANGE_RE: Final = re.compile(r"bytes=(\d+-\d*|-\d+)")
 def asset_url(entry_id: str, item_id: str, variant: Variant) -> str:
     """Return the view's path for an asset (or a person's face) of an entry."""
     return f"/api/{DOMAIN}/{entry_id}/{item_id}/{variant}"
-
-
-def is_uuid(value: str) -> bool:
-    """Return True when a string is a UUID as Immich writes them."""
-    return _UUID_RE.fullmatch(value) is not None
 
 
 class ImmichBridgeMediaView(HomeAssistantView):

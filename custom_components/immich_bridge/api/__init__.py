@@ -15,6 +15,7 @@ from .client import (
     QueueCommand,
     TimelineCache,
     Visibility,
+    is_uuid,
 )
 from .errors import (
     ImmichAmbiguousAlbumError,
@@ -132,6 +133,7 @@ __all__ = [
     "SyncStatus",
     "TimelineCache",
     "Visibility",
+    "is_uuid",
     "media_problem",
     "media_problem_sync",
 ]

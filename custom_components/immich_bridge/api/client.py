@@ -89,7 +89,7 @@ _USE_REQUEST_TIMEOUT: Final = -1.0  # a deadline meaning "the client's request_t
 _PAGE_SIZE: Final = 1000
 _PERMISSION_RE: Final = re.compile(r"Missing required permission: ([\w.\-]+)")
 _UUID_RE: Final = re.compile(
-    r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE
+    r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE
 )
 _ASSET_READS: Final = 8  # assets read at once when an album lists only their ids
 
@@ -172,6 +172,11 @@ def _search_body(filters: Mapping[str, object], **extra: object) -> dict[str, An
     body = {_camel(key): _encode(value) for key, value in filters.items()}
     body.update({key: value for key, value in extra.items() if value is not None})
     return body
+
+
+def is_uuid(value: str) -> bool:
+    """Return True when a string is a UUID as Immich writes its ids."""
+    return _UUID_RE.fullmatch(value) is not None
 
 
 def _normalize_url(url: str) -> str:
@@ -545,7 +550,7 @@ class ImmichClient:
         match, the one `owner_id` (default: the key's user) owns wins, and without
         one ImmichAmbiguousAlbumError is raised.
         """
-        if _UUID_RE.match(ref):
+        if is_uuid(ref):
             try:
                 return await self.album(ref.lower())
             except (ImmichNotFoundError, ImmichBadRequestError):
@@ -1334,4 +1339,5 @@ __all__ = [
     "ImmichRandomFilters",
     "ImmichSearchFilters",
     "TimelineCache",
+    "is_uuid",
 ]
