@@ -238,27 +238,12 @@ class ImmichApi:
                 return response.status, json.loads(body)
             return response.status, body
 
-    async def call(
-        self,
-        method: str,
-        path: str,
-        *,
-        key: str | None = None,
-        token: str | None = None,
-        json_body: object = None,
-        params: Mapping[str, str] | None = None,
-        data: aiohttp.FormData | None = None,
-    ) -> Any:
-        """Send a request and return its body; raise ApiError on a non-2xx answer."""
-        status, body = await self.raw(
-            method,
-            path,
-            key=key,
-            token=token,
-            json_body=json_body,
-            params=params,
-            data=data,
-        )
+    async def call(self, method: str, path: str, **options: Any) -> Any:
+        """Send a request (options as for raw) and return its body.
+
+        Raise ApiError on a non-2xx answer.
+        """
+        status, body = await self.raw(method, path, **options)
         if status >= 300:
             raise ApiError(method, path, status, body)
         return body
@@ -399,6 +384,19 @@ class ImmichApi:
         if users:
             body["albumUsers"] = [{"userId": u, "role": r} for u, r in users]
         return dict(await self.call("POST", "/albums", key=key, json_body=body))
+
+    async def add_to_album(
+        self, key: str, album_id: str, asset_ids: Sequence[str]
+    ) -> list[dict[str, Any]]:
+        """Add assets to an album as the key's owner; return the per-id results."""
+        return list(
+            await self.call(
+                "PUT",
+                f"/albums/{album_id}/assets",
+                key=key,
+                json_body={"ids": list(asset_ids)},
+            )
+        )
 
     async def album(self, key: str, album_id: str) -> dict[str, Any]:
         """Return one album with its assets (v2 answers them by default)."""

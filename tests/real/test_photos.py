@@ -41,12 +41,7 @@ async def test_media_source_browse_resolve_fetch_shared_album(
         users=[(member.id, "editor")],
     )
     member_photo = await immich.upload(member.key, filename="member.jpg")
-    await immich.call(
-        "PUT",
-        f"/albums/{album['id']}/assets",
-        key=member.key,
-        json_body={"ids": [member_photo]},
-    )
+    await immich.add_to_album(member.key, album["id"], [member_photo])
 
     assert await async_setup_component(hass, "media_source", {})
     entry = await setup_entry(hass, real_entry(immich.server, member))

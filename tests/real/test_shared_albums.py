@@ -298,11 +298,8 @@ async def test_download_shared_album_has_every_members_photos(
     """A download of A's album holds A's, B's and P's photos, byte for byte."""
     world = await _world(hass, immich)
     album = world.editor_album
-    await immich.call(
-        "PUT",
-        f"/albums/{album['id']}/assets",
-        key=world.member.key,
-        json_body={"ids": [world.member_photo, world.partner_photo]},
+    await immich.add_to_album(
+        world.member.key, album["id"], [world.member_photo, world.partner_photo]
     )
     folder = _allow(hass, tmp_path / "out")
 
@@ -332,12 +329,7 @@ async def test_search_in_shared_album(
     """A search within A's album answers what the server's search answers for B."""
     world = await _world(hass, immich)
     album = world.editor_album
-    await immich.call(
-        "PUT",
-        f"/albums/{album['id']}/assets",
-        key=world.member.key,
-        json_body={"ids": [world.member_photo]},
-    )
+    await immich.add_to_album(world.member.key, album["id"], [world.member_photo])
 
     response = await _act(hass, world, "search", album=world.ref(album, by))
 
@@ -497,12 +489,7 @@ async def test_slideshow_of_shared_album_shows_every_members_photos(
         sorted(owner_photos),
         users=[(member.id, "editor")],
     )
-    await immich.call(
-        "PUT",
-        f"/albums/{album['id']}/assets",
-        key=member.key,
-        json_body={"ids": [member_photo]},
-    )
+    await immich.add_to_album(member.key, album["id"], [member_photo])
     entry = await setup_entry(
         hass,
         real_entry(
