@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 import re
 import shutil
+from typing import Any
 
 from homeassistant.components.automation import config as automation_config
 from homeassistant.components.script import config as script_config
@@ -26,18 +27,17 @@ BLUEPRINT = (
 )
 
 
-async def test_camera_snapshot_to_album(
-    hass: HomeAssistant,
-    immich_server: FakeImmich,
-    init_integration: MockConfigEntry,
-    tmp_path: Path,
+async def setup_doorbell_automation(
+    hass: HomeAssistant, config_dir: Path, picture: bytes, **inputs: Any
 ) -> None:
-    """Upload a snapshot into a new album, with tags, when the trigger turns on."""
-    hass.config.config_dir = str(tmp_path)
-    target = tmp_path / "blueprints" / "automation" / "immich_bridge"
+    """Install the blueprint and an automation using it: doorbell on → snapshot.
+
+    camera.front_door shows `picture`; binary_sensor.doorbell starts off.
+    """
+    hass.config.config_dir = str(config_dir)
+    target = config_dir / "blueprints" / "automation" / "immich_bridge"
     target.mkdir(parents=True)
     shutil.copy(BLUEPRINT, target / BLUEPRINT.name)
-    picture = immich_server.state.next_jpeg("doorbell")
     await async_setup_stand_ins(hass, picture)
     hass.states.async_set("binary_sensor.doorbell", "off")
     assert await async_setup_component(
@@ -48,17 +48,33 @@ async def test_camera_snapshot_to_album(
                 "use_blueprint": {
                     "path": f"immich_bridge/{BLUEPRINT.name}",
                     "input": {
-                        "immich": init_integration.entry_id,
                         "trigger_entity": "binary_sensor.doorbell",
                         "camera": "camera.front_door",
-                        "album": "Doorbell",
-                        "tags": ["Home/Door"],
+                        **inputs,
                     },
                 }
             }
         },
     )
     await hass.async_block_till_done()
+
+
+async def test_camera_snapshot_to_album(
+    hass: HomeAssistant,
+    immich_server: FakeImmich,
+    init_integration: MockConfigEntry,
+    tmp_path: Path,
+) -> None:
+    """Upload a snapshot into a new album, with tags, when the trigger turns on."""
+    picture = immich_server.state.next_jpeg("doorbell")
+    await setup_doorbell_automation(
+        hass,
+        tmp_path,
+        picture,
+        immich=init_integration.entry_id,
+        album="Doorbell",
+        tags=["Home/Door"],
+    )
     assert immich_server.state.assets == {}
 
     hass.states.async_set("binary_sensor.doorbell", "on")

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-import shutil
 import uuid
 
 from homeassistant.core import HomeAssistant
-from homeassistant.setup import async_setup_component
 
-from tests.services.platforms import async_setup_stand_ins
-from tests.test_blueprint import BLUEPRINT
+from tests.test_blueprint import setup_doorbell_automation
 
 from .common import setup_entry
 from .harness import ImmichApi, jpeg, real_entry, sha1_hex
@@ -30,33 +27,11 @@ async def test_camera_snapshot_lands_in_a_shared_album(
     album = await immich.create_album(owner.key, name, users=[(user.id, "editor")])
     entry = await setup_entry(hass, real_entry(immich.server, user))
 
-    hass.config.config_dir = str(tmp_path)
-    target = tmp_path / "blueprints" / "automation" / "immich_bridge"
-    target.mkdir(parents=True)
-    shutil.copy(BLUEPRINT, target / BLUEPRINT.name)
     picture = jpeg("doorbell", width=96, height=64)
-    await async_setup_stand_ins(hass, picture)
-    hass.states.async_set("binary_sensor.doorbell", "off")
     tag = f"Home/Door {uuid.uuid4().hex[:6]}"
-    assert await async_setup_component(
-        hass,
-        "automation",
-        {
-            "automation": {
-                "use_blueprint": {
-                    "path": f"immich_bridge/{BLUEPRINT.name}",
-                    "input": {
-                        "immich": entry.entry_id,
-                        "trigger_entity": "binary_sensor.doorbell",
-                        "camera": "camera.front_door",
-                        "album": name,
-                        "tags": [tag],
-                    },
-                }
-            }
-        },
+    await setup_doorbell_automation(
+        hass, tmp_path, picture, immich=entry.entry_id, album=name, tags=[tag]
     )
-    await hass.async_block_till_done()
     hass.states.async_set("binary_sensor.doorbell", "on")
     await hass.async_block_till_done(wait_background_tasks=True)
 
