@@ -15,7 +15,6 @@ from custom_components.immich_bridge.api import (
     ImmichAuthenticationError,
     ImmichConnectionError,
     ImmichError,
-    ImmichPermissionError,
     ImmichRateLimitError,
     ImmichResponseError,
     ImmichSSLError,
@@ -66,8 +65,8 @@ def test_normalize_url_rejects(raw: str) -> None:
     ("error", "key"),
     [
         (ImmichAuthenticationError("x"), "invalid_auth"),
-        (ImmichPermissionError("x", permission="user.read"), "missing_permission"),
         (ImmichSSLError("x", certificate=True), "ssl_error"),
+        (ImmichSSLError("x", certificate=False), "not_https"),
         (ImmichUnsupportedVersionError("1.0.0", "2.0.0"), "unsupported_version"),
         (ImmichConnectionError("x"), "cannot_connect"),
         (ImmichRateLimitError("x", retry_after=1.0), "cannot_connect"),
@@ -403,7 +402,7 @@ async def test_options(
     assert suggested["frames"] == ["favorites", f"person:{person_id}"]
     assert suggested["frame_searches"] == ["beach at sunset"]
     assert mock_config_entry.state is ConfigEntryState.LOADED
-    assert hass.states.get("sensor.immich_127_0_0_1_album_holidays") is not None
+    assert hass.states.get("sensor.immich_admin_album_holidays") is not None
 
 
 async def test_options_keep_unreadable_album(

@@ -15,6 +15,8 @@ CONF_ALBUMS: Final = "albums"
 CONF_FRAMES: Final = "frames"
 CONF_FRAME_INTERVAL: Final = "frame_interval"  # minutes between two photos of a frame
 CONF_LOW_DISK_THRESHOLD: Final = "low_disk_threshold"
+# Entry data: permissions whose repair issue the user dismissed for good.
+CONF_IGNORED_PERMISSIONS: Final = "ignored_permissions"
 
 DEFAULT_VERIFY_SSL: Final = True
 DEFAULT_LOW_DISK_THRESHOLD: Final = 10.0

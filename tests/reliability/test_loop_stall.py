@@ -137,7 +137,7 @@ async def test_upload_does_not_stall_the_loop(
         user = await client.me()
         entry = MockConfigEntry(
             domain=DOMAIN,
-            title=f"{user.name} @ 127.0.0.1",
+            title=f"Immich {user.name}",
             unique_id=user.id,
             data={CONF_URL: fake.url, CONF_API_KEY: fake.key, CONF_VERIFY_SSL: True},
         )

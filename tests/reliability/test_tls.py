@@ -93,7 +93,7 @@ async def test_setup_over_https(
     await hass.async_block_till_done()
     if not verify:
         assert entry.state is ConfigEntryState.LOADED
-        assert hass.states.get("sensor.immich_127_0_0_1_photos").state == "0"
+        assert hass.states.get("sensor.immich_admin_photos").state == "0"
         return
     assert entry.state is ConfigEntryState.SETUP_RETRY
     assert entry.reason is not None
