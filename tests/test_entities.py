@@ -81,13 +81,13 @@ async def test_device(
     device_registry: dr.DeviceRegistry,
     snapshot: SnapshotAssertion,
 ) -> None:
-    """Create one service device per entry."""
+    """Create one service device per entry, named like the entry."""
     entry = make_entry(immich_server_v3)
     await _setup(hass, entry, [Platform.SENSOR])
     devices = dr.async_entries_for_config_entry(device_registry, entry.entry_id)
     assert len(devices) == 1
     device = devices[0]
-    assert device.name == "Immich 127.0.0.1"
+    assert device.name == entry.title == "Immich Admin"
     assert device.sw_version == "3.0.0"
     assert device.configuration_url == immich_server_v3.url
     assert device.entry_type is dr.DeviceEntryType.SERVICE
