@@ -12,14 +12,14 @@ from homeassistant.exceptions import (
 )
 from homeassistant.helpers import config_validation as cv
 
-from .account import async_connect
+from .account import InvalidCaCertError, async_connect
 from .api import (
     ImmichAuthenticationError,
     ImmichError,
     ImmichSSLError,
     ImmichUnsupportedVersionError,
 )
-from .const import DOMAIN
+from .const import CONF_CA_CERT, DOMAIN
 from .coordinator import (
     ImmichBridgeConfigEntry,
     ImmichBridgeRuntimeData,
@@ -72,7 +72,12 @@ async def async_setup_entry(
             entry.data[CONF_URL],
             entry.data[CONF_API_KEY],
             verify_ssl=entry.data[CONF_VERIFY_SSL],
+            ca_cert=entry.data.get(CONF_CA_CERT),
         )
+    except InvalidCaCertError as err:
+        raise ConfigEntryError(
+            translation_domain=DOMAIN, translation_key="invalid_ca_cert"
+        ) from err
     except ImmichUnsupportedVersionError as err:
         async_update_version_issue(hass, entry, err.version, err.minimum)
         raise ConfigEntryError(

@@ -9,8 +9,11 @@ tried on one admin-only endpoint the key may call.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+import ssl
 from typing import TYPE_CHECKING, Final
 
+import certifi
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
 from .api import (
@@ -79,24 +82,73 @@ def same_account(unique_id: str | None, user: ImmichUser | None) -> bool:
     return user.id == unique_id
 
 
-def make_client(
-    hass: HomeAssistant, url: str, api_key: str, *, verify_ssl: bool
+class InvalidCaCertError(ValueError):
+    """The CA certificate is neither PEM text nor a PEM file in the config folder."""
+
+
+def ca_context(config_dir: str, ca_cert: str) -> ssl.SSLContext:
+    """Trust the usual authorities and the user's own CA (blocking: file reads).
+
+    `ca_cert` is PEM text, or the path of a PEM file inside Home Assistant's
+    configuration folder (relative to it, or absolute).
+    """
+    text = ca_cert.strip()
+    if "-----BEGIN" not in text:
+        base = Path(config_dir).resolve()
+        path = (base / text).resolve()
+        if not path.is_relative_to(base) or not path.is_file():
+            raise InvalidCaCertError
+        try:
+            text = path.read_text(encoding="ascii")
+        except (OSError, UnicodeDecodeError) as err:
+            raise InvalidCaCertError from err
+    context = ssl.create_default_context(cafile=certifi.where())
+    try:
+        context.load_verify_locations(cadata=text)
+    except (ssl.SSLError, ValueError) as err:
+        raise InvalidCaCertError from err
+    return context
+
+
+async def async_make_client(
+    hass: HomeAssistant,
+    url: str,
+    api_key: str,
+    *,
+    verify_ssl: bool,
+    ca_cert: str | None = None,
 ) -> ImmichClient:
-    """Return a client on Home Assistant's shared session."""
+    """Return a client on Home Assistant's shared session (and the user's CA)."""
+    context = None
+    if verify_ssl and ca_cert:
+        context = await hass.async_add_executor_job(
+            ca_context, hass.config.config_dir, ca_cert
+        )
     return ImmichClient(
         async_get_clientsession(hass, verify_ssl),
         url,
         api_key,
         request_timeout=REQUEST_TIMEOUT,
         verify_ssl=verify_ssl,
+        ssl_context=context,
     )
 
 
 async def async_connect(
-    hass: HomeAssistant, url: str, api_key: str, *, verify_ssl: bool
+    hass: HomeAssistant,
+    url: str,
+    api_key: str,
+    *,
+    verify_ssl: bool,
+    ca_cert: str | None = None,
 ) -> ImmichBridgeConnection:
-    """Check the server and the key; read the account as far as the key allows."""
-    client = make_client(hass, url, api_key, verify_ssl=verify_ssl)
+    """Check the server and the key; read the account as far as the key allows.
+
+    Raises InvalidCaCertError for a CA certificate that can't be used.
+    """
+    client = await async_make_client(
+        hass, url, api_key, verify_ssl=verify_ssl, ca_cert=ca_cert
+    )
     version = await client.server_version()
     key_info = await client.api_key_info()
     user = await client.me() if key_info.has(USER_READ) else None

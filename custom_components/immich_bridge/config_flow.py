@@ -30,7 +30,12 @@ from homeassistant.helpers.translation import async_get_translations
 import voluptuous as vol
 from yarl import URL
 
-from .account import ImmichBridgeAccount, async_connect, same_account
+from .account import (
+    ImmichBridgeAccount,
+    InvalidCaCertError,
+    async_connect,
+    same_account,
+)
 from .api import (
     ImmichAlbum,
     ImmichAuthenticationError,
@@ -45,6 +50,7 @@ from .api import (
 )
 from .const import (
     CONF_ALBUMS,
+    CONF_CA_CERT,
     CONF_FRAME_INTERVAL,
     CONF_FRAMES,
     CONF_LOW_DISK_THRESHOLD,
@@ -91,6 +97,8 @@ def normalize_url(raw: str) -> str:
 
 def error_key(err: Exception) -> str:
     """Return the config flow error key for an exception of the validation."""
+    if isinstance(err, InvalidCaCertError):
+        return "invalid_ca_cert"
     if isinstance(err, ImmichAuthenticationError):
         return "invalid_auth"
     if isinstance(err, ImmichSSLError):
@@ -114,12 +122,34 @@ def _user_schema(
                 TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
             ),
             key: TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD)),
+            vol.Optional(CONF_CA_CERT): TextSelector(
+                TextSelectorConfig(multiline=True)
+            ),
             vol.Required(
                 CONF_VERIFY_SSL,
                 default=defaults.get(CONF_VERIFY_SSL, DEFAULT_VERIFY_SSL),
             ): bool,
         }
     )
+
+
+def _ca_cert(user_input: Mapping[str, Any]) -> str | None:
+    """Return the CA certificate given (PEM text or a path), or None."""
+    return str(user_input.get(CONF_CA_CERT) or "").strip() or None
+
+
+def _entry_data(
+    url: str, user_input: Mapping[str, Any], ca_cert: str | None
+) -> dict[str, Any]:
+    """Return an entry's data: URL, key, verify SSL and the CA when there is one."""
+    data = {
+        CONF_URL: url,
+        CONF_API_KEY: user_input[CONF_API_KEY],
+        CONF_VERIFY_SSL: user_input[CONF_VERIFY_SSL],
+    }
+    if ca_cert is not None:
+        data[CONF_CA_CERT] = ca_cert
+    return data
 
 
 REAUTH_SCHEMA = vol.Schema(
@@ -151,13 +181,21 @@ class ImmichBridgeConfigFlow(ConfigFlow, domain=DOMAIN):
         return ImmichBridgeOptionsFlow()
 
     async def _async_try(
-        self, url: str, api_key: str, *, verify_ssl: bool, errors: dict[str, str]
+        self,
+        url: str,
+        api_key: str,
+        *,
+        verify_ssl: bool,
+        errors: dict[str, str],
+        ca_cert: str | None = None,
     ) -> ImmichBridgeAccount | None:
         """Connect and read the account, filling errors on failure."""
         try:
             connection = await async_connect(
-                self.hass, url, api_key, verify_ssl=verify_ssl
+                self.hass, url, api_key, verify_ssl=verify_ssl, ca_cert=ca_cert
             )
+        except InvalidCaCertError:
+            errors[CONF_CA_CERT] = "invalid_ca_cert"
         except ImmichError as err:
             errors["base"] = error_key(err)
         except Exception:  # noqa: BLE001
@@ -185,16 +223,18 @@ class ImmichBridgeConfigFlow(ConfigFlow, domain=DOMAIN):
             except InvalidUrlError:
                 errors[CONF_URL] = "invalid_url"
             else:
+                ca_cert = _ca_cert(user_input)
                 account = await self._async_try(
                     url,
                     user_input[CONF_API_KEY],
                     verify_ssl=user_input[CONF_VERIFY_SSL],
                     errors=errors,
+                    ca_cert=ca_cert,
                 )
                 if account is not None:
                     await self.async_set_unique_id(account.unique_id)
                     self._abort_if_unique_id_configured()
-                    self._data = {**user_input, CONF_URL: url}
+                    self._data = _entry_data(url, user_input, ca_cert)
                     self._account = account
                     return await self.async_step_permissions()
         return self.async_show_form(
@@ -277,6 +317,7 @@ class ImmichBridgeConfigFlow(ConfigFlow, domain=DOMAIN):
                 user_input[CONF_API_KEY],
                 verify_ssl=entry.data[CONF_VERIFY_SSL],
                 errors=errors,
+                ca_cert=entry.data.get(CONF_CA_CERT),
             )
             if account is not None:
                 if not same_account(entry.unique_id, account.user):
@@ -306,26 +347,32 @@ class ImmichBridgeConfigFlow(ConfigFlow, domain=DOMAIN):
             except InvalidUrlError:
                 errors[CONF_URL] = "invalid_url"
             else:
+                ca_cert = _ca_cert(user_input)
                 account = await self._async_try(
                     url,
                     api_key,
                     verify_ssl=user_input[CONF_VERIFY_SSL],
                     errors=errors,
+                    ca_cert=ca_cert,
                 )
                 if account is not None:
                     if not same_account(entry.unique_id, account.user):
                         return self.async_abort(reason="wrong_account")
-                    return self.async_update_reload_and_abort(
-                        entry,
-                        data_updates={
-                            CONF_URL: url,
-                            CONF_API_KEY: api_key,
-                            CONF_VERIFY_SSL: user_input[CONF_VERIFY_SSL],
-                        },
-                    )
+                    data = {
+                        **entry.data,
+                        **_entry_data(
+                            url, {**user_input, CONF_API_KEY: api_key}, ca_cert
+                        ),
+                    }
+                    if ca_cert is None:
+                        data.pop(CONF_CA_CERT, None)
+                    return self.async_update_reload_and_abort(entry, data=data)
         return self.async_show_form(
             step_id="reconfigure",
-            data_schema=_user_schema(entry.data, key_required=False),
+            data_schema=self.add_suggested_values_to_schema(
+                _user_schema(entry.data, key_required=False),
+                {CONF_CA_CERT: entry.data.get(CONF_CA_CERT)},
+            ),
             errors=errors,
         )
 

@@ -20,10 +20,16 @@ from homeassistant.data_entry_flow import FlowResult
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.translation import async_get_translations
 
-from .account import async_connect, same_account
+from .account import InvalidCaCertError, async_connect, same_account
 from .api import ImmichError
 from .config_flow import REAUTH_SCHEMA, error_key
-from .const import CONF_ALBUMS, CONF_IGNORED_PERMISSIONS, DOMAIN, LOGGER
+from .const import (
+    CONF_ALBUMS,
+    CONF_CA_CERT,
+    CONF_IGNORED_PERMISSIONS,
+    DOMAIN,
+    LOGGER,
+)
 from .frames import frame_sources
 from .permissions import OPTION_NEEDS
 
@@ -238,8 +244,9 @@ class MissingPermissionsRepairFlow(RepairsFlow):
                     entry.data[CONF_URL],
                     user_input[CONF_API_KEY],
                     verify_ssl=entry.data[CONF_VERIFY_SSL],
+                    ca_cert=entry.data.get(CONF_CA_CERT),
                 )
-            except ImmichError as err:
+            except (ImmichError, InvalidCaCertError) as err:
                 errors["base"] = error_key(err)
             else:
                 account = connection.account
