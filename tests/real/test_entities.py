@@ -340,21 +340,17 @@ async def _assert_disk_update_image(
         assert state.attributes["asset_id"] == newest
 
 
-async def test_key_without_user_read_is_refused(
+async def test_key_without_user_read_loads(
     hass: HomeAssistant, immich: ImmichApi
 ) -> None:
-    """user.read is the documented minimum: a key without it is refused, with why."""
+    """A key that can't read its user (the server says 403) still loads."""
     user = await immich.create_user()
     key = await immich.create_key(user, ["server.about"])
     status, _ = await immich.raw("GET", "/users/me", key=key)
     assert status == 403
-    entry = await setup_entry(
-        hass,
-        real_entry(immich.server, user, key=key),
-        state=ConfigEntryState.SETUP_ERROR,
-    )
-    assert entry.reason is not None
-    assert "user.read" in entry.reason
+    entry = await setup_entry(hass, real_entry(immich.server, user, key=key))
+    assert entry.runtime_data.user is None
+    assert entity_id(hass, entry, "sensor", "server_version") is not None
 
 
 def _psql(server: RealServer, sql: str) -> None:
