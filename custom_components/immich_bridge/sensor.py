@@ -52,7 +52,7 @@ class ImmichItemSensorEntityDescription[ItemT](SensorEntityDescription):
 
 
 # Sizes are bytes; they show in the binary unit Immich's web page would pick (see
-# binary_size_unit) with one decimal, as Immich shows them ("1.4 MiB", "465.8 GiB").
+# binary_size_unit) with one decimal, as Immich shows them ("1.4 MiB", "465.7 GiB").
 _DATA_SIZE: dict[str, Any] = {
     "device_class": SensorDeviceClass.DATA_SIZE,
     "native_unit_of_measurement": UnitOfInformation.BYTES,

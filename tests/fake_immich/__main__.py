@@ -43,8 +43,9 @@ async def _serve(args: argparse.Namespace) -> None:
     server = FakeImmich(args.spec, seed=True)
     try:
         url = await server.start(args.host, args.port)
-    except OSError:
-        if not args.any_port_if_taken or args.port == 0:
+    except OSError as err:
+        taken = err.errno == errno.EADDRINUSE
+        if not (taken and args.any_port_if_taken) or args.port == 0:
             raise
         url = await server.start(args.host, 0)
         sys.stderr.write(f"Port {args.port} is taken; serving on {url} instead.\n")
