@@ -1,7 +1,8 @@
 """Serve a seeded fake Immich: ``python -m tests.fake_immich [--port N] [--spec v3]``.
 
 Prints the URL and the admin API key, then serves until Ctrl-C. Spec violations are
-printed as they happen (the demo keeps serving).
+printed as they happen (the demo keeps serving). A port that is taken ends it with a
+one-line message and exit code 1, unless ``--any-port-if-taken`` lets it use a free one.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import errno
 import sys
 
 from .server import FakeImmich
@@ -26,6 +28,11 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         "--port", type=int, default=2283, help="port (0: any free port)"
     )
     parser.add_argument(
+        "--any-port-if-taken",
+        action="store_true",
+        help="serve on a free port when --port is taken (the URL printed tells which)",
+    )
+    parser.add_argument(
         "--spec", choices=("v3", "v2"), default="v3", help="API flavour"
     )
     return parser.parse_args(argv)
@@ -34,7 +41,14 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
 async def _serve(args: argparse.Namespace) -> None:
     """Start the server, print how to reach it and report violations until cancelled."""
     server = FakeImmich(args.spec, seed=True)
-    url = await server.start(args.host, args.port)
+    try:
+        url = await server.start(args.host, args.port)
+    except OSError as err:
+        taken = err.errno == errno.EADDRINUSE
+        if not (taken and args.any_port_if_taken) or args.port == 0:
+            raise
+        url = await server.start(args.host, 0)
+        sys.stderr.write(f"Port {args.port} is taken; serving on {url} instead.\n")
     state = server.state
     version = ".".join(map(str, server.spec.version))
     lines = [
@@ -71,8 +85,15 @@ def main(argv: list[str] | None = None) -> int:
     if not spec_path(args.spec).is_file():
         sys.stderr.write(f"Immich spec not found: {spec_path(args.spec)}\n")
         return 2
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_serve(args))
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(_serve(args))
+    except OSError as err:
+        reason = "the port is taken" if err.errno == errno.EADDRINUSE else str(err)
+        sys.stderr.write(
+            f"Fake Immich can't serve on {args.host}:{args.port}: {reason}\n"
+        )
+        return 1
     return 0
 
 
