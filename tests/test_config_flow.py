@@ -30,6 +30,7 @@ from custom_components.immich_bridge.const import (
     CONF_FRAME_INTERVAL,
     CONF_FRAMES,
     CONF_LOW_DISK_THRESHOLD,
+    CONF_QUOTA_THRESHOLD,
     DOMAIN,
 )
 from tests.fake_immich import FakeImmich
@@ -402,6 +403,7 @@ async def test_options(
         CONF_FRAMES: ["favorites", f"person:{person_id}", "search:beach at sunset"],
         CONF_FRAME_INTERVAL: 10,
         CONF_LOW_DISK_THRESHOLD: 20,
+        CONF_QUOTA_THRESHOLD: 90,
     }
     # Reopened, the searches are shown in their own field again.
     result = await hass.config_entries.options.async_init(mock_config_entry.entry_id)

@@ -356,9 +356,10 @@ def _server_refresh_requests(server: FakeImmich) -> list[str]:
     ("picked", "requests"),
     [
         # Nothing needs single albums: the counts come from /albums/statistics.
-        (False, 10),
+        # (The duplicate groups are read once an hour: not in this refresh.)
+        (False, 11),
         # A picked album: owned and shared albums are listed too, once each.
-        (True, 12),
+        (True, 13),
     ],
 )
 async def test_request_count_independent_of_library_size(
@@ -479,3 +480,61 @@ async def test_album_sources_need_their_own_permission(
     operations = {r.operation_id for r in immich_server.requests}
     assert ("getAlbumStatistics" in operations) is counts
     assert ("getAllAlbums" in operations) is album_sensor
+
+
+async def test_trash_duplicates_quota_and_libraries(
+    hass: HomeAssistant, immich_server_v3: FakeImmich, freezer: FrozenDateTimeFactory
+) -> None:
+    """Trash, duplicate groups (read hourly), quota shares, near quota, libraries."""
+    server, state = immich_server_v3, immich_server_v3.state
+    admin = state.users[server.admin_id]
+    admin.quota_size_in_bytes = 10_000
+    photos = [state.add_asset(server.admin_id) for _ in range(4)]
+    state.assets[photos[0]].is_trashed = True
+    state.duplicates["group-1"] = photos[1:3]
+    library = state.add_library(server.admin_id, "NAS")
+    entry = make_entry(server, options={"quota_threshold": 50})
+    await _setup(hass, entry, [Platform.SENSOR, Platform.BINARY_SENSOR])
+    used = sum(a.size for a in state.assets.values() if a.owner_id == server.admin_id)
+    assert hass.states.get(f"{PREFIX}_photos_and_videos_in_the_trash").state == "1"
+    assert hass.states.get(f"{PREFIX}_duplicate_groups").state == "1"
+    quota = hass.states.get(f"{PREFIX}_my_quota_used")
+    assert quota is not None
+    assert float(quota.state) == pytest.approx(100 * used / 10_000, abs=0.01)
+    near = hass.states.get("binary_sensor.immich_admin_near_quota")
+    assert near is not None
+    assert near.state == ("on" if 100 * used / 10_000 >= 50 else "off")
+    assert near.attributes["threshold"] == 50
+    assert hass.states.get(f"{PREFIX}_nas_assets").state == "0"
+    assert hass.states.get(f"{PREFIX}_nas_last_scan").state == "unknown"
+
+    # A scan, a second duplicate group and the trash emptied: the trash and the scan
+    # show at the next refresh, the duplicate groups only an hour after they were read.
+    await hass.services.async_call(
+        "immich_bridge",
+        "scan_library",
+        {"config_entry_id": entry.entry_id, "library": library},
+        blocking=True,
+        return_response=True,
+    )
+    state.duplicates["group-2"] = [photos[3], photos[1]]
+    state.assets[photos[0]].is_trashed = False
+    freezer.tick(timedelta(minutes=5, seconds=1))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert hass.states.get(f"{PREFIX}_photos_and_videos_in_the_trash").state == "0"
+    assert hass.states.get(f"{PREFIX}_nas_last_scan").state != "unknown"
+    assert hass.states.get(f"{PREFIX}_duplicate_groups").state == "1"
+    freezer.tick(timedelta(hours=1))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert hass.states.get(f"{PREFIX}_duplicate_groups").state == "2"
+
+
+async def test_no_quota_no_quota_entities(
+    hass: HomeAssistant, immich_server: FakeImmich, mock_config_entry: MockConfigEntry
+) -> None:
+    """Without a quota there is no share of it to show."""
+    await _setup(hass, mock_config_entry, [Platform.SENSOR, Platform.BINARY_SENSOR])
+    assert hass.states.get(f"{PREFIX}_my_quota_used") is None
+    assert hass.states.get("binary_sensor.immich_admin_near_quota") is None

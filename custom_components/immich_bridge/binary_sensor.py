@@ -13,7 +13,12 @@ from homeassistant.components.binary_sensor import (
 )
 from homeassistant.const import EntityCategory
 
-from .const import CONF_LOW_DISK_THRESHOLD, DEFAULT_LOW_DISK_THRESHOLD
+from .const import (
+    CONF_LOW_DISK_THRESHOLD,
+    CONF_QUOTA_THRESHOLD,
+    DEFAULT_LOW_DISK_THRESHOLD,
+    DEFAULT_QUOTA_THRESHOLD,
+)
 from .coordinator import (
     ImmichBridgeConfigEntry,
     ImmichQueueCoordinator,
@@ -22,7 +27,7 @@ from .coordinator import (
 )
 from .entity import ImmichBridgeEntity, async_track_items
 from .permissions import Source
-from .sensor import queue_label
+from .sensor import queue_label, quota_percent
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -81,6 +86,12 @@ LOW_DISK_SPACE = BinarySensorEntityDescription(
     device_class=BinarySensorDeviceClass.PROBLEM,
 )
 
+NEAR_QUOTA = BinarySensorEntityDescription(
+    key="near_quota",
+    translation_key="near_quota",
+    device_class=BinarySensorDeviceClass.PROBLEM,
+)
+
 QUEUE_PAUSED = BinarySensorEntityDescription(
     key="queue_paused",
     translation_key="queue_paused",
@@ -96,8 +107,12 @@ async def async_setup_entry(
 ) -> None:
     """Set up Immich Bridge binary sensors."""
     runtime = entry.runtime_data
-    if runtime.server.allowed(Source.STORAGE) and runtime.server.data.storage:
-        async_add_entities([ImmichLowDiskSpaceSensor(entry, runtime.server)])
+    server = runtime.server
+    if server.allowed(Source.STORAGE) and server.data.storage:
+        async_add_entities([ImmichLowDiskSpaceSensor(entry, server)])
+    user = server.data.user
+    if server.allowed(Source.USER) and user and quota_percent(user) is not None:
+        async_add_entities([ImmichNearQuotaSensor(entry, server)])
     if (queues := runtime.queues) is None:
         return
     async_add_entities(
@@ -155,6 +170,42 @@ class ImmichLowDiskSpaceSensor(
     @property
     def extra_state_attributes(self) -> dict[str, float]:
         """Return the threshold in percent of free space."""
+        return {"threshold": self._threshold}
+
+
+class ImmichNearQuotaSensor(
+    ImmichBridgeEntity[ImmichServerCoordinator], BinarySensorEntity
+):
+    """Turn on when the user's share of their quota reaches the option's threshold."""
+
+    def __init__(
+        self, entry: ImmichBridgeConfigEntry, coordinator: ImmichServerCoordinator
+    ) -> None:
+        """Initialize the sensor."""
+        super().__init__(entry=entry, coordinator=coordinator, description=NEAR_QUOTA)
+        self._threshold = float(
+            entry.options.get(CONF_QUOTA_THRESHOLD, DEFAULT_QUOTA_THRESHOLD)
+        )
+
+    @property
+    def _percent(self) -> float | None:
+        user = self.coordinator.data.user
+        return quota_percent(user) if user is not None else None
+
+    @property
+    def available(self) -> bool:
+        """Return False while the user (or their quota) can't be read."""
+        return super().available and self._percent is not None
+
+    @property
+    def is_on(self) -> bool | None:
+        """Return True when the used share of the quota is at the threshold or more."""
+        percent = self._percent
+        return percent >= self._threshold if percent is not None else None
+
+    @property
+    def extra_state_attributes(self) -> dict[str, float]:
+        """Return the threshold in percent of the quota."""
         return {"threshold": self._threshold}
 
 

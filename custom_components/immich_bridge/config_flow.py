@@ -54,8 +54,10 @@ from .const import (
     CONF_FRAME_INTERVAL,
     CONF_FRAMES,
     CONF_LOW_DISK_THRESHOLD,
+    CONF_QUOTA_THRESHOLD,
     DEFAULT_FRAME_INTERVAL,
     DEFAULT_LOW_DISK_THRESHOLD,
+    DEFAULT_QUOTA_THRESHOLD,
     DEFAULT_VERIFY_SSL,
     DOMAIN,
     LOGGER,
@@ -393,6 +395,19 @@ def _with_unknown(
     ]
 
 
+def _percent_slider(low: int, high: int) -> NumberSelector:
+    """Return a slider of whole percents."""
+    return NumberSelector(
+        NumberSelectorConfig(
+            min=low,
+            max=high,
+            step=1,
+            unit_of_measurement=PERCENTAGE,
+            mode=NumberSelectorMode.SLIDER,
+        )
+    )
+
+
 def _multi_select(options: list[SelectOptionDict]) -> SelectSelector:
     """Return a multiple-choice dropdown."""
     return SelectSelector(
@@ -478,15 +493,10 @@ class ImmichBridgeOptionsFlow(OptionsFlowWithReload):
                 ),
                 vol.Required(
                     CONF_LOW_DISK_THRESHOLD, default=DEFAULT_LOW_DISK_THRESHOLD
-                ): NumberSelector(
-                    NumberSelectorConfig(
-                        min=1,
-                        max=90,
-                        step=1,
-                        unit_of_measurement=PERCENTAGE,
-                        mode=NumberSelectorMode.SLIDER,
-                    )
-                ),
+                ): _percent_slider(1, 90),
+                vol.Required(
+                    CONF_QUOTA_THRESHOLD, default=DEFAULT_QUOTA_THRESHOLD
+                ): _percent_slider(50, 100),
             }
         )
         suggested = {

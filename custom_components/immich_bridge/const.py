@@ -15,6 +15,7 @@ CONF_ALBUMS: Final = "albums"
 CONF_FRAMES: Final = "frames"
 CONF_FRAME_INTERVAL: Final = "frame_interval"  # minutes between two photos of a frame
 CONF_LOW_DISK_THRESHOLD: Final = "low_disk_threshold"
+CONF_QUOTA_THRESHOLD: Final = "quota_threshold"  # % of the quota: "near quota"
 # Entry data: the user's own certificate authority, PEM text or a file in the config
 # folder (absent: the usual authorities).
 CONF_CA_CERT: Final = "ca_cert"
@@ -23,10 +24,12 @@ CONF_IGNORED_PERMISSIONS: Final = "ignored_permissions"
 
 DEFAULT_VERIFY_SSL: Final = True
 DEFAULT_LOW_DISK_THRESHOLD: Final = 10.0
+DEFAULT_QUOTA_THRESHOLD: Final = 90.0
 DEFAULT_FRAME_INTERVAL: Final = 5
 REQUEST_TIMEOUT: Final = 30.0
 
 SERVER_SCAN_INTERVAL: Final = timedelta(minutes=5)
 QUEUE_SCAN_INTERVAL: Final = timedelta(seconds=30)
+SLOW_INTERVAL: Final = timedelta(hours=1)  # data that changes rarely and costs much
 
 PERCENTAGE: Final = "%"

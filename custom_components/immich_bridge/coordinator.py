@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.util import dt as dt_util
 
 from .api import (
     ImmichAlbum,
@@ -18,6 +20,7 @@ from .api import (
     ImmichAssetStatistics,
     ImmichClient,
     ImmichLibrary,
+    ImmichLibraryStatistics,
     ImmichPeoplePage,
     ImmichPermissionError,
     ImmichQueue,
@@ -36,6 +39,7 @@ from .const import (
     LOGGER,
     QUEUE_SCAN_INTERVAL,
     SERVER_SCAN_INTERVAL,
+    SLOW_INTERVAL,
 )
 from .frames import FrameSource
 from .helpers import translate_update_errors
@@ -68,6 +72,9 @@ class ImmichServerData:
     people: ImmichPeoplePage | None = None
     tags: tuple[ImmichTag, ...] | None = None
     libraries: dict[str, ImmichLibrary] | None = None
+    library_statistics: dict[str, ImmichLibraryStatistics] | None = None
+    trash: ImmichAssetStatistics | None = None
+    duplicate_groups: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -168,6 +175,7 @@ class ImmichServerCoordinator(_ImmichBridgeCoordinator[ImmichServerData]):
 
     name_suffix = "server"
     interval = SERVER_SCAN_INTERVAL
+    _duplicates: tuple[datetime, int] | None = None  # when read, how many groups
 
     async def _async_update_data(self) -> ImmichServerData:
         """Fetch every source concurrently: a fixed number of requests."""
@@ -193,6 +201,13 @@ class ImmichServerCoordinator(_ImmichBridgeCoordinator[ImmichServerData]):
                     self._fetch(Source.LIBRARIES, client.libraries),
                 ),
             )
+            trash, duplicate_groups, library_statistics = await asyncio.gather(
+                self._fetch(
+                    Source.TRASH, lambda: client.asset_statistics(is_trashed=True)
+                ),
+                self._async_duplicate_groups(),
+                self._async_library_statistics(libraries),
+            )
         return ImmichServerData(
             about=about,
             version_check=version_check,
@@ -209,7 +224,49 @@ class ImmichServerCoordinator(_ImmichBridgeCoordinator[ImmichServerData]):
                 if libraries is not None
                 else None
             ),
+            library_statistics=library_statistics,
+            trash=trash,
+            duplicate_groups=duplicate_groups,
         )
+
+    async def _async_library_statistics(
+        self, libraries: list[ImmichLibrary] | None
+    ) -> dict[str, ImmichLibraryStatistics] | None:
+        """Return each external library's counts: one request per library."""
+        if libraries is None:
+            return None
+        counts = await asyncio.gather(
+            *(
+                self._fetch(
+                    Source.LIBRARY_STATISTICS,
+                    partial(self.client.library_statistics, library.id),
+                )
+                for library in libraries
+            )
+        )
+        if any(count is None for count in counts):
+            return None
+        return {
+            library.id: count
+            for library, count in zip(libraries, counts, strict=True)
+            if count is not None
+        }
+
+    async def _async_duplicate_groups(self) -> int | None:
+        """Return the number of duplicate groups, read at most once an hour.
+
+        Immich answers every group with its assets in full: asked every five minutes
+        that would be the costliest request of a refresh, for a number that changes
+        when its duplicate detection runs (nightly by default).
+        """
+        now = dt_util.utcnow()
+        if self._duplicates is not None and now - self._duplicates[0] < SLOW_INTERVAL:
+            return self._duplicates[1]
+        groups = await self._fetch(Source.DUPLICATES, self.client.duplicates)
+        if groups is None:
+            return None
+        self._duplicates = (now, len(groups))
+        return len(groups)
 
     async def _async_watched_albums(
         self, wanted: frozenset[str]

@@ -24,6 +24,9 @@ class Source(StrEnum):
     TAGS = "tags"
     LIBRARIES = "libraries"
     QUEUES = "queues"
+    LIBRARY_STATISTICS = "library_statistics"
+    TRASH = "trash"
+    DUPLICATES = "duplicates"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -57,6 +60,11 @@ SOURCE_REQUIREMENTS: Final[dict[Source, Requirement]] = {
     Source.TAGS: Requirement(permissions=("tag.read",)),
     Source.LIBRARIES: Requirement(permissions=("library.read",), admin=True),
     Source.QUEUES: Requirement(permissions=("queue.read",), admin=True),
+    Source.LIBRARY_STATISTICS: Requirement(
+        permissions=("library.read", "library.statistics"), admin=True
+    ),
+    Source.TRASH: Requirement(permissions=("asset.statistics",)),
+    Source.DUPLICATES: Requirement(permissions=("duplicate.read",)),
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 import re
 from typing import TYPE_CHECKING, Any, Final
 
@@ -31,7 +32,13 @@ if TYPE_CHECKING:
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
     from homeassistant.helpers.typing import StateType
 
-    from .api import ImmichQueue, ImmichUserUsage
+    from .api import (
+        ImmichLibrary,
+        ImmichLibraryStatistics,
+        ImmichQueue,
+        ImmichUser,
+        ImmichUserUsage,
+    )
 
 PARALLEL_UPDATES = 0
 
@@ -48,7 +55,7 @@ class ImmichSensorEntityDescription(SensorEntityDescription):
 class ImmichItemSensorEntityDescription[ItemT](SensorEntityDescription):
     """Describe a sensor for one item (album, user or queue)."""
 
-    value_fn: Callable[[ItemT], StateType]
+    value_fn: Callable[[ItemT], StateType | datetime]
 
 
 # Sizes are bytes; they show in the binary unit Immich's web page would pick (see
@@ -78,6 +85,14 @@ def binary_size_unit(size: object) -> UnitOfInformation:
 
 
 _COUNT: dict[str, Any] = {"state_class": SensorStateClass.MEASUREMENT}
+
+
+def quota_percent(user: ImmichUser) -> float | None:
+    """Return how much of a user's quota is used, in %; None without a quota."""
+    if not user.quota_size_in_bytes:
+        return None
+    return round(100.0 * (user.quota_usage_in_bytes or 0) / user.quota_size_in_bytes, 2)
+
 
 SENSORS: tuple[ImmichSensorEntityDescription, ...] = (
     ImmichSensorEntityDescription(
@@ -142,6 +157,29 @@ SENSORS: tuple[ImmichSensorEntityDescription, ...] = (
         source=Source.USER,
         value_fn=lambda d: d.user.quota_size_in_bytes if d.user else None,
         **_DATA_SIZE,
+    ),
+    ImmichSensorEntityDescription(
+        key="my_quota_used",
+        translation_key="my_quota_used",
+        source=Source.USER,
+        native_unit_of_measurement=PERCENTAGE,
+        suggested_display_precision=1,
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda d: quota_percent(d.user) if d.user else None,
+    ),
+    ImmichSensorEntityDescription(
+        key="trash",
+        translation_key="trash",
+        source=Source.TRASH,
+        value_fn=lambda d: d.trash.total if d.trash else None,
+        **_COUNT,
+    ),
+    ImmichSensorEntityDescription(
+        key="duplicate_groups",
+        translation_key="duplicate_groups",
+        source=Source.DUPLICATES,
+        value_fn=lambda d: d.duplicate_groups,
+        **_COUNT,
     ),
     ImmichSensorEntityDescription(
         key="disk_size",
@@ -240,6 +278,42 @@ USER_USAGE_SENSOR = ImmichItemSensorEntityDescription["ImmichUserUsage"](
     **_DATA_SIZE,
 )
 
+USER_QUOTA_SENSOR = ImmichItemSensorEntityDescription["ImmichUserUsage"](
+    key="user_quota_used",
+    translation_key="user_quota_used",
+    entity_registry_enabled_default=False,
+    native_unit_of_measurement=PERCENTAGE,
+    suggested_display_precision=1,
+    state_class=SensorStateClass.MEASUREMENT,
+    value_fn=lambda usage: (
+        round(100.0 * usage.usage / usage.quota_size_in_bytes, 2)
+        if usage.quota_size_in_bytes
+        else None
+    ),
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class LibraryItem:
+    """An external library and its counts (None: the key can't read them)."""
+
+    library: ImmichLibrary
+    statistics: ImmichLibraryStatistics | None
+
+
+LIBRARY_ASSETS = ImmichItemSensorEntityDescription[LibraryItem](
+    key="library_assets",
+    translation_key="library_assets",
+    state_class=SensorStateClass.MEASUREMENT,
+    value_fn=lambda item: item.statistics.total if item.statistics else None,
+)
+LIBRARY_SCANNED = ImmichItemSensorEntityDescription[LibraryItem](
+    key="library_scanned",
+    translation_key="library_scanned",
+    device_class=SensorDeviceClass.TIMESTAMP,
+    value_fn=lambda item: item.library.refreshed_at,
+)
+
 QUEUE_SENSORS: tuple[ImmichItemSensorEntityDescription[ImmichQueue], ...] = tuple(
     ImmichItemSensorEntityDescription["ImmichQueue"](
         key=f"queue_{field}",
@@ -300,7 +374,24 @@ async def async_setup_entry(
             if d.statistics is not None
             else None
         ),
-        lambda user_id: [ImmichUserUsageSensor(entry, server, user_id)],
+        lambda user_id: [
+            ImmichUserUsageSensor(entry, server, user_id, description)
+            for description in (USER_USAGE_SENSOR, USER_QUOTA_SENSOR)
+        ],
+        async_add_entities,
+    )
+    async_track_items(
+        hass,
+        entry,
+        server,
+        "sensor",
+        lambda d: d.libraries.keys() if d.libraries is not None else None,
+        lambda library_id: [
+            ImmichLibrarySensor(entry, server, library_id, description)
+            for description in (LIBRARY_ASSETS, LIBRARY_SCANNED)
+            if description is LIBRARY_SCANNED
+            or server.data.library_statistics is not None
+        ],
         async_add_entities,
     )
     if (queues := runtime.queues) is not None:
@@ -402,7 +493,7 @@ class ImmichAlbumSensor(ImmichBridgeEntity[ImmichServerCoordinator], SensorEntit
 class ImmichUserUsageSensor(
     ImmichBridgeEntity[ImmichServerCoordinator], ImmichSizeUnitSensor
 ):
-    """Storage used by one user (admin keys only)."""
+    """Storage used by one user, or the share of their quota (admin keys only)."""
 
     entity_description: ImmichItemSensorEntityDescription[ImmichUserUsage]
 
@@ -411,12 +502,13 @@ class ImmichUserUsageSensor(
         entry: ImmichBridgeConfigEntry,
         coordinator: ImmichServerCoordinator,
         user_id: str,
+        description: ImmichItemSensorEntityDescription[ImmichUserUsage],
     ) -> None:
         """Initialize the per-user sensor."""
         super().__init__(
             entry=entry,
             coordinator=coordinator,
-            description=USER_USAGE_SENSOR,
+            description=description,
             item_id=user_id,
         )
         self._user_id = user_id
@@ -441,10 +533,56 @@ class ImmichUserUsageSensor(
         return super().available and self._usage is not None
 
     @property
-    def native_value(self) -> StateType:
-        """Return the user's usage in bytes."""
+    def native_value(self) -> StateType | datetime:
+        """Return the user's usage in bytes, or the share of their quota."""
         usage = self._usage
-        return usage.usage if usage else None
+        return self.entity_description.value_fn(usage) if usage else None
+
+
+class ImmichLibrarySensor(ImmichBridgeEntity[ImmichServerCoordinator], SensorEntity):
+    """An external library's asset count or last scan (admin keys only)."""
+
+    entity_description: ImmichItemSensorEntityDescription[LibraryItem]
+
+    def __init__(
+        self,
+        entry: ImmichBridgeConfigEntry,
+        coordinator: ImmichServerCoordinator,
+        library_id: str,
+        description: ImmichItemSensorEntityDescription[LibraryItem],
+    ) -> None:
+        """Initialize the per-library sensor."""
+        super().__init__(
+            entry=entry,
+            coordinator=coordinator,
+            description=description,
+            item_id=library_id,
+        )
+        self._library_id = library_id
+        item = self._item
+        self._attr_translation_placeholders = {
+            "library": item.library.name if item else library_id
+        }
+
+    @property
+    def _item(self) -> LibraryItem | None:
+        data = self.coordinator.data
+        library = (data.libraries or {}).get(self._library_id)
+        if library is None:
+            return None
+        statistics = (data.library_statistics or {}).get(self._library_id)
+        return LibraryItem(library=library, statistics=statistics)
+
+    @property
+    def available(self) -> bool:
+        """Return True while the library exists."""
+        return super().available and self._item is not None
+
+    @property
+    def native_value(self) -> StateType | datetime:
+        """Return the count or the time of the last scan."""
+        item = self._item
+        return self.entity_description.value_fn(item) if item else None
 
 
 class ImmichQueueSensor(ImmichBridgeEntity[ImmichQueueCoordinator], SensorEntity):
@@ -472,7 +610,7 @@ class ImmichQueueSensor(ImmichBridgeEntity[ImmichQueueCoordinator], SensorEntity
         return super().available and self._queue in self.coordinator.data.queues
 
     @property
-    def native_value(self) -> StateType:
+    def native_value(self) -> StateType | datetime:
         """Return the count."""
         queue = self.coordinator.data.queues.get(self._queue)
         return self.entity_description.value_fn(queue) if queue else None

@@ -238,7 +238,9 @@ def library(state: ImmichState, item: Library) -> JSON:
         "ownerId": item.owner_id,
         "importPaths": item.import_paths,
         "exclusionPatterns": item.exclusion_patterns,
-        "assetCount": sum(1 for a in state.assets.values() if a.library_id == item.id),
+        # Immich 2.7.5 answers 0 here whatever the library holds (its mapper counts a
+        # relation it never loads); the count is in getLibraryStatistics.
+        "assetCount": 0,
         "refreshedAt": iso(item.refreshed_at),
         "createdAt": iso(item.created_at),
         "updatedAt": iso(item.updated_at),

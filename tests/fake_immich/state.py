@@ -344,6 +344,8 @@ class ImmichState:
         self.libraries: dict[str, Library] = {}
         self.shared_links: dict[str, SharedLink] = {}
         self.memories: dict[str, Memory] = {}
+        # Groups of duplicate assets (Immich's duplicate detection), by group id.
+        self.duplicates: dict[str, list[str]] = {}
         self.queues: dict[str, QueueState] = {
             name: QueueState() for name in queue_names
         }

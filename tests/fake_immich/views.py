@@ -1166,6 +1166,23 @@ def get_library(call: Call) -> Reply:
     return Reply(dto.library(call.state, _library(call, "library.read")))
 
 
+@handles("getLibraryStatistics")
+def library_statistics(call: Call) -> Reply:
+    """Count one library's assets (trashed ones too, as Immich does not tell apart)."""
+    item = _library(call, "library.statistics")
+    assets = [a for a in call.state.assets.values() if a.library_id == item.id]
+    photos = sum(1 for a in assets if a.asset_type == "IMAGE")
+    videos = sum(1 for a in assets if a.asset_type == "VIDEO")
+    return Reply(
+        {
+            "photos": photos,
+            "videos": videos,
+            "total": photos + videos,
+            "usage": sum(a.size for a in assets),
+        }
+    )
+
+
 @handles("createLibrary")
 def create_library(call: Call) -> Reply:
     """Create an external library (admin)."""
@@ -1429,6 +1446,29 @@ def memories(call: Call) -> Reply:
     if size := call.query.get("size"):
         items = items[: int(size)]
     return Reply([dto.memory(call.state, m) for m in items])
+
+
+@handles("getAssetDuplicates")
+def duplicates(call: Call) -> Reply:
+    """List the groups of the caller's duplicate assets (two or more left)."""
+    groups = []
+    for group_id, asset_ids in call.state.duplicates.items():
+        assets = [
+            call.state.assets[aid]
+            for aid in asset_ids
+            if aid in call.state.assets
+            and call.state.assets[aid].owner_id == call.user_id
+            and not call.state.assets[aid].is_trashed
+        ]
+        if len(assets) > 1:
+            groups.append(
+                {
+                    "duplicateId": group_id,
+                    "assets": [dto.asset(call.state, a) for a in assets],
+                    "suggestedKeepAssetIds": [assets[0].id],
+                }
+            )
+    return Reply(groups)
 
 
 @handles("getDownloadInfo")

@@ -7,6 +7,7 @@ and no entity of a loaded entry is unavailable.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 import json
@@ -26,6 +27,7 @@ from homeassistant.const import (
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import entity_registry as er
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -83,6 +85,19 @@ SENSOR_READS: dict[str, Read] = {
         "/people", lambda b: b["total"], params={"withHidden": "false", "size": "1"}
     ),
     "tags": Read("/tags", len),
+    "trash": Read(
+        "/assets/statistics", lambda b: b["total"], params={"isTrashed": "true"}
+    ),
+    "duplicate_groups": Read("/duplicates", len),
+    "my_quota_used": Read(
+        "/users/me",
+        lambda b: (
+            100 * b["quotaUsageInBytes"] / b["quotaSizeInBytes"]
+            if b.get("quotaSizeInBytes")
+            else None
+        ),
+        "percent",
+    ),
     "libraries": Read("/libraries", len),
     "server_version": Read(
         "/server/about", lambda b: b["version"].removeprefix("v"), "text"
@@ -491,3 +506,66 @@ async def test_scan_libraries_needs_an_external_library(
     finally:
         await immich.call("DELETE", f"/libraries/{library['id']}")
         await immich.wait_idle()
+
+
+async def test_trash_quota_and_library_sensors(
+    hass: HomeAssistant, immich: ImmichApi
+) -> None:
+    """A photo moved to the trash, a quota near full, an external library scanned."""
+    user = await immich.create_user("Quota user", admin=True, quota=4 * 1024**2)
+    photos = [await immich.upload(user.key, jpeg(f"quota {n}")) for n in range(2)]
+    await immich.call("DELETE", "/assets", key=user.key, json_body={"ids": photos[:1]})
+    folder = immich.server.dir / f"library-{uuid.uuid4().hex[:8]}"
+    folder.mkdir()
+    (folder / "outside.jpg").write_bytes(jpeg("library sensor"))
+    folder.chmod(0o755)
+    library = await immich.call(
+        "POST",
+        "/libraries",
+        json_body={
+            "ownerId": user.id,
+            "name": f"Shelf {uuid.uuid4().hex[:6]}",
+            "importPaths": [str(folder)],
+        },
+    )
+    entry = await setup_entry(
+        hass,
+        real_entry(immich.server, user, options={"quota_threshold": 50}),
+    )
+    trashed = await immich.call(
+        "GET", "/assets/statistics", key=user.key, params={"isTrashed": "true"}
+    )
+    assert number(state_of(hass, entry, "sensor", "trash")) == trashed["total"] == 1
+    me = await immich.call("GET", "/users/me", key=user.key)
+    share = 100 * me["quotaUsageInBytes"] / me["quotaSizeInBytes"]
+    assert number(state_of(hass, entry, "sensor", "my_quota_used")) == pytest.approx(
+        share, abs=0.01
+    )
+    assert state_of(hass, entry, "binary_sensor", "near_quota") == (
+        STATE_ON if share >= 50 else STATE_OFF
+    )
+    assert state_of(hass, entry, "sensor", f"library_assets_{library['id']}") == "0"
+    assert state_of(hass, entry, "sensor", f"library_scanned_{library['id']}") == (
+        STATE_UNKNOWN
+    )
+
+    await immich.call("POST", f"/libraries/{library['id']}/scan")
+    path = f"/libraries/{library['id']}"
+    for _ in range(150):  # the scan runs in the background: up to 30 s
+        counts = await immich.call("GET", f"{path}/statistics")
+        if counts["total"]:
+            break
+        await asyncio.sleep(0.2)
+    assert counts["total"] == 1, counts
+    read = await immich.call("GET", path)
+    # Immich's own assetCount stays 0: the sensor counts with the statistics.
+    assert read["assetCount"] == 0
+    await entry.runtime_data.server.async_refresh()
+    await hass.async_block_till_done()
+    assert state_of(hass, entry, "sensor", f"library_assets_{library['id']}") == "1"
+    scanned = state_of(hass, entry, "sensor", f"library_scanned_{library['id']}")
+    assert scanned is not None
+    refreshed = dt_util.parse_datetime(read["refreshedAt"])
+    assert refreshed is not None
+    # A timestamp state has whole seconds.
+    assert dt_util.parse_datetime(scanned) == refreshed.replace(microsecond=0)

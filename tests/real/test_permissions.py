@@ -531,6 +531,7 @@ PREPARE: dict[str, Callable[[ImmichApi, World], Awaitable[None]]] = {
     "shared_links": _prepare_photos,
     "search_and_photos": _prepare_photos,
     "libraries": _prepare_library,
+    f"source {Source.LIBRARY_STATISTICS}": _prepare_library,
 }
 
 OPTIONS: dict[str, Callable[[World], dict[str, Any]]] = {
@@ -564,7 +565,7 @@ async def _world(immich: ImmichApi, name: str, requirement: Requirement) -> Worl
         if (prepare := PREPARE.get(name)) is not None:
             await prepare(immich, world)
         _WORLDS[cache] = world
-    elif name == "libraries":
+    elif name in {"libraries", f"source {Source.LIBRARY_STATISTICS}"}:
         status, _ = await immich.raw("GET", f"/libraries/{world.album['id']}")
         if status != HTTPStatus.OK:  # another test removed the external libraries
             await _prepare_library(immich, world)
@@ -729,6 +730,9 @@ def _source_entities(
         Source.PEOPLE: [("sensor", "people")],
         Source.TAGS: [("sensor", "tags")],
         Source.LIBRARIES: [("sensor", "libraries")],
+        Source.LIBRARY_STATISTICS: [("sensor", f"library_assets_{album}")],
+        Source.TRASH: [("sensor", "trash")],
+        Source.DUPLICATES: [("sensor", "duplicate_groups")],
         Source.QUEUES: [
             ("binary_sensor", "library_busy"),
             ("binary_sensor", "job_failures"),
@@ -755,7 +759,7 @@ async def test_source_permissions(
     user = (
         world.user if missing != ADMIN or world.non_admin is None else world.non_admin
     )
-    options = {CONF_ALBUMS: [world.album["id"]]} if world.album else {}
+    options = {CONF_ALBUMS: [world.album["id"]]} if source is Source.ALBUMS else {}
     entry = await _setup(
         hass, immich, user, _permissions(requirement, missing), options
     )

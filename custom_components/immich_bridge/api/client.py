@@ -41,7 +41,9 @@ from .models import (
     ImmichAssetStatistics,
     ImmichBulkIdResult,
     ImmichDownloadResult,
+    ImmichDuplicateGroup,
     ImmichLibrary,
+    ImmichLibraryStatistics,
     ImmichMediaTypes,
     ImmichMemory,
     ImmichPeoplePage,
@@ -1138,6 +1140,12 @@ class ImmichClient:
         """Return the external libraries (admin only)."""
         return await self._get_list("/libraries", ImmichLibrary.from_api)
 
+    async def library_statistics(self, library_id: str) -> ImmichLibraryStatistics:
+        """Return an external library's counts (admin only)."""
+        return await self._get(
+            f"/libraries/{library_id}/statistics", ImmichLibraryStatistics.from_api
+        )
+
     async def scan_library(self, library_id: str) -> None:
         """Queue a scan of an external library (admin only)."""
         await self._request("POST", f"/libraries/{library_id}/scan", expect="none")
@@ -1156,6 +1164,10 @@ class ImmichClient:
         if size is not None:
             params["size"] = str(size)
         return await self._get("/people", ImmichPeoplePage.from_api, params=params)
+
+    async def duplicates(self) -> list[ImmichDuplicateGroup]:
+        """Return the groups of duplicate assets Immich found."""
+        return await self._get_list("/duplicates", ImmichDuplicateGroup.from_api)
 
     async def memories(
         self, *, for_date: datetime | None = None, is_saved: bool | None = None

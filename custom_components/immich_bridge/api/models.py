@@ -988,6 +988,47 @@ class ImmichSearchPage:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ImmichLibraryStatistics:
+    """Represent an external library's counts (its `assetCount` is always 0)."""
+
+    photos: int
+    videos: int
+    total: int
+    usage: int
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> Self:
+        """Build from a LibraryStatsResponseDto."""
+        r = _Reader(cls.__name__, data)
+        return cls(
+            photos=r.integer("photos"),
+            videos=r.integer("videos"),
+            total=r.integer("total"),
+            usage=r.integer("usage"),
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ImmichDuplicateGroup:
+    """Represent a group of assets Immich found to be duplicates of each other."""
+
+    id: str
+    asset_ids: tuple[str, ...]
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> Self:
+        """Build from a DuplicateResponseDto (keeping only the asset ids)."""
+        r = _Reader(cls.__name__, data)
+        return cls(
+            id=r.text("duplicateId"),
+            asset_ids=tuple(
+                _Reader(f"{cls.__name__}.assets", item).text("id")
+                for item in r.array("assets")
+            ),
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ImmichMemory:
     """Represent a memory ("on this day")."""
 
