@@ -68,10 +68,8 @@ def upload_form(
 
 
 def take_violations(server: FakeImmich) -> list[str]:
-    """Return and clear the recorded violations (so the fixture does not fail)."""
-    found = list(server.violations)
-    server.violations.clear()
-    return found
+    """Claim and return the recorded violations (at least one); callers assert which."""
+    return server.expect_violations(".")
 
 
 # --- routing and auth -----------------------------------------------------------------
@@ -542,8 +540,8 @@ async def test_fault_drop_mid_response(immich_server: FakeImmich) -> None:
         assert len(await resp.read()) == 300_000
 
 
-async def test_fault_drop_mid_upload(immich_server: FakeImmich) -> None:
-    """A drop on upload closes the connection while the body is being sent."""
+async def test_fault_drop_upload(immich_server: FakeImmich) -> None:
+    """A drop on upload closes the connection unanswered; nothing is stored."""
     immich_server.set_fault("uploadAsset", drop=True, times=1)
     form = upload_form(immich_server, bytes(2 * 1024 * 1024))
     with pytest.raises(aiohttp.ClientError):
@@ -551,6 +549,57 @@ async def test_fault_drop_mid_upload(immich_server: FakeImmich) -> None:
             await resp.read()
     assert immich_server.state.assets == {}
     assert immich_server.requests[-1].status == 0
+
+
+async def test_fault_lose_answer_of_upload(immich_server: FakeImmich) -> None:
+    """``lose_answer`` stores the upload, then cuts the connection in its answer."""
+    immich_server.set_fault("uploadAsset", lose_answer=True, times=1)
+    data = sample_jpeg(3, label="stored")
+    with pytest.raises(aiohttp.ClientPayloadError):
+        async with call(
+            immich_server, "POST", "/assets", data=upload_form(immich_server, data)
+        ) as resp:
+            await resp.read()
+    assert [asset.data for asset in immich_server.state.assets.values()] == [data]
+    assert immich_server.requests[-1].status == 0
+
+
+async def test_faults_come_after_auth_and_spec_checks(
+    immich_server: FakeImmich,
+) -> None:
+    """A request sent during a fault is still authenticated and checked."""
+    for fault in ({"status": 503}, {"body": b"[]"}, {"drop": True}):
+        immich_server.set_fault("getAllAlbums", **fault)
+        async with call(immich_server, "GET", "/albums", key="unknown") as resp:
+            assert resp.status == 401, fault
+        async with call(immich_server, "GET", "/albums?shared=maybe") as resp:
+            assert resp.status == 400, fault
+        [violation] = take_violations(immich_server)
+        assert "getAllAlbums request query parameter 'shared'" in violation
+    key = immich_server.state.add_api_key(immich_server.admin_id, ["asset.read"])
+    async with call(immich_server, "GET", "/albums", key=key) as resp:
+        assert resp.status == 403
+    with pytest.raises(aiohttp.ClientPayloadError):  # the fault applies now
+        async with call(immich_server, "GET", "/albums") as resp:
+            await resp.read()
+
+
+@pytest.mark.parametrize(
+    ("mime_type", "violations"),
+    [("image/heic", 0), ("video/mp4", 0), ("application/json", 1), ("text/html", 1)],
+)
+async def test_binary_content_type_checked(
+    immich_server: FakeImmich, mime_type: str, violations: int
+) -> None:
+    """The content type a file is really sent with is checked against the spec."""
+    asset_id = immich_server.state.add_asset(immich_server.admin_id)
+    immich_server.state.assets[asset_id].mime_type = mime_type
+    async with call(immich_server, "GET", f"/assets/{asset_id}/original") as resp:
+        assert resp.status == 200
+        assert resp.content_type == mime_type
+    if violations:
+        [violation] = take_violations(immich_server)
+        assert f"downloadAsset response 200 content type '{mime_type}'" in violation
 
 
 def test_fault_needs_known_operation() -> None:

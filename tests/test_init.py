@@ -118,7 +118,6 @@ async def test_unsupported_version_issue(
     assert not issue_registry.async_get_issue(
         DOMAIN, f"unsupported_version_{mock_config_entry.entry_id}"
     )
-    immich_server.violations.clear()
 
 
 async def test_missing_permissions_issue_and_fix(

@@ -15,10 +15,13 @@ is handled):
 * openapi-core ignores ``nullable: true`` next to an ``allOf`` wrapper (Immich uses it
   for e.g. ``UserAdminResponseDto.license``), so ``null`` there is reported; such errors
   are dropped when the spec marks that very property nullable.
-* Binary responses are validated against the spec's declared media type (the spec says
-  ``application/octet-stream``; Immich, and this fake, send the file's real MIME type)
-  with a short body sample, so big downloads are not read twice. ``206 Partial Content``
-  is validated as the documented ``200``.
+* Binary responses: the content type really sent must be one the spec documents, or,
+  where the spec documents ``application/octet-stream`` (any file), the MIME type of an
+  image or video file, which is what Immich (and this fake) send for a photo or video.
+  Anything else (JSON, text, HTML, no type) is a violation. openapi-core then checks
+  status and a short body sample against the documented media type (the schema is
+  ``format: binary``: any bytes), so big downloads are not read twice. ``206 Partial
+  Content`` is validated as the documented ``200``.
 """
 
 from __future__ import annotations
@@ -58,6 +61,9 @@ SPEC_ENV = "IMMICH_OPENAPI_SPEC"
 API_PREFIX = "/api"
 BINARY_SAMPLE = 64
 """Bytes of a binary body handed to openapi-core (the schema accepts any bytes)."""
+
+FILE_TYPES = ("image", "video")
+"""MIME types Immich sends where the spec says ``application/octet-stream``."""
 
 _CASTS: dict[str, Any] = {
     "boolean": lambda value: {"true": True, "false": False}[value.lower()],
@@ -347,7 +353,9 @@ class ImmichSpec:
         response: SpecResponse,
     ) -> list[str]:
         """Return one message per spec violation of ``response``."""
+        problems: list[str] = []
         if operation.binary_response and response.status_code in {200, 206}:
+            problems = self._binary_type_problems(operation, response)
             response = SpecResponse(
                 status_code=operation.success_status,
                 content_type=operation.response_media or "application/octet-stream",
@@ -357,11 +365,34 @@ class ImmichSpec:
         responses = self._operation(operation)["responses"]
         documented = responses.get(str(response.status_code), {}).get("content", {})
         root = documented.get("application/json", {}).get("schema")
-        return [
+        return problems + [
             f"{operation.operation_id} response {response.status_code} {text}"
             for error in self.openapi.response_validator.iter_errors(request, response)
             for text in self._describe(error, root, lenient_strings=False)
         ]
+
+    def _binary_type_problems(
+        self, operation: Operation, response: SpecResponse
+    ) -> list[str]:
+        """Check the content type a binary response really has (module docstring)."""
+        sent = response.content_type.split(";")[0].strip().lower()
+        responses = self._operation(operation)["responses"]
+        documented = set(responses[str(operation.success_status)].get("content", {}))
+        if sent in documented:
+            return []
+        kind, _, subtype = sent.partition("/")
+        if (
+            "application/octet-stream" in documented
+            and kind in FILE_TYPES
+            and re.fullmatch(r"[\w.+-]+", subtype)
+        ):
+            return []
+        message = (
+            f"{operation.operation_id} response {response.status_code} content type "
+            f"{response.content_type!r} is not documented ({sorted(documented)}) "
+            f"nor an {' or '.join(FILE_TYPES)} file type"
+        )
+        return [message]
 
 
 def _make_operation(method: str, template: str, op: Mapping[str, Any]) -> Operation:

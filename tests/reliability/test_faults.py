@@ -104,7 +104,6 @@ async def test_setup_fault_retries_and_recovers(
     assert entry.reason
     assert "cannot" in entry.reason.lower() or "server" in entry.reason.lower()
     server.clear_faults()
-    server.violations.clear()
     await fire(hass, 600)
     assert entry.state is ConfigEntryState.LOADED
     assert hass.states.get(DISK).state != STATE_UNAVAILABLE
@@ -271,7 +270,6 @@ async def test_refresh_fault_unavailable_then_recovered(
         await fire(hass, interval)  # still failing: still unavailable, no crash
         assert not _available(hass, entity_id)
         server.clear_faults()
-        server.violations.clear()
         await fire(hass, interval)
         assert _available(hass, entity_id)
         assert entry.state is ConfigEntryState.LOADED
@@ -517,7 +515,6 @@ async def test_actions_fail_clearly_and_recover(
             if name == "server_down":
                 await server.start(port=port)
             server.clear_faults()
-            server.violations.clear()
             # Recovery: the same action works again right away.
             await _call(hass, entry, action, payload(world))
         assert outcomes == dict.fromkeys(ACTION_PAYLOADS, key)

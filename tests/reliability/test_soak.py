@@ -238,7 +238,6 @@ async def test_week_of_flapping(
     counts = _counts(hass, entry)
     cpu = time.process_time() - soak.started
     hass.loop.set_debug(True)
-    server.violations.clear()
 
     figures = {
         "days": DAYS,
