@@ -41,10 +41,13 @@ from openapi_core.validation.request.exceptions import (
     RequestBodyValidationError,
 )
 from openapi_core.validation.request.validators import V30RequestValidator
+from openapi_schema_validator import OAS30Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT4
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Mapping
+    from collections.abc import Iterable, Iterator, Mapping
 
     from jsonschema_path import SchemaPath
 
@@ -59,6 +62,7 @@ SPEC_FILES: dict[str, str] = {
 SPEC_ENV = "IMMICH_OPENAPI_SPEC"
 """Environment variable that overrides the path of the v3 spec."""
 API_PREFIX = "/api"
+_SPEC_URI = "urn:immich-openapi"
 BINARY_SAMPLE = 64
 """Bytes of a binary body handed to openapi-core (the schema accepts any bytes)."""
 
@@ -308,10 +312,7 @@ class ImmichSpec:
                 root, schema_error
             ):
                 continue
-            path = "".join(
-                f"[{part}]" if isinstance(part, int) else f".{part}"
-                for part in schema_error.absolute_path
-            )
+            path = _json_path(schema_error.absolute_path)
             messages.append(f"{prefix}{path}: {schema_error.message}")
         return messages
 
@@ -323,6 +324,8 @@ class ImmichSpec:
         for key in schema_error.absolute_schema_path:
             while isinstance(node, dict) and "$ref" in node:
                 node = self.schemas[node["$ref"].rsplit("/", 1)[-1]]
+            if key == "$ref":  # jsonschema names the step just followed
+                continue
             if key == "allOf" and isinstance(node, dict) and node.get("nullable"):
                 return True
             try:
@@ -330,6 +333,30 @@ class ImmichSpec:
             except (KeyError, IndexError, TypeError):
                 return False
         return False
+
+    def check_schema(self, name: str, value: Any) -> list[str]:
+        """Return one message per way ``value`` breaks the component schema ``name``."""
+        validator = self._schema_validator(name)
+        root = {"$ref": f"#/components/schemas/{name}"}
+        return [
+            f"{name}{_json_path(error.absolute_path)}: {error.message}"
+            for error in validator.iter_errors(value)
+            if error.instance is not None or not self._nullable_all_of(root, error)
+        ]
+
+    @functools.cached_property
+    def _registry(self) -> Registry[Any]:
+        """Return a registry that resolves the spec's ``$ref`` s (for check_schema)."""
+        resource = Resource.from_contents(self.raw, default_specification=DRAFT4)
+        return Registry().with_resource(_SPEC_URI, resource)
+
+    def _schema_validator(self, name: str) -> OAS30Validator:
+        """Return a validator of one component schema, formats checked."""
+        return OAS30Validator(
+            {"$ref": f"{_SPEC_URI}#/components/schemas/{name}"},
+            registry=self._registry,
+            format_checker=OAS30Validator.FORMAT_CHECKER,
+        )
 
     def check_request(self, operation: Operation, request: SpecRequest) -> list[str]:
         """Return one message per spec violation of ``request``."""
@@ -412,6 +439,13 @@ def _make_operation(method: str, template: str, op: Mapping[str, Any]) -> Operat
         success_status=success,
         response_media=next(iter(content), None),
         request_media=next(iter(body_content), None),
+    )
+
+
+def _json_path(parts: Iterable[str | int]) -> str:
+    """Return ``.field[0].other`` for a validation error's path."""
+    return "".join(
+        f"[{part}]" if isinstance(part, int) else f".{part}" for part in parts
     )
 
 
