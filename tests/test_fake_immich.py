@@ -910,17 +910,46 @@ async def test_stop_cancels_inflight_requests(immich_api: str) -> None:
 
 @pytest.mark.usefixtures("socket_enabled")
 async def test_demo_prints_url_and_key(capsys: pytest.CaptureFixture[str]) -> None:
-    """The demo serves seeded data and prints the URL and the admin key."""
+    """The demo prints a URL that answers and keys that authenticate; it reports."""
     fake_plugin.require_spec("v3")
     args = demo._parse(["--port", "0", "--spec", "v3"])
-    task = asyncio.create_task(demo._serve(args))
+    stop = asyncio.Event()
+    task = asyncio.create_task(demo._serve(args, stop))
+    banner = ""
     for _ in range(200):
-        if "admin API key" in capsys.readouterr().out:
+        banner += capsys.readouterr().out
+        if "Press Ctrl-C" in banner:
             break
         await asyncio.sleep(0.01)
-    task.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await task
+    fields = (line.partition(":") for line in banner.splitlines())
+    printed = {
+        name.strip(): value.split()[0] for name, _, value in fields if value.strip()
+    }
+    url, admin_key, user_key = (
+        printed[name] for name in ("URL", "admin API key", "user API key")
+    )
+    async with aiohttp.ClientSession() as session:
+        for key, name, is_admin in (
+            (admin_key, "Admin", True),
+            (user_key, "Alice", False),
+        ):
+            async with session.get(
+                f"{url}/api/users/me", headers={"x-api-key": key}
+            ) as resp:
+                assert resp.status == 200, (url, resp.status)
+                me = await resp.json()
+            assert (me["name"], me["isAdmin"]) == (name, is_admin)
+        async with session.get(
+            f"{url}/api/albums", headers={"x-api-key": admin_key}
+        ) as resp:
+            assert len(await resp.json()) >= 1  # seeded
+        async with session.get(f"{url}/api/nowhere") as resp:
+            assert resp.status == 404  # a violation, reported on the way out
+    stop.set()
+    assert await task == 1
+    errors = capsys.readouterr().err
+    assert "SPEC VIOLATION: GET /api/nowhere: no such operation in the spec" in errors
+    assert "Fake Immich stopped: 1 spec violation(s)" in errors
 
 
 def test_demo_without_spec(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
