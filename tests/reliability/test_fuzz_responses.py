@@ -40,7 +40,6 @@ from copy import deepcopy
 from dataclasses import dataclass, fields, is_dataclass
 from datetime import UTC, datetime, timedelta, timezone
 import json
-import logging
 import math
 from pathlib import Path
 from typing import Any, Literal
@@ -70,6 +69,7 @@ from custom_components.immich_bridge.services import ACTIONS
 from tests.common import make_entry
 from tests.fake_immich import FakeImmich
 from tests.reliability.conftest import long_only
+from tests.reliability.guards import keep_out_of_capture
 
 # Examples per run. CI: 2 x 850 (client, v3 and v2) + 200 + 150 = 2,050.
 # Long (IMMICH_BRIDGE_LONG=1, on top of CI): 2 x 4,000 + 1,250 + 1,000 = 10,250.
@@ -393,9 +393,10 @@ def _run(
     )(given(drawn=strategy)(one))
 
 
-def _quiet() -> None:
-    """Drop our debug records: thousands of requests would pile up in log capture."""
-    logging.getLogger(f"custom_components.{DOMAIN}").setLevel(logging.INFO)
+@pytest.fixture(autouse=True)
+def quiet_capture(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep our records out of pytest's capture (the secrets guard still reads them)."""
+    keep_out_of_capture(monkeypatch)
 
 
 # ----------------------------------------------------------------------- client
@@ -623,7 +624,6 @@ async def test_client_parses_or_raises_response_error(
 ) -> None:
     """Parse a mutated answer or raise the client's malformed-response error."""
     server = immich_server
-    _quiet()
     world = _seed(server)
     counts: Counter[str] = Counter()
     async with ImmichClient(
@@ -803,7 +803,6 @@ async def test_coordinators_fail_cleanly_and_recover(
     server = immich_server_v3
     world = _seed(server)
     entry = await _loaded(hass, server, world)
-    _quiet()
     for name in POLLED:  # a clean round first: the baseline
         await _coordinator(entry, name).async_refresh()
     await hass.async_block_till_done()
@@ -911,7 +910,6 @@ async def test_actions_fail_translated_and_recover(
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done(wait_background_tasks=True)
-    _quiet()
     world.remember()
     counts: Counter[str] = Counter()
 
