@@ -30,7 +30,7 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
-from custom_components.immich_bridge.const import DOMAIN
+from custom_components.immich_bridge.const import CONF_FRAMES, DOMAIN
 from custom_components.immich_bridge.services import ACTIONS
 from tests.common import make_entry
 from tests.fake_immich import FakeImmich
@@ -220,6 +220,12 @@ COORDINATORS = {
     "server": (DISK, "getStorage", 301),
     "queues": (BUSY, "getQueues", 31),
     "watcher": (f"event.{PREFIX}_new_upload", "searchAssets", 61),
+    # The slideshows (one per kind of source), each every 5 minutes.
+    "frame_album": (f"image.{PREFIX}_frame_album_slideshow", "getTimeBuckets", 301),
+    "frame_favorites": (f"image.{PREFIX}_favorites_slideshow", "searchRandom", 301),
+    "frame_memories": (f"image.{PREFIX}_on_this_day_slideshow", "searchMemories", 301),
+    "frame_person": (f"image.{PREFIX}_frame_person_slideshow", "searchRandom", 301),
+    "frame_search": (f"image.{PREFIX}_beach_slideshow", "searchSmart", 301),
 }
 
 
@@ -228,15 +234,41 @@ def coordinator_of(entry: MockConfigEntry, name: str) -> Any:
     runtime = entry.runtime_data
     if name == "watcher":
         return runtime.photos.watcher
+    if name.startswith("frame_"):
+        kind = name.removeprefix("frame_")
+        return next(
+            frame
+            for frame in runtime.photos.frames.values()
+            if frame.source.kind == kind
+        )
     return getattr(runtime, name)
+
+
+def with_slideshows(server: FakeImmich) -> dict[str, Any]:
+    """Give the server photos for every kind of slideshow; return the options."""
+    state, owner = server.state, server.admin_id
+    photos = [
+        state.add_asset(owner, filename=f"beach{n}.jpg", favorite=True)
+        for n in range(3)
+    ]
+    album = state.add_album(owner, "Frame album", asset_ids=photos)
+    person = state.add_person(owner, "Frame person")
+    for photo in photos:
+        state.assets[photo].person_ids.append(person)
+    state.add_memory(owner, 2020, photos[:1])
+    sources = ["favorites", "memories", "search:beach"]
+    return {CONF_FRAMES: [f"album:{album}", f"person:{person}", *sources]}
 
 
 @asynccontextmanager
 async def loaded(
-    hass: HomeAssistant, server: FakeImmich, **entry_data: Any
+    hass: HomeAssistant,
+    server: FakeImmich,
+    options: dict[str, Any] | None = None,
+    **entry_data: Any,
 ) -> AsyncIterator[MockConfigEntry]:
-    """Set up the admin's entry and hand it out."""
-    entry = make_entry(server)
+    """Set up the admin's entry (with these options) and hand it out."""
+    entry = make_entry(server, options=options)
     entry.add_to_hass(hass)
     if entry_data:
         hass.config_entries.async_update_entry(entry, data={**entry.data, **entry_data})
@@ -261,7 +293,7 @@ async def test_refresh_fault_unavailable_then_recovered(
     """Make the coordinator's entities unavailable during a fault; recover after."""
     server = immich_server_v3
     entity_id, operation, interval = COORDINATORS[coordinator]
-    async with loaded(hass, server) as entry:
+    async with loaded(hass, server, with_slideshows(server)) as entry:
         assert _available(hass, entity_id)
         server.set_fault(operation, **STATUS_FAULTS[name])
         await fire(hass, interval)
@@ -287,8 +319,10 @@ async def test_refresh_429_honours_retry_after(
     entity_id, operation, interval = COORDINATORS[coordinator]
     retry_after = interval // 3
     with_retry_after(server, monkeypatch, retry_after)
-    async with loaded(hass, server):
-        server.set_fault(operation, status=429, times=1)
+    # Once for each coordinator that polls the operation (two slideshows share one).
+    sharing = sum(op == operation for _, op, _ in COORDINATORS.values())
+    async with loaded(hass, server, with_slideshows(server)):
+        server.set_fault(operation, status=429, times=sharing)
         await fire(hass, interval)
         assert not _available(hass, entity_id)
         await fire(hass, retry_after + 1)  # well before the next regular poll
@@ -303,7 +337,7 @@ async def test_refresh_server_down_and_back(
     server = immich_server_v3
     entity_id, _, interval = COORDINATORS[coordinator]
     port = port_of(server)
-    async with loaded(hass, server):
+    async with loaded(hass, server, with_slideshows(server)):
         await server.stop()
         await fire(hass, interval)
         assert not _available(hass, entity_id)
@@ -320,7 +354,8 @@ async def test_refresh_dns_failure(
     dns = Dns()
     port = port_of(server)
     with dns.installed():
-        async with loaded(hass, server, url=f"http://{FAKE_HOST}:{port}") as entry:
+        url = f"http://{FAKE_HOST}:{port}"
+        async with loaded(hass, server, with_slideshows(server), url=url) as entry:
             dns.broken = True
             entry.runtime_data.client.session.connector.clear_dns_cache()
             await server.stop()  # closes the kept-alive connections
@@ -343,7 +378,7 @@ async def test_refresh_slow_server(
     """Stay available just under the timeout, go unavailable over it, recover."""
     server = immich_server_v3
     entity_id, operation, _ = COORDINATORS[coordinator]
-    async with loaded(hass, server) as entry:
+    async with loaded(hass, server, with_slideshows(server)) as entry:
         entry.runtime_data.client.request_timeout = TIMEOUT
         target = coordinator_of(entry, coordinator)
         server.set_fault(operation, delay=UNDER, times=1)
