@@ -10,8 +10,13 @@ import os
 import threading
 from typing import Any, Final
 
+from homeassistant.components.repairs.issue_handler import (
+    RepairsFlowManager,
+    async_process_repairs_platforms,
+)
 from homeassistant.const import CONF_API_KEY, CONF_URL, CONF_VERIFY_SSL
 from homeassistant.core import HomeAssistant
+from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.immich_bridge.const import DOMAIN
@@ -32,7 +37,7 @@ def make_entry(
     """Return a config entry for the fake server's admin (or its user Alice)."""
     return MockConfigEntry(
         domain=DOMAIN,
-        title=f"{'Admin' if admin else 'Alice'} @ 127.0.0.1",
+        title=f"Immich {'Admin' if admin else 'Alice'}",
         unique_id=server.admin_id if admin else server.user_id,
         data={
             CONF_URL: server.url,
@@ -140,3 +145,12 @@ def assert_loop_free(lateness: list[float], **context: object) -> dict[str, obje
         f"(Home Assistant warns at {STALL_BOUND_MS:.0f} ms): {figures}"
     )
     return figures
+
+
+async def repairs_manager(hass: HomeAssistant) -> RepairsFlowManager:
+    """Set up the repairs integration with our platform; return its flow manager."""
+    assert await async_setup_component(hass, "repairs", {})
+    await hass.async_block_till_done()
+    await async_process_repairs_platforms(hass)
+    manager: RepairsFlowManager = hass.data["repairs"]["flow_manager"]
+    return manager

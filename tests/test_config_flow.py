@@ -15,7 +15,6 @@ from custom_components.immich_bridge.api import (
     ImmichAuthenticationError,
     ImmichConnectionError,
     ImmichError,
-    ImmichPermissionError,
     ImmichRateLimitError,
     ImmichResponseError,
     ImmichSSLError,
@@ -66,8 +65,8 @@ def test_normalize_url_rejects(raw: str) -> None:
     ("error", "key"),
     [
         (ImmichAuthenticationError("x"), "invalid_auth"),
-        (ImmichPermissionError("x", permission="user.read"), "missing_permission"),
         (ImmichSSLError("x", certificate=True), "ssl_error"),
+        (ImmichSSLError("x", certificate=False), "not_https"),
         (ImmichUnsupportedVersionError("1.0.0", "2.0.0"), "unsupported_version"),
         (ImmichConnectionError("x"), "cannot_connect"),
         (ImmichRateLimitError("x", retry_after=1.0), "cannot_connect"),
@@ -98,7 +97,7 @@ async def _finish(hass: HomeAssistant, flow_id: str, user_input: dict[str, objec
 
 
 async def test_user_flow(hass: HomeAssistant, immich_server: FakeImmich) -> None:
-    """Create an entry named after the user and host, with a normalised URL."""
+    """Create an entry named after the user, with a normalised URL."""
     result = await hass.config_entries.flow.async_init(
         DOMAIN, context={"source": SOURCE_USER}
     )
@@ -106,11 +105,11 @@ async def test_user_flow(hass: HomeAssistant, immich_server: FakeImmich) -> None
     assert result["step_id"] == "user"
     summary, result = await _finish(hass, result["flow_id"], _user_input(immich_server))
     placeholders = summary["description_placeholders"]
-    assert placeholders["user"] == "Admin"
-    assert "Uploads and folder sync" in placeholders["unlocked"]
+    assert placeholders["account"] == "Admin"
+    assert "Upload into existing albums" in placeholders["unlocked"]
     assert placeholders["locked"] == "—"
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["title"] == "Admin @ 127.0.0.1"
+    assert result["title"] == "Immich Admin"
     assert result["result"].unique_id == immich_server.admin_id
     assert result["data"] == {
         CONF_URL: immich_server.url,
@@ -134,12 +133,40 @@ async def test_user_flow_limited_key(
         hass, result["flow_id"], _user_input(immich_server, **{CONF_API_KEY: key})
     )
     placeholders = summary["description_placeholders"]
-    assert placeholders["user"] == "Alice"
-    assert "Your photos, videos, usage and albums" in placeholders["unlocked"]
-    assert "Uploads and folder sync: asset.upload" in placeholders["locked"]
+    assert placeholders["account"] == "Alice"
+    assert "Your photos, videos and albums" in placeholders["unlocked"]
+    assert (
+        "Upload photos and videos, sync folders: asset.upload"
+        in (placeholders["locked"])
+    )
     assert "Job queue sensors and commands" in placeholders["admin_only"]
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["title"] == "Alice @ 127.0.0.1"
+    assert result["title"] == "Immich Alice"
+
+
+async def test_user_flow_key_without_user_read(
+    hass: HomeAssistant, immich_server: FakeImmich, mock_config_entry: MockConfigEntry
+) -> None:
+    """A key that can't read its user is accepted, known by its id and name.
+
+    The name "Immich Admin" is taken (by the admin's entry): the host tells them apart.
+    """
+    mock_config_entry.add_to_hass(hass)
+    key = immich_server.state.add_api_key(
+        immich_server.user_id, permissions=("asset.upload",), name="Admin"
+    )
+    key_id = immich_server.state.api_keys[key].id
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    summary, result = await _finish(
+        hass, result["flow_id"], _user_input(immich_server, **{CONF_API_KEY: key})
+    )
+    placeholders = summary["description_placeholders"]
+    assert "the API key “Admin”" in placeholders["account"]
+    assert placeholders["unlocked"] == "- Upload photos and videos, sync folders"
+    assert result["title"] == "Immich Admin (127.0.0.1)"
+    assert result["result"].unique_id == f"key-{key_id}"
 
 
 async def _expect_error_then_recover(
@@ -212,22 +239,6 @@ async def test_user_flow_server_error(
     )
 
 
-async def test_user_flow_missing_permission(
-    hass: HomeAssistant, immich_server: FakeImmich
-) -> None:
-    """Report a key that can't even read its user."""
-    key = immich_server.state.add_api_key(
-        immich_server.user_id, permissions=("album.read",)
-    )
-    await _expect_error_then_recover(
-        hass,
-        immich_server,
-        _user_input(immich_server, **{CONF_API_KEY: key}),
-        "base",
-        "missing_permission",
-    )
-
-
 async def test_user_flow_unsupported_version(
     hass: HomeAssistant, immich_server: FakeImmich
 ) -> None:
@@ -245,7 +256,7 @@ async def test_user_flow_unexpected_exception(
 ) -> None:
     """Report an unexpected exception as unknown and log it."""
     with patch(
-        "custom_components.immich_bridge.config_flow.async_get_clientsession",
+        "custom_components.immich_bridge.account.async_get_clientsession",
         side_effect=RuntimeError("boom"),
     ):
         result = await hass.config_entries.flow.async_init(
@@ -402,7 +413,7 @@ async def test_options(
     assert suggested["frames"] == ["favorites", f"person:{person_id}"]
     assert suggested["frame_searches"] == ["beach at sunset"]
     assert mock_config_entry.state is ConfigEntryState.LOADED
-    assert hass.states.get("sensor.immich_127_0_0_1_album_holidays") is not None
+    assert hass.states.get("sensor.immich_admin_album_holidays") is not None
 
 
 async def test_options_keep_unreadable_album(

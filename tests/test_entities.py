@@ -34,7 +34,7 @@ from custom_components.immich_bridge.const import CONF_ALBUMS, CONF_LOW_DISK_THR
 from tests.common import make_entry
 from tests.fake_immich import FakeImmich
 
-BINARY = "binary_sensor.immich_127_0_0_1"
+BINARY = "binary_sensor.immich_admin"
 
 
 async def _setup(
@@ -81,13 +81,13 @@ async def test_device(
     device_registry: dr.DeviceRegistry,
     snapshot: SnapshotAssertion,
 ) -> None:
-    """Create one service device per entry."""
+    """Create one service device per entry, named like the entry."""
     entry = make_entry(immich_server_v3)
     await _setup(hass, entry, [Platform.SENSOR])
     devices = dr.async_entries_for_config_entry(device_registry, entry.entry_id)
     assert len(devices) == 1
     device = devices[0]
-    assert device.name == "Immich 127.0.0.1"
+    assert device.name == entry.title == "Immich Admin"
     assert device.sw_version == "3.0.0"
     assert device.configuration_url == immich_server_v3.url
     assert device.entry_type is dr.DeviceEntryType.SERVICE
@@ -192,7 +192,7 @@ async def test_update_entity(hass: HomeAssistant, immich_server: FakeImmich) -> 
     immich_server.state.version_check_release = "v9.1.0"
     entry = make_entry(immich_server)
     await _setup(hass, entry, [Platform.UPDATE])
-    state = hass.states.get("update.immich_127_0_0_1_immich_server")
+    state = hass.states.get("update.immich_admin_immich_server")
     assert state is not None
     assert state.state == STATE_ON
     installed = str(entry.runtime_data.version)
@@ -204,7 +204,7 @@ async def test_update_entity(hass: HomeAssistant, immich_server: FakeImmich) -> 
     immich_server.state.version_check_release = f"v{installed}"
     await entry.runtime_data.server.async_refresh()
     await hass.async_block_till_done()
-    state = hass.states.get("update.immich_127_0_0_1_immich_server")
+    state = hass.states.get("update.immich_admin_immich_server")
     assert state.state == STATE_OFF
     assert state.attributes["latest_version"] == installed
 
@@ -212,7 +212,7 @@ async def test_update_entity(hass: HomeAssistant, immich_server: FakeImmich) -> 
     immich_server.state.version_check_release = None
     await entry.runtime_data.server.async_refresh()
     await hass.async_block_till_done()
-    state = hass.states.get("update.immich_127_0_0_1_immich_server")
+    state = hass.states.get("update.immich_admin_immich_server")
     assert state.state == STATE_UNKNOWN
     assert state.attributes["latest_version"] is None
     assert state.attributes["release_url"] is None
@@ -230,7 +230,7 @@ async def test_scan_libraries_button(
     await hass.services.async_call(
         BUTTON_DOMAIN,
         SERVICE_PRESS,
-        {ATTR_ENTITY_ID: "button.immich_127_0_0_1_scan_libraries"},
+        {ATTR_ENTITY_ID: "button.immich_admin_scan_libraries"},
         blocking=True,
     )
     scans = [r for r in immich_server.requests if r.operation_id == "scanLibrary"]
@@ -247,7 +247,7 @@ async def test_scan_libraries_button_without_libraries(
         await hass.services.async_call(
             BUTTON_DOMAIN,
             SERVICE_PRESS,
-            {ATTR_ENTITY_ID: "button.immich_127_0_0_1_scan_libraries"},
+            {ATTR_ENTITY_ID: "button.immich_admin_scan_libraries"},
             blocking=True,
         )
     assert err.value.translation_key == "no_external_library"
@@ -265,7 +265,7 @@ async def test_clear_failed_jobs_button(
     await hass.services.async_call(
         BUTTON_DOMAIN,
         SERVICE_PRESS,
-        {ATTR_ENTITY_ID: "button.immich_127_0_0_1_clear_failed_jobs"},
+        {ATTR_ENTITY_ID: "button.immich_admin_clear_failed_jobs"},
         blocking=True,
     )
     await hass.async_block_till_done()
@@ -305,7 +305,7 @@ async def test_button_errors(
         await hass.services.async_call(
             BUTTON_DOMAIN,
             SERVICE_PRESS,
-            {ATTR_ENTITY_ID: "button.immich_127_0_0_1_scan_libraries"},
+            {ATTR_ENTITY_ID: "button.immich_admin_scan_libraries"},
             blocking=True,
         )
     assert err.value.translation_key == key
@@ -322,7 +322,7 @@ async def test_button_auth_error_starts_reauth(
         await hass.services.async_call(
             BUTTON_DOMAIN,
             SERVICE_PRESS,
-            {ATTR_ENTITY_ID: "button.immich_127_0_0_1_scan_libraries"},
+            {ATTR_ENTITY_ID: "button.immich_admin_scan_libraries"},
             blocking=True,
         )
     assert err.value.translation_key == "auth_failed"

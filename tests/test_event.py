@@ -92,7 +92,7 @@ async def test_new_asset_fires_once_across_restarts(
     entry = make_entry(immich_server)
     await _setup(hass, entry)
     entity_id = _entity_id(hass, f"{entry.unique_id}_new_asset")
-    assert entity_id == "event.immich_127_0_0_1_new_upload"
+    assert entity_id == "event.immich_admin_new_upload"
     events = async_capture_events(hass, EVENT_STATE_CHANGED)
 
     await _tick(hass, freezer)
@@ -168,7 +168,7 @@ async def test_person_event_when_faces_are_recognised_later(
     entry = make_entry(immich_server, options={CONF_FRAMES: [f"person:{grandma}"]})
     await _setup(hass, entry)
     entity_id = _entity_id(hass, f"{entry.unique_id}_person_asset_{grandma}")
-    assert entity_id == "event.immich_127_0_0_1_new_photo_of_grandma"
+    assert entity_id == "event.immich_admin_new_photo_of_grandma"
     events = async_capture_events(hass, EVENT_STATE_CHANGED)
 
     photo = state.add_asset(owner, filename="new.jpg")
@@ -196,7 +196,7 @@ async def test_album_change_events(
     entry = make_entry(immich_server, options={CONF_ALBUMS: [album]})
     await _setup(hass, entry)
     entity_id = _entity_id(hass, f"{entry.unique_id}_album_change_{album}")
-    assert entity_id == "event.immich_127_0_0_1_album_family_changed"
+    assert entity_id == "event.immich_admin_album_family_changed"
     events = async_capture_events(hass, EVENT_STATE_CHANGED)
 
     await _tick(hass, freezer, timedelta(minutes=5))

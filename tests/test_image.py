@@ -102,7 +102,7 @@ async def test_frame_rotates_without_repeats(
     )
     await _setup(hass, entry)
     entity_id = _entity_id(hass, "image", f"{entry.unique_id}_frame_album_{album_id}")
-    assert entity_id == "image.immich_127_0_0_1_trips_slideshow"
+    assert entity_id == "image.immich_admin_trips_slideshow"
 
     shown = [_shown(hass, entity_id)]
     for _ in range(2):
@@ -134,7 +134,7 @@ async def test_album_frame_needs_only_its_album(
     assert entry.runtime_data.photos is not None
     assert entry.runtime_data.photos.names == {f"album:{album_id}": "Trips"}
     entity_id = _entity_id(hass, "image", f"{entry.unique_id}_frame_album_{album_id}")
-    assert entity_id == "image.immich_127_0_0_1_trips_slideshow"
+    assert entity_id == "image.immich_admin_trips_slideshow"
 
 
 @pytest.mark.usefixtures("album")
@@ -205,7 +205,7 @@ async def test_next_image_action_and_button(
     button = _entity_id(
         hass, "button", f"{entry.unique_id}_next_image_album_{album_id}"
     )
-    assert button == "button.immich_127_0_0_1_trips_slideshow_next_photo"
+    assert button == "button.immich_admin_trips_slideshow_next_photo"
 
     first = _shown(hass, image)
     await hass.services.async_call(
@@ -258,18 +258,18 @@ async def test_sources(
     search_key = FrameSource.parse("search:beach").key
     expected = {
         f"{uid}_frame_person_{anna}": (
-            "image.immich_127_0_0_1_anna_slideshow",
+            "image.immich_admin_anna_slideshow",
             beach,
         ),
         f"{uid}_frame_favorites": (
-            "image.immich_127_0_0_1_favorites_slideshow",
+            "image.immich_admin_favorites_slideshow",
             favorite,
         ),
         f"{uid}_frame_memories": (
-            "image.immich_127_0_0_1_on_this_day_slideshow",
+            "image.immich_admin_on_this_day_slideshow",
             remembered,
         ),
-        f"{uid}_frame_{search_key}": ("image.immich_127_0_0_1_beach_slideshow", beach),
+        f"{uid}_frame_{search_key}": ("image.immich_admin_beach_slideshow", beach),
     }
     for unique_id, (entity_id, asset_id) in expected.items():
         assert _entity_id(hass, "image", unique_id) == entity_id
@@ -355,7 +355,7 @@ async def test_latest_upload(
     entry = make_entry(immich_server)
     await _setup(hass, entry)
     entity_id = _entity_id(hass, "image", f"{entry.unique_id}_latest_upload")
-    assert entity_id == "image.immich_127_0_0_1_latest_upload"
+    assert entity_id == "image.immich_admin_latest_upload"
     assert _shown(hass, entity_id) == newest  # by upload time, not date taken
 
     freezer.tick(timedelta(seconds=30))
@@ -590,9 +590,9 @@ async def test_buttons_of_every_kind(
         if e.domain == "button" and "_next_image_" in e.unique_id
     )
     assert buttons == [
-        "button.immich_127_0_0_1_cat_slideshow_next_photo",
-        "button.immich_127_0_0_1_favorites_slideshow_next_photo",
-        "button.immich_127_0_0_1_on_this_day_slideshow_next_photo",
+        "button.immich_admin_cat_slideshow_next_photo",
+        "button.immich_admin_favorites_slideshow_next_photo",
+        "button.immich_admin_on_this_day_slideshow_next_photo",
     ]
 
 

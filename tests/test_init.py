@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
-from homeassistant.components.repairs.issue_handler import (
-    RepairsFlowManager,
-    async_process_repairs_platforms,
-)
+from typing import Any
+
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import CONF_API_KEY
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
-from homeassistant.setup import async_setup_component
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.immich_bridge.const import DOMAIN
+from custom_components.immich_bridge.const import (
+    CONF_ALBUMS,
+    CONF_FRAMES,
+    CONF_IGNORED_PERMISSIONS,
+    DOMAIN,
+)
+from tests.common import call_action, make_entry, repairs_manager
 from tests.fake_immich import FakeImmich
 
 
@@ -73,21 +78,36 @@ async def test_invalid_key_starts_reauth(
     assert immich_server.admin_key not in str(flows)
 
 
+@pytest.mark.parametrize(
+    ("admin", "permissions", "is_admin"),
+    [
+        (True, ("album.read",), False),  # no admin source to ask: no admin feature
+        (True, ("album.read", "queue.read"), True),
+        (False, ("album.read", "queue.read"), False),  # the queues refuse a user
+    ],
+)
 async def test_key_without_user_read(
-    hass: HomeAssistant, immich_server: FakeImmich, mock_config_entry: MockConfigEntry
+    hass: HomeAssistant,
+    immich_server: FakeImmich,
+    admin: bool,
+    permissions: tuple[str, ...],
+    is_admin: bool,
 ) -> None:
-    """Fail setup clearly when the key can't read its own user."""
-    key = immich_server.state.add_api_key(
-        immich_server.admin_id, permissions=("album.read",)
-    )
-    mock_config_entry.add_to_hass(hass)
+    """Load with a key that can't read its user; its role is asked of the queues."""
+    user_id = immich_server.admin_id if admin else immich_server.user_id
+    key = immich_server.state.add_api_key(user_id, permissions=permissions)
+    entry = make_entry(immich_server, admin=admin)
+    entry.add_to_hass(hass)
     hass.config_entries.async_update_entry(
-        mock_config_entry, data={**mock_config_entry.data, CONF_API_KEY: key}
+        entry, data={**entry.data, CONF_API_KEY: key}
     )
-    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
-    assert mock_config_entry.state is ConfigEntryState.SETUP_ERROR
-    assert "user.read" in str(mock_config_entry.reason)
+    assert entry.state is ConfigEntryState.LOADED
+    assert entry.runtime_data.user is None
+    assert entry.runtime_data.is_admin is is_admin
+    assert (entry.runtime_data.queues is not None) is is_admin
+    assert hass.states.get("sensor.immich_admin_albums") is None  # album.statistics
 
 
 async def test_unsupported_version_issue(
@@ -120,38 +140,74 @@ async def test_unsupported_version_issue(
     )
 
 
-async def test_missing_permissions_issue_and_fix(
+async def _setup_with_key(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    key: str,
+    options: dict[str, Any] | None = None,
+) -> None:
+    """Set up an entry with another key (and options)."""
+    entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        entry,
+        data={**entry.data, CONF_API_KEY: key},
+        options=options if options is not None else entry.options,
+    )
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+
+
+async def test_few_permissions_raise_no_issue(
     hass: HomeAssistant,
     immich_server: FakeImmich,
     mock_config_entry: MockConfigEntry,
     issue_registry: ir.IssueRegistry,
 ) -> None:
-    """Report missing permissions once and fix them by entering a new key."""
+    """A key with few permissions is a choice: no issue until something needs more."""
     limited = immich_server.state.add_api_key(
-        immich_server.admin_id,
-        permissions=("user.read", "server.about", "server.storage"),
+        immich_server.admin_id, permissions=("asset.upload",)
     )
-    mock_config_entry.add_to_hass(hass)
-    hass.config_entries.async_update_entry(
-        mock_config_entry, data={**mock_config_entry.data, CONF_API_KEY: limited}
+    await _setup_with_key(hass, mock_config_entry, limited)
+    assert not issue_registry.issues
+
+
+async def test_options_need_permissions_issue_and_fix(
+    hass: HomeAssistant,
+    immich_server: FakeImmich,
+    mock_config_entry: MockConfigEntry,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """Options the key can't serve raise a translated issue; a new key fixes it."""
+    limited = immich_server.state.add_api_key(
+        immich_server.admin_id, permissions=("asset.read", "asset.view")
     )
-    await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done()
-    assert mock_config_entry.state is ConfigEntryState.LOADED
+    album = "9b7a6c1e-2f3d-4e5f-8a9b-0c1d2e3f4a5b"  # any album: the key can't list them
+    options = {CONF_ALBUMS: [album], CONF_FRAMES: ["memories"]}
+    await _setup_with_key(hass, mock_config_entry, limited, options)
     issue_id = f"missing_permissions_{mock_config_entry.entry_id}"
     issue = issue_registry.async_get_issue(DOMAIN, issue_id)
     assert issue is not None
     assert issue.is_fixable
-    assert "asset.upload" in issue.data["permissions"]
-    assert "upload" in issue.data["features"]
+    assert issue.is_persistent
+    assert issue.translation_placeholders == {
+        "title": mock_config_entry.title,
+        "needs": (
+            "- Album sensors and album slideshows chosen in the options: album.read\n"
+            "- The memories slideshow chosen in the options: memory.read"
+        ),
+    }
 
-    assert await async_setup_component(hass, "repairs", {})
-    await hass.async_block_till_done()
-    await async_process_repairs_platforms(hass)
-    manager: RepairsFlowManager = hass.data["repairs"]["flow_manager"]
+    manager = await repairs_manager(hass)
     result = await manager.async_init(DOMAIN, data={"issue_id": issue_id})
-    assert result["type"] is FlowResultType.FORM
-    assert "asset.upload" in result["description_placeholders"]["permissions"]
+    assert result["type"] is FlowResultType.MENU
+    assert result["menu_options"] == ["confirm", "ignore"]
+    result = await manager.async_configure(
+        result["flow_id"], {"next_step_id": "confirm"}
+    )
+    assert result["description_placeholders"]["permissions"] == (
+        "album.read, memory.read"
+    )
     result = await manager.async_configure(
         result["flow_id"], {CONF_API_KEY: immich_server.user_key}
     )
@@ -168,6 +224,52 @@ async def test_missing_permissions_issue_and_fix(
     assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
 
 
+async def test_refused_action_issue_dismissed_for_good(
+    hass: HomeAssistant,
+    immich_server: FakeImmich,
+    mock_config_entry: MockConfigEntry,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """An action the server refuses raises an issue naming it; dismissed, it stays
+    away, also after a reload; a 403 of an admin-only action says so.
+    """
+    limited = immich_server.state.add_api_key(
+        immich_server.admin_id, permissions=("album.read",)
+    )
+    await _setup_with_key(hass, mock_config_entry, limited)
+    issue_id = f"missing_permissions_{mock_config_entry.entry_id}"
+
+    async def refused() -> None:
+        with pytest.raises(HomeAssistantError) as err:
+            await call_action(hass, mock_config_entry, "create_album", name="New")
+        assert err.value.translation_key == "missing_permission"
+        assert err.value.translation_placeholders == {"permission": "album.create"}
+        await hass.async_block_till_done()
+
+    await refused()
+    issue = issue_registry.async_get_issue(DOMAIN, issue_id)
+    assert issue is not None
+    assert issue.translation_placeholders is not None
+    assert issue.translation_placeholders["needs"] == "- Create album: album.create"
+    # The issue outlives a reload (and a restart: it is persistent).
+    assert await hass.config_entries.async_reload(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is not None
+
+    manager = await repairs_manager(hass)
+    result = await manager.async_init(DOMAIN, data={"issue_id": issue_id})
+    result = await manager.async_configure(
+        result["flow_id"], {"next_step_id": "ignore"}
+    )
+    assert result["step_id"] == "ignore"
+    result = await manager.async_configure(result["flow_id"], {})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert mock_config_entry.data[CONF_IGNORED_PERMISSIONS] == ["album.create"]
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
+    await refused()
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
+
+
 async def test_remove_entry_clears_issues(
     hass: HomeAssistant,
     immich_server: FakeImmich,
@@ -178,12 +280,9 @@ async def test_remove_entry_clears_issues(
     limited = immich_server.state.add_api_key(
         immich_server.admin_id, permissions=("user.read",)
     )
-    mock_config_entry.add_to_hass(hass)
-    hass.config_entries.async_update_entry(
-        mock_config_entry, data={**mock_config_entry.data, CONF_API_KEY: limited}
+    await _setup_with_key(
+        hass, mock_config_entry, limited, {CONF_FRAMES: ["favorites"]}
     )
-    await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done()
     issue_id = f"missing_permissions_{mock_config_entry.entry_id}"
     assert issue_registry.async_get_issue(DOMAIN, issue_id) is not None
     await hass.config_entries.async_remove(mock_config_entry.entry_id)

@@ -8,6 +8,7 @@ import re
 import pytest
 
 from custom_components.immich_bridge.permissions import ESSENTIAL, FEATURES
+from tests.key_recipes import RECIPES
 
 ROOT = Path(__file__).parent.parent
 
@@ -40,5 +41,30 @@ def test_readme_permission_table_matches_map(readme: str, heading: str) -> None:
         for requirement in FEATURES.values()
     ]
     assert _table(text, heading) == expected
-    section = text.split(heading, 1)[1].split("|", 1)[0]
-    assert all(f"`{p}`" in section for p in ESSENTIAL.permissions)
+    assert ESSENTIAL.permissions == ()  # any key sets up, as the READMEs say
+
+
+@pytest.mark.parametrize(
+    ("readme", "heading"),
+    [
+        ("README.md", "### Which key should I make"),
+        ("README.zh-Hans.md", "### 应该创建哪种密钥"),
+    ],
+)
+def test_readme_key_recipes_match(readme: str, heading: str) -> None:
+    """The "which key" table is the recipes the real-server tier checks."""
+    text = (ROOT / readme).read_text(encoding="utf-8")
+    expected = [(set(recipe.permissions), recipe.admin) for recipe in RECIPES]
+    assert _table(text, heading) == expected
+
+
+def test_recipes_unlock_what_the_map_says() -> None:
+    """Each recipe's key unlocks exactly its features by the map (no server needed)."""
+    for recipe in RECIPES:
+        granted = frozenset(recipe.permissions)
+        unlocked = {
+            feature
+            for feature, requirement in FEATURES.items()
+            if "all" in granted or set(requirement.permissions) <= granted
+        }
+        assert unlocked == recipe.unlocks, recipe.use

@@ -217,7 +217,7 @@ CLAIMS: dict[str, Any] = {
     "runtime-data": lambda: all(
         "hass.data[DOMAIN]" not in p.read_text() for p in PACKAGE.rglob("*.py")
     ),
-    "inject-websession": lambda: "async_get_clientsession" in _source("__init__"),
+    "inject-websession": lambda: "async_get_clientsession" in _source("account"),
     "strict-typing": lambda: "strict = true" in (ROOT / "pyproject.toml").read_text(),
     "brands": _brand_sizes_ok,
     "docs-removal-instructions": lambda: (

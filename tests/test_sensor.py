@@ -23,7 +23,7 @@ from custom_components.immich_bridge.const import CONF_ALBUMS
 from tests.common import make_entry
 from tests.fake_immich import FakeImmich
 
-PREFIX = "sensor.immich_127_0_0_1"
+PREFIX = "sensor.immich_admin"
 
 
 async def _setup(
@@ -131,8 +131,8 @@ async def test_non_admin_key(
         assert hass.states.get(f"{PREFIX}_{absent}") is None, absent
     assert hass.states.get(f"{PREFIX}_my_photos").state == "1"
     assert hass.states.get(f"{PREFIX}_disk_size") is not None
-    assert hass.states.get("binary_sensor.immich_127_0_0_1_library_busy") is None
-    assert hass.states.get("button.immich_127_0_0_1_scan_libraries") is None
+    assert hass.states.get("binary_sensor.immich_admin_library_busy") is None
+    assert hass.states.get("button.immich_admin_scan_libraries") is None
 
 
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")

@@ -11,17 +11,15 @@ from homeassistant.exceptions import (
     ConfigEntryNotReady,
 )
 from homeassistant.helpers import config_validation as cv
-from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
+from .account import InvalidCaCertError, async_connect
 from .api import (
     ImmichAuthenticationError,
-    ImmichClient,
     ImmichError,
-    ImmichPermissionError,
     ImmichSSLError,
     ImmichUnsupportedVersionError,
 )
-from .const import DOMAIN, REQUEST_TIMEOUT
+from .const import CONF_CA_CERT, DOMAIN
 from .coordinator import (
     ImmichBridgeConfigEntry,
     ImmichBridgeRuntimeData,
@@ -31,7 +29,11 @@ from .coordinator import (
 from .image import async_setup_image_services
 from .permissions import Source, source_allowed
 from .photos import async_setup_photos
-from .repairs import async_update_permission_issue, async_update_version_issue
+from .repairs import (
+    async_delete_permission_issue,
+    async_update_permission_issue,
+    async_update_version_issue,
+)
 from .services import async_setup_services
 from .views import ImmichBridgeMediaView
 from .watcher import async_remove_watch_state
@@ -64,17 +66,18 @@ async def async_setup_entry(
     hass: HomeAssistant, entry: ImmichBridgeConfigEntry
 ) -> bool:
     """Set up Immich Bridge from a config entry."""
-    client = ImmichClient(
-        async_get_clientsession(hass, entry.data[CONF_VERIFY_SSL]),
-        entry.data[CONF_URL],
-        entry.data[CONF_API_KEY],
-        request_timeout=REQUEST_TIMEOUT,
-        verify_ssl=entry.data[CONF_VERIFY_SSL],
-    )
     try:
-        version = await client.server_version()
-        key_info = await client.api_key_info()
-        user = await client.me()
+        connection = await async_connect(
+            hass,
+            entry.data[CONF_URL],
+            entry.data[CONF_API_KEY],
+            verify_ssl=entry.data[CONF_VERIFY_SSL],
+            ca_cert=entry.data.get(CONF_CA_CERT),
+        )
+    except InvalidCaCertError as err:
+        raise ConfigEntryError(
+            translation_domain=DOMAIN, translation_key="invalid_ca_cert"
+        ) from err
     except ImmichUnsupportedVersionError as err:
         async_update_version_issue(hass, entry, err.version, err.minimum)
         raise ConfigEntryError(
@@ -86,32 +89,31 @@ async def async_setup_entry(
         raise ConfigEntryAuthFailed(
             translation_domain=DOMAIN, translation_key="auth_failed"
         ) from err
-    except ImmichPermissionError as err:
-        raise ConfigEntryError(
-            translation_domain=DOMAIN,
-            translation_key="missing_permission",
-            translation_placeholders={"permission": err.permission or "user.read"},
-        ) from err
     except ImmichSSLError as err:
         raise ConfigEntryNotReady(
             translation_domain=DOMAIN,
             translation_key="ssl_error" if err.certificate else "cannot_connect",
         ) from err
-    except ImmichError as err:
+    except ImmichError as err:  # a refusal here is the server's fault: try again
         raise ConfigEntryNotReady(
             translation_domain=DOMAIN, translation_key="cannot_connect"
         ) from err
     async_update_version_issue(hass, entry, None, None)
 
-    server = ImmichServerCoordinator(hass, entry, client, key_info, user)
+    client, account = connection.client, connection.account
+    key_info, is_admin = account.key_info, account.is_admin
+    server = ImmichServerCoordinator(hass, entry, client, key_info, is_admin=is_admin)
     queues: ImmichQueueCoordinator | None = None
-    if source_allowed(Source.QUEUES, key_info, is_admin=user.is_admin is True):
-        queues = ImmichQueueCoordinator(hass, entry, client, key_info, user)
+    if source_allowed(Source.QUEUES, key_info, is_admin=is_admin):
+        queues = ImmichQueueCoordinator(
+            hass, entry, client, key_info, is_admin=is_admin
+        )
     entry.runtime_data = ImmichBridgeRuntimeData(
         client=client,
-        version=version,
+        version=connection.version,
         key_info=key_info,
-        user=user,
+        user=account.user,
+        is_admin=is_admin,
         server=server,
         queues=queues,
     )
@@ -121,7 +123,7 @@ async def async_setup_entry(
 
     entry.runtime_data.photos = await async_setup_photos(hass, entry)
 
-    async_update_permission_issue(hass, entry, key_info, is_admin=user.is_admin is True)
+    await async_update_permission_issue(hass, entry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
 
@@ -138,5 +140,5 @@ async def async_remove_entry(
 ) -> None:
     """Remove the entry's repair issues and stored watch state when it is deleted."""
     async_update_version_issue(hass, entry, None, None)
-    async_update_permission_issue(hass, entry, None, is_admin=False)
+    async_delete_permission_issue(hass, entry)
     await async_remove_watch_state(hass, entry)

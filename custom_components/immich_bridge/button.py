@@ -88,9 +88,7 @@ async def async_setup_entry(
     async_add_entities(
         ImmichButton(entry=entry, coordinator=runtime.server, description=description)
         for description in BUTTONS
-        if description.requirement.met(
-            runtime.key_info, is_admin=runtime.user.is_admin is True
-        )
+        if description.requirement.met(runtime.key_info, is_admin=runtime.is_admin)
     )
     if runtime.photos is not None:
         photos = runtime.photos

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +14,6 @@ from homeassistant.config_entries import (
 )
 from homeassistant.const import CONF_API_KEY, CONF_URL, CONF_VERIFY_SSL
 from homeassistant.core import callback
-from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
     NumberSelector,
     NumberSelectorConfig,
@@ -32,9 +30,14 @@ from homeassistant.helpers.translation import async_get_translations
 import voluptuous as vol
 from yarl import URL
 
+from .account import (
+    ImmichBridgeAccount,
+    InvalidCaCertError,
+    async_connect,
+    same_account,
+)
 from .api import (
     ImmichAlbum,
-    ImmichApiKeyInfo,
     ImmichAuthenticationError,
     ImmichClient,
     ImmichConnectionError,
@@ -44,10 +47,10 @@ from .api import (
     ImmichRateLimitError,
     ImmichSSLError,
     ImmichUnsupportedVersionError,
-    ImmichUser,
 )
 from .const import (
     CONF_ALBUMS,
+    CONF_CA_CERT,
     CONF_FRAME_INTERVAL,
     CONF_FRAMES,
     CONF_LOW_DISK_THRESHOLD,
@@ -57,13 +60,10 @@ from .const import (
     DOMAIN,
     LOGGER,
     PERCENTAGE,
-    REQUEST_TIMEOUT,
 )
 from .permissions import Source, feature_report
 
 if TYPE_CHECKING:
-    from homeassistant.core import HomeAssistant
-
     from .coordinator import ImmichBridgeConfigEntry
 
 
@@ -95,39 +95,15 @@ def normalize_url(raw: str) -> str:
     )
 
 
-@dataclass(frozen=True, kw_only=True)
-class _Validated:
-    """What a successful check of URL and key found."""
-
-    user: ImmichUser
-    key_info: ImmichApiKeyInfo
-
-
-async def async_validate(
-    hass: HomeAssistant, url: str, api_key: str, *, verify_ssl: bool
-) -> _Validated:
-    """Check the server and read the key's user and permissions."""
-    client = ImmichClient(
-        async_get_clientsession(hass, verify_ssl),
-        url,
-        api_key,
-        request_timeout=REQUEST_TIMEOUT,
-        verify_ssl=verify_ssl,
-    )
-    await client.server_version()
-    key_info = await client.api_key_info()
-    user = await client.me()
-    return _Validated(user=user, key_info=key_info)
-
-
 def error_key(err: Exception) -> str:
     """Return the config flow error key for an exception of the validation."""
+    if isinstance(err, InvalidCaCertError):
+        return "invalid_ca_cert"
     if isinstance(err, ImmichAuthenticationError):
         return "invalid_auth"
-    if isinstance(err, ImmichPermissionError):
-        return "missing_permission"
     if isinstance(err, ImmichSSLError):
-        return "ssl_error"
+        # A refused certificate, or no TLS at all (https:// to an http server).
+        return "ssl_error" if err.certificate else "not_https"
     if isinstance(err, ImmichUnsupportedVersionError):
         return "unsupported_version"
     if isinstance(err, (ImmichConnectionError, ImmichRateLimitError)):
@@ -135,15 +111,19 @@ def error_key(err: Exception) -> str:
     return "unknown"
 
 
-def _user_schema(defaults: Mapping[str, Any]) -> vol.Schema:
-    """Build the form for URL, key and verify SSL."""
+def _user_schema(
+    defaults: Mapping[str, Any], *, key_required: bool = True
+) -> vol.Schema:
+    """Build the form for URL, key and verify SSL (reconfigure: key optional)."""
+    key = vol.Required(CONF_API_KEY) if key_required else vol.Optional(CONF_API_KEY)
     return vol.Schema(
         {
             vol.Required(CONF_URL, default=defaults.get(CONF_URL, vol.UNDEFINED)): (
                 TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
             ),
-            vol.Required(CONF_API_KEY): TextSelector(
-                TextSelectorConfig(type=TextSelectorType.PASSWORD)
+            key: TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD)),
+            vol.Optional(CONF_CA_CERT): TextSelector(
+                TextSelectorConfig(multiline=True)
             ),
             vol.Required(
                 CONF_VERIFY_SSL,
@@ -151,6 +131,25 @@ def _user_schema(defaults: Mapping[str, Any]) -> vol.Schema:
             ): bool,
         }
     )
+
+
+def _ca_cert(user_input: Mapping[str, Any]) -> str | None:
+    """Return the CA certificate given (PEM text or a path), or None."""
+    return str(user_input.get(CONF_CA_CERT) or "").strip() or None
+
+
+def _entry_data(
+    url: str, user_input: Mapping[str, Any], ca_cert: str | None
+) -> dict[str, Any]:
+    """Return an entry's data: URL, key, verify SSL and the CA when there is one."""
+    data = {
+        CONF_URL: url,
+        CONF_API_KEY: user_input[CONF_API_KEY],
+        CONF_VERIFY_SSL: user_input[CONF_VERIFY_SSL],
+    }
+    if ca_cert is not None:
+        data[CONF_CA_CERT] = ca_cert
+    return data
 
 
 REAUTH_SCHEMA = vol.Schema(
@@ -171,7 +170,7 @@ class ImmichBridgeConfigFlow(ConfigFlow, domain=DOMAIN):
     def __init__(self) -> None:
         """Initialize the flow."""
         self._data: dict[str, Any] = {}
-        self._validated: _Validated | None = None
+        self._account: ImmichBridgeAccount | None = None
 
     @staticmethod
     @callback
@@ -182,17 +181,36 @@ class ImmichBridgeConfigFlow(ConfigFlow, domain=DOMAIN):
         return ImmichBridgeOptionsFlow()
 
     async def _async_try(
-        self, url: str, api_key: str, *, verify_ssl: bool, errors: dict[str, str]
-    ) -> _Validated | None:
-        """Validate, filling errors on failure."""
+        self,
+        url: str,
+        api_key: str,
+        *,
+        verify_ssl: bool,
+        errors: dict[str, str],
+        ca_cert: str | None = None,
+    ) -> ImmichBridgeAccount | None:
+        """Connect and read the account, filling errors on failure."""
         try:
-            return await async_validate(self.hass, url, api_key, verify_ssl=verify_ssl)
+            connection = await async_connect(
+                self.hass, url, api_key, verify_ssl=verify_ssl, ca_cert=ca_cert
+            )
+        except InvalidCaCertError:
+            errors[CONF_CA_CERT] = "invalid_ca_cert"
         except ImmichError as err:
             errors["base"] = error_key(err)
         except Exception:  # noqa: BLE001
             LOGGER.exception("Unexpected exception")
             errors["base"] = "unknown"
+        else:
+            return connection.account
         return None
+
+    def _title(self, account: ImmichBridgeAccount, url: str) -> str:
+        """Name an entry (and its device) after the account; the host tells apart."""
+        title = f"Immich {account.name}"
+        if any(e.title == title for e in self._async_current_entries()):
+            title = f"{title} ({URL(url).host})"
+        return title
 
     async def async_step_user(
         self, user_input: dict[str, Any] | None = None
@@ -205,17 +223,19 @@ class ImmichBridgeConfigFlow(ConfigFlow, domain=DOMAIN):
             except InvalidUrlError:
                 errors[CONF_URL] = "invalid_url"
             else:
-                validated = await self._async_try(
+                ca_cert = _ca_cert(user_input)
+                account = await self._async_try(
                     url,
                     user_input[CONF_API_KEY],
                     verify_ssl=user_input[CONF_VERIFY_SSL],
                     errors=errors,
+                    ca_cert=ca_cert,
                 )
-                if validated is not None:
-                    await self.async_set_unique_id(validated.user.id)
+                if account is not None:
+                    await self.async_set_unique_id(account.unique_id)
                     self._abort_if_unique_id_configured()
-                    self._data = {**user_input, CONF_URL: url}
-                    self._validated = validated
+                    self._data = _entry_data(url, user_input, ca_cert)
+                    self._account = account
                     return await self.async_step_permissions()
         return self.async_show_form(
             step_id="user",
@@ -229,25 +249,22 @@ class ImmichBridgeConfigFlow(ConfigFlow, domain=DOMAIN):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Tell the user which features the key unlocks, then create the entry."""
-        validated = self._validated
-        assert validated is not None  # noqa: S101  # set by the user step
+        account = self._account
+        assert account is not None  # noqa: S101  # set by the user step
         if user_input is not None:
-            host = URL(self._data[CONF_URL]).host
             return self.async_create_entry(
-                title=f"{validated.user.name} @ {host}", data=self._data
+                title=self._title(account, self._data[CONF_URL]), data=self._data
             )
         return self.async_show_form(
             step_id="permissions",
-            description_placeholders=await self._async_feature_placeholders(validated),
+            description_placeholders=await self._async_feature_placeholders(account),
         )
 
     async def _async_feature_placeholders(
-        self, validated: _Validated
+        self, account: ImmichBridgeAccount
     ) -> dict[str, str]:
-        """Describe unlocked and locked features in the user's language."""
-        report = feature_report(
-            validated.key_info, is_admin=validated.user.is_admin is True
-        )
+        """Describe available and unavailable features in the user's language."""
+        report = feature_report(account.key_info, is_admin=account.is_admin)
         translations = await async_get_translations(
             self.hass, self.hass.config.language, "selector", {DOMAIN}
         )
@@ -257,13 +274,20 @@ class ImmichBridgeConfigFlow(ConfigFlow, domain=DOMAIN):
                 f"component.{DOMAIN}.selector.feature.options.{feature}", feature
             )
 
+        if account.user is not None:
+            who = account.user.name
+        else:
+            who = translations.get(
+                f"component.{DOMAIN}.selector.account.options.key", "{name}"
+            ).replace("{name}", account.key_info.name)
+
         def lines(items: list[str]) -> str:
             return (
                 "\n".join(f"- {item}" for item in items) if items else "—"
             )  # a lone "-" would turn the line above into a heading
 
         return {
-            "user": validated.user.name,
+            "account": who,
             "unlocked": lines([label(f) for f in report.unlocked]),
             "locked": lines(
                 [
@@ -288,15 +312,16 @@ class ImmichBridgeConfigFlow(ConfigFlow, domain=DOMAIN):
         entry = self._get_reauth_entry()
         errors: dict[str, str] = {}
         if user_input is not None:
-            validated = await self._async_try(
+            account = await self._async_try(
                 entry.data[CONF_URL],
                 user_input[CONF_API_KEY],
                 verify_ssl=entry.data[CONF_VERIFY_SSL],
                 errors=errors,
+                ca_cert=entry.data.get(CONF_CA_CERT),
             )
-            if validated is not None:
-                await self.async_set_unique_id(validated.user.id)
-                self._abort_if_unique_id_mismatch(reason="wrong_account")
+            if account is not None:
+                if not same_account(entry.unique_id, account.user):
+                    return self.async_abort(reason="wrong_account")
                 return self.async_update_reload_and_abort(
                     entry, data_updates={CONF_API_KEY: user_input[CONF_API_KEY]}
                 )
@@ -310,30 +335,44 @@ class ImmichBridgeConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Change URL, key and verify SSL of the same account."""
+        """Change URL, key and verify SSL of the same account; an empty key keeps it."""
         entry = self._get_reconfigure_entry()
         errors: dict[str, str] = {}
         if user_input is not None:
+            api_key = (user_input.get(CONF_API_KEY) or "").strip() or entry.data[
+                CONF_API_KEY
+            ]
             try:
                 url = normalize_url(user_input[CONF_URL])
             except InvalidUrlError:
                 errors[CONF_URL] = "invalid_url"
             else:
-                validated = await self._async_try(
+                ca_cert = _ca_cert(user_input)
+                account = await self._async_try(
                     url,
-                    user_input[CONF_API_KEY],
+                    api_key,
                     verify_ssl=user_input[CONF_VERIFY_SSL],
                     errors=errors,
+                    ca_cert=ca_cert,
                 )
-                if validated is not None:
-                    await self.async_set_unique_id(validated.user.id)
-                    self._abort_if_unique_id_mismatch(reason="wrong_account")
-                    return self.async_update_reload_and_abort(
-                        entry, data_updates={**user_input, CONF_URL: url}
-                    )
+                if account is not None:
+                    if not same_account(entry.unique_id, account.user):
+                        return self.async_abort(reason="wrong_account")
+                    data = {
+                        **entry.data,
+                        **_entry_data(
+                            url, {**user_input, CONF_API_KEY: api_key}, ca_cert
+                        ),
+                    }
+                    if ca_cert is None:
+                        data.pop(CONF_CA_CERT, None)
+                    return self.async_update_reload_and_abort(entry, data=data)
         return self.async_show_form(
             step_id="reconfigure",
-            data_schema=_user_schema(entry.data),
+            data_schema=self.add_suggested_values_to_schema(
+                _user_schema(entry.data, key_required=False),
+                {CONF_CA_CERT: entry.data.get(CONF_CA_CERT)},
+            ),
             errors=errors,
         )
 

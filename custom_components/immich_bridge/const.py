@@ -15,6 +15,11 @@ CONF_ALBUMS: Final = "albums"
 CONF_FRAMES: Final = "frames"
 CONF_FRAME_INTERVAL: Final = "frame_interval"  # minutes between two photos of a frame
 CONF_LOW_DISK_THRESHOLD: Final = "low_disk_threshold"
+# Entry data: the user's own certificate authority, PEM text or a file in the config
+# folder (absent: the usual authorities).
+CONF_CA_CERT: Final = "ca_cert"
+# Entry data: permissions whose repair issue the user dismissed for good.
+CONF_IGNORED_PERMISSIONS: Final = "ignored_permissions"
 
 DEFAULT_VERIFY_SSL: Final = True
 DEFAULT_LOW_DISK_THRESHOLD: Final = 10.0

@@ -84,7 +84,8 @@ class ImmichBridgeRuntimeData:
     client: ImmichClient
     version: ImmichServerVersion
     key_info: ImmichApiKeyInfo
-    user: ImmichUser
+    user: ImmichUser | None  # None when the key lacks user.read
+    is_admin: bool
     server: ImmichServerCoordinator
     queues: ImmichQueueCoordinator | None = None
     photos: ImmichPhotos | None = None
@@ -113,7 +114,8 @@ class _ImmichBridgeCoordinator[DataT](DataUpdateCoordinator[DataT]):
         entry: ImmichBridgeConfigEntry,
         client: ImmichClient,
         key_info: ImmichApiKeyInfo,
-        user: ImmichUser,
+        *,
+        is_admin: bool,
     ) -> None:
         """Initialize the coordinator with its subclass's name and interval."""
         super().__init__(
@@ -125,16 +127,14 @@ class _ImmichBridgeCoordinator[DataT](DataUpdateCoordinator[DataT]):
         )
         self.client = client
         self.key_info = key_info
-        self.user = user
+        self.is_admin = is_admin
         # Sources the server refused with 403 on the last refresh.
         self.denied: set[Source] = set()
         self._warned: set[Source] = set()
 
     def allowed(self, source: Source) -> bool:
         """Return True when the key's permissions and the user's role allow a source."""
-        return source_allowed(
-            source, self.key_info, is_admin=self.user.is_admin is True
-        )
+        return source_allowed(source, self.key_info, is_admin=self.is_admin)
 
     async def _fetch[T](
         self, source: Source, call: Callable[[], Awaitable[T]]

@@ -61,7 +61,8 @@ async def async_get_config_entry_diagnostics(
     return {
         "entry": async_redact_data(entry.as_dict(), TO_REDACT),
         "server_version": str(runtime.version),
-        "is_admin": runtime.user.is_admin,
+        "is_admin": runtime.is_admin,
+        "user_readable": runtime.user is not None,
         "permissions": sorted(runtime.key_info.permissions),
         "denied_sources": sorted(runtime.server.denied),
         "server": _redact_data(runtime.server.data),

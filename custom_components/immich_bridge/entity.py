@@ -13,7 +13,6 @@ from homeassistant.helpers.update_coordinator import (
     CoordinatorEntity,
     DataUpdateCoordinator,
 )
-from yarl import URL
 
 from .const import DOMAIN
 from .coordinator import ImmichBridgeConfigEntry
@@ -24,7 +23,7 @@ if TYPE_CHECKING:
 
 
 def device_info(entry: ImmichBridgeConfigEntry) -> DeviceInfo:
-    """Describe the one service device of an entry."""
+    """Describe the one service device of an entry, named like the entry."""
     runtime = entry.runtime_data
     url = runtime.client.url
     return DeviceInfo(
@@ -32,7 +31,7 @@ def device_info(entry: ImmichBridgeConfigEntry) -> DeviceInfo:
         entry_type=DeviceEntryType.SERVICE,
         manufacturer="Immich",
         model="Immich server",
-        name=f"Immich {URL(url).host}",
+        name=entry.title,
         sw_version=str(runtime.version),
         configuration_url=url,
     )

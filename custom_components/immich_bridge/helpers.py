@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
@@ -31,9 +31,14 @@ if TYPE_CHECKING:
 
 @contextmanager
 def translate_action_errors(
-    hass: HomeAssistant, entry: ImmichBridgeConfigEntry
+    hass: HomeAssistant,
+    entry: ImmichBridgeConfigEntry,
+    on_refused: Callable[[str], None] | None = None,
 ) -> Iterator[None]:
-    """Turn client errors into translated Home Assistant errors; a 401 starts reauth."""
+    """Turn client errors into translated Home Assistant errors; a 401 starts reauth.
+
+    `on_refused` hears the permission of a 403 (not of an admin-only refusal).
+    """
     try:
         yield
     except ImmichAuthenticationError as err:
@@ -42,10 +47,16 @@ def translate_action_errors(
             translation_domain=DOMAIN, translation_key="auth_failed"
         ) from err
     except ImmichPermissionError as err:
+        if err.permission is None:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN, translation_key="admin_required"
+            ) from err
+        if on_refused is not None:
+            on_refused(err.permission)
         raise HomeAssistantError(
             translation_domain=DOMAIN,
             translation_key="missing_permission",
-            translation_placeholders={"permission": err.permission or "admin"},
+            translation_placeholders={"permission": err.permission},
         ) from err
     except ImmichNotFoundError as err:
         raise ServiceValidationError(

@@ -16,7 +16,8 @@ from .api import ImmichAsset, ImmichError, ImmichNotFoundError
 from .const import DOMAIN, LOGGER
 from .entity import ImmichBridgeEntity
 from .frames import ImmichFrameCoordinator
-from .photos import PHOTOS, async_remove_stale_entities
+from .permissions import PHOTOS
+from .photos import async_remove_stale_entities
 from .watcher import ImmichAssetWatcher
 
 if TYPE_CHECKING:
@@ -74,7 +75,7 @@ async def async_setup_entry(
     ]
     runtime = entry.runtime_data
     if photos.watcher is not None and PHOTOS.met(
-        runtime.key_info, is_admin=runtime.user.is_admin is True
+        runtime.key_info, is_admin=runtime.is_admin
     ):
         entities.append(
             ImmichLatestUploadImage(

@@ -67,13 +67,17 @@ def source_allowed(
     return SOURCE_REQUIREMENTS[source].met(key_info, is_admin=is_admin)
 
 
-# What every key needs: setting up reads the key's user (GET /users/me).
-ESSENTIAL: Final = Requirement(permissions=("user.read",))
+# What every key needs: nothing. Setting up reads the key's own info
+# (GET /api-keys/me, allowed to any key); the account's name needs user.read.
+ESSENTIAL: Final = Requirement(permissions=())
 
-# Features a user recognises, with what they need besides ESSENTIAL; each one is
-# proven on a real server (tests/real/test_permissions.py). Keys are translated under
-# selector.feature.options in strings.json.
+# Features a user recognises, each with all it needs; each one is proven on a real
+# server (tests/real/test_permissions.py). Keys are translated under
+# selector.feature.options in strings.json. Uploading is split into the abilities a
+# careful user grants one by one (a camera uploader's key: asset.upload, album.read,
+# album.create, albumAsset.create).
 FEATURES: Final[dict[str, Requirement]] = {
+    "account": Requirement(permissions=("user.read",)),
     "server_sensors": Requirement(
         permissions=("server.about", "server.storage", "server.versionCheck")
     ),
@@ -89,18 +93,17 @@ FEATURES: Final[dict[str, Requirement]] = {
     "libraries": Requirement(
         permissions=("library.read", "library.update"), admin=True
     ),
-    "upload": Requirement(
-        permissions=(
-            "asset.upload",
-            "asset.update",
-            "album.read",
-            "album.create",
-            "albumAsset.create",
-            "tag.read",
-            "tag.create",
-            "tag.asset",
-        )
+    "upload": Requirement(permissions=("asset.upload",)),
+    "upload_to_album": Requirement(
+        permissions=("asset.upload", "album.read", "albumAsset.create")
     ),
+    "upload_to_new_album": Requirement(
+        permissions=("asset.upload", "album.read", "album.create", "albumAsset.create")
+    ),
+    "upload_with_tags": Requirement(
+        permissions=("asset.upload", "tag.read", "tag.create", "tag.asset")
+    ),
+    "upload_with_details": Requirement(permissions=("asset.upload", "asset.update")),
     "albums": Requirement(
         permissions=(
             "asset.read",
@@ -136,6 +139,20 @@ FEATURES: Final[dict[str, Requirement]] = {
             "memory.read",
         )
     ),
+}
+
+
+# What the photo parts need from the key: frames, the latest upload, asset events.
+PHOTOS: Final = Requirement(permissions=("asset.read", "asset.view"))
+MEMORIES: Final = Requirement(permissions=("asset.read", "asset.view", "memory.read"))
+WATCH: Final = Requirement(permissions=("asset.read",))
+PEOPLE: Final = Requirement(permissions=("person.read",))
+
+# What the options can ask for, by the key of their label (selector.feature.options).
+OPTION_NEEDS: Final[dict[str, Requirement]] = {
+    "option_albums": SOURCE_REQUIREMENTS[Source.ALBUMS],
+    "option_frames": PHOTOS,
+    "option_memories": MEMORIES,
 }
 
 

@@ -11,7 +11,7 @@ from homeassistant.helpers import entity_registry as er
 from .api import ImmichError
 from .const import DOMAIN, LOGGER
 from .frames import FrameSource, ImmichFrameCoordinator, frame_sources
-from .permissions import Requirement
+from .permissions import MEMORIES, PEOPLE, PHOTOS, WATCH
 from .watcher import ImmichAssetWatcher
 
 if TYPE_CHECKING:
@@ -20,12 +20,6 @@ if TYPE_CHECKING:
     from .coordinator import ImmichBridgeConfigEntry
 
 PEOPLE_PAGE: Final = 1000
-
-# What the features need from the key.
-PHOTOS: Final = Requirement(permissions=("asset.read", "asset.view"))
-MEMORIES: Final = Requirement(permissions=("asset.read", "asset.view", "memory.read"))
-WATCH: Final = Requirement(permissions=("asset.read",))
-PEOPLE: Final = Requirement(permissions=("person.read",))
 
 
 @dataclass(kw_only=True)
@@ -49,7 +43,7 @@ async def async_setup_photos(
 ) -> ImmichPhotos:
     """Create the frames and the watcher the key may use, and learn source names."""
     runtime = entry.runtime_data
-    key_info, is_admin = runtime.key_info, bool(runtime.user.is_admin)
+    key_info, is_admin = runtime.key_info, runtime.is_admin
     photos = ImmichPhotos()
     sources = frame_sources(entry)
     for source in sources:
@@ -81,7 +75,7 @@ async def _names(
     for album in (albums or {}).values():
         names[f"album:{album.id}"] = album.name
     wanted = {s.value for s in sources if s.kind == "person"}
-    if wanted and PEOPLE.met(runtime.key_info, is_admin=bool(runtime.user.is_admin)):
+    if wanted and PEOPLE.met(runtime.key_info, is_admin=runtime.is_admin):
         try:
             page = await runtime.client.people(with_hidden=True, size=PEOPLE_PAGE)
         except ImmichError as err:

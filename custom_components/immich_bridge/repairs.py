@@ -1,7 +1,16 @@
-"""Repair issues for Immich Bridge: missing key permissions and unsupported servers."""
+"""Repair issues for Immich Bridge: permissions something needs, unsupported servers.
+
+A key with few permissions is a deliberate choice, not a problem: the permission issue
+is raised only when something the user set up (an option) or used (an action that the
+server refused with 403) needs a permission the key lacks. It names those things in
+the user's language; its fix flow takes a new key or dismisses the issue for good (the
+permissions dismissed are kept in the entry and never raise it again).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+import json
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.components.repairs import RepairsFlow
@@ -9,11 +18,20 @@ from homeassistant.const import CONF_API_KEY, CONF_URL, CONF_VERIFY_SSL
 from homeassistant.core import callback
 from homeassistant.data_entry_flow import FlowResult
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.translation import async_get_translations
 
-from .api import ImmichApiKeyInfo, ImmichError
-from .config_flow import REAUTH_SCHEMA, async_validate, error_key
-from .const import DOMAIN, LOGGER
-from .permissions import feature_report
+from .account import InvalidCaCertError, async_connect, same_account
+from .api import ImmichError
+from .config_flow import REAUTH_SCHEMA, error_key
+from .const import (
+    CONF_ALBUMS,
+    CONF_CA_CERT,
+    CONF_IGNORED_PERMISSIONS,
+    DOMAIN,
+    LOGGER,
+)
+from .frames import frame_sources
+from .permissions import OPTION_NEEDS
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -22,6 +40,9 @@ if TYPE_CHECKING:
 
 ISSUE_MISSING_PERMISSIONS = "missing_permissions"
 ISSUE_UNSUPPORTED_VERSION = "unsupported_version"
+ACTION_PREFIX = "action."  # a need of an action, by the action's name
+
+type Needs = dict[str, list[str]]  # what needs them (option key or action) -> missing
 
 
 def _issue_id(kind: str, entry: ImmichBridgeConfigEntry) -> str:
@@ -29,44 +50,110 @@ def _issue_id(kind: str, entry: ImmichBridgeConfigEntry) -> str:
     return f"{kind}_{entry.entry_id}"
 
 
-@callback
-def async_update_permission_issue(
+def _option_needs(entry: ImmichBridgeConfigEntry) -> list[str]:
+    """Return the keys (OPTION_NEEDS) of what the entry's options ask for."""
+    kinds = {source.kind for source in frame_sources(entry)}
+    needs = []
+    if entry.options.get(CONF_ALBUMS) or "album" in kinds:
+        needs.append("option_albums")
+    if kinds - {"memories"}:
+        needs.append("option_frames")
+    if "memories" in kinds:
+        needs.append("option_memories")
+    return needs
+
+
+def _stored_needs(hass: HomeAssistant, entry: ImmichBridgeConfigEntry) -> Needs:
+    """Return the actions' needs kept in the entry's issue (it outlives restarts)."""
+    issue = ir.async_get(hass).async_get_issue(
+        DOMAIN, _issue_id(ISSUE_MISSING_PERMISSIONS, entry)
+    )
+    if issue is None or not issue.data:
+        return {}
+    try:
+        needs = json.loads(str(issue.data.get("needs", "{}")))
+    except ValueError:
+        return {}
+    return {
+        str(what): [str(p) for p in missing]
+        for what, missing in needs.items()
+        if str(what).startswith(ACTION_PREFIX) and isinstance(missing, list)
+    }
+
+
+async def _async_labels(hass: HomeAssistant, needs: Needs) -> list[str]:
+    """Describe each need as a line: its name in the user's language, then what."""
+    language = hass.config.language
+    selector = await async_get_translations(hass, language, "selector", {DOMAIN})
+    services = await async_get_translations(hass, language, "services", {DOMAIN})
+    lines = []
+    for what, missing in sorted(needs.items()):
+        if what.startswith(ACTION_PREFIX):
+            action = what.removeprefix(ACTION_PREFIX)
+            name = services.get(f"component.{DOMAIN}.services.{action}.name", action)
+        else:
+            name = selector.get(
+                f"component.{DOMAIN}.selector.feature.options.{what}", what
+            )
+        lines.append(f"- {name}: {', '.join(missing)}")
+    return lines
+
+
+async def async_update_permission_issue(
     hass: HomeAssistant,
     entry: ImmichBridgeConfigEntry,
-    key_info: ImmichApiKeyInfo | None,
-    *,
-    is_admin: bool,
+    used: Mapping[str, str] | None = None,
 ) -> None:
-    """Raise a fixable issue listing the permissions the key lacks, or clear it."""
+    """Raise, update or clear the issue of permissions that something needs.
+
+    `used` adds an action the server refused (action name -> permission). The needs
+    of the options are computed anew, those of actions kept from the issue; what the
+    key has now, or the user dismissed, is left out.
+    """
+    runtime = entry.runtime_data
+    key_info = runtime.key_info
+    ignored = set(entry.data.get(CONF_IGNORED_PERMISSIONS, []))
+    needs: Needs = _stored_needs(hass, entry)
+    for action, permission in (used or {}).items():
+        what = f"{ACTION_PREFIX}{action}"
+        needs[what] = sorted({*needs.get(what, []), permission})
+    for what in _option_needs(entry):
+        needs[what] = list(OPTION_NEEDS[what].permissions)
+    needs = {
+        what: kept
+        for what, missing in needs.items()
+        if (kept := [p for p in missing if not key_info.has(p) and p not in ignored])
+    }
     issue_id = _issue_id(ISSUE_MISSING_PERMISSIONS, entry)
-    locked = (
-        feature_report(key_info, is_admin=is_admin).locked
-        if key_info is not None
-        else {}
-    )
-    if not locked:
+    if not needs:
         ir.async_delete_issue(hass, DOMAIN, issue_id)
         return
-    permissions = sorted({p for missing in locked.values() for p in missing})
+    permissions = sorted({p for missing in needs.values() for p in missing})
+    lines = "\n".join(await _async_labels(hass, needs))
     ir.async_create_issue(
         hass,
         DOMAIN,
         issue_id,
         is_fixable=True,
-        is_persistent=False,
+        is_persistent=True,
         severity=ir.IssueSeverity.WARNING,
         translation_key=ISSUE_MISSING_PERMISSIONS,
-        translation_placeholders={
-            "title": entry.title,
-            "permissions": ", ".join(permissions),
-            "features": ", ".join(sorted(locked)),
-        },
+        translation_placeholders={"title": entry.title, "needs": lines},
         data={
             "entry_id": entry.entry_id,
+            "needs": json.dumps(needs),
+            "lines": lines,
             "permissions": ", ".join(permissions),
-            "features": ", ".join(sorted(locked)),
         },
     )
+
+
+@callback
+def async_delete_permission_issue(
+    hass: HomeAssistant, entry: ImmichBridgeConfigEntry
+) -> None:
+    """Remove the entry's permission issue (the entry is deleted)."""
+    ir.async_delete_issue(hass, DOMAIN, _issue_id(ISSUE_MISSING_PERMISSIONS, entry))
 
 
 @callback
@@ -97,21 +184,52 @@ def async_update_version_issue(
 
 
 class MissingPermissionsRepairFlow(RepairsFlow):
-    """Let the user enter a new API key of the same account."""
+    """Take a new key of the same account, or dismiss the issue for good."""
 
     def __init__(
-        self, entry: ImmichBridgeConfigEntry, placeholders: dict[str, str]
+        self, entry: ImmichBridgeConfigEntry, permissions: str, lines: str
     ) -> None:
         """Initialize the flow for one entry."""
         self._entry = entry
-        self._placeholders = placeholders
+        self._permissions = permissions
+        self._lines = lines
 
     async def async_step_init(
         self,
         user_input: dict[str, str] | None = None,  # noqa: ARG002
     ) -> FlowResult:
-        """Start with the key form (the input here is the issue, not a form)."""
-        return await self.async_step_confirm()
+        """Offer a new key or dismissing (the input here is the issue, not a form)."""
+        return self.async_show_menu(
+            step_id="init",
+            menu_options=["confirm", "ignore"],
+            description_placeholders=self._placeholders(),
+        )
+
+    def _placeholders(self) -> dict[str, str]:
+        return {
+            "title": self._entry.title,
+            "permissions": self._permissions,
+            "needs": self._lines,
+        }
+
+    async def async_step_ignore(
+        self, user_input: dict[str, str] | None = None
+    ) -> FlowResult:
+        """Confirm, then never raise the issue for these permissions again."""
+        if user_input is None:
+            return self.async_show_form(
+                step_id="ignore", description_placeholders=self._placeholders()
+            )
+        entry = self._entry
+        ignored = {
+            *entry.data.get(CONF_IGNORED_PERMISSIONS, []),
+            *(p.strip() for p in self._permissions.split(",") if p.strip()),
+        }
+        self.hass.config_entries.async_update_entry(
+            entry, data={**entry.data, CONF_IGNORED_PERMISSIONS: sorted(ignored)}
+        )
+        async_delete_permission_issue(self.hass, entry)
+        return self.async_create_entry(data={})
 
     async def async_step_confirm(
         self, user_input: dict[str, str] | None = None
@@ -121,16 +239,18 @@ class MissingPermissionsRepairFlow(RepairsFlow):
         errors: dict[str, str] = {}
         if user_input is not None:
             try:
-                validated = await async_validate(
+                connection = await async_connect(
                     self.hass,
                     entry.data[CONF_URL],
                     user_input[CONF_API_KEY],
                     verify_ssl=entry.data[CONF_VERIFY_SSL],
+                    ca_cert=entry.data.get(CONF_CA_CERT),
                 )
-            except ImmichError as err:
+            except (ImmichError, InvalidCaCertError) as err:
                 errors["base"] = error_key(err)
             else:
-                if validated.user.id != entry.unique_id:
+                account = connection.account
+                if not same_account(entry.unique_id, account.user):
                     errors["base"] = "wrong_account"
                 else:
                     LOGGER.debug("New API key accepted for %s", entry.title)
@@ -144,7 +264,7 @@ class MissingPermissionsRepairFlow(RepairsFlow):
             step_id="confirm",
             data_schema=REAUTH_SCHEMA,
             errors=errors,
-            description_placeholders={"title": entry.title, **self._placeholders},
+            description_placeholders=self._placeholders(),
         )
 
 
@@ -158,9 +278,5 @@ async def async_create_fix_flow(
         msg = f"Unknown issue {issue_id}"
         raise ValueError(msg)
     return MissingPermissionsRepairFlow(
-        entry,
-        {
-            "permissions": str(data.get("permissions", "")),
-            "features": str(data.get("features", "")),
-        },
+        entry, str(data.get("permissions", "")), str(data.get("lines", ""))
     )

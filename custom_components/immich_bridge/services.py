@@ -49,6 +49,7 @@ from .api import (
 )
 from .const import DOMAIN, LOGGER
 from .helpers import translate_action_errors
+from .repairs import async_update_permission_issue
 
 if TYPE_CHECKING:
     from .coordinator import ImmichBridgeConfigEntry
@@ -556,7 +557,11 @@ async def _async_find_album(
     """Find an album the user sees (own or shared with them) by id or by name."""
     runtime = entry.runtime_data
     try:
-        return await runtime.client.find_album(ref, owner_id=runtime.user.id)
+        # Without the user (no user.read), a name shared by several albums asks the
+        # server who the key's user is: refused, that names the permission needed.
+        return await runtime.client.find_album(
+            ref, owner_id=runtime.user.id if runtime.user is not None else None
+        )
     except ImmichAmbiguousAlbumError as err:
         raise _invalid(key="album_ambiguous", album=ref, count=str(err.count)) from err
 
@@ -570,7 +575,8 @@ async def _async_album(entry: ImmichBridgeConfigEntry, ref: str) -> ImmichAlbum:
 
 def _check_album_writable(entry: ImmichBridgeConfigEntry, album: ImmichAlbum) -> None:
     """Refuse to change the photos of an album shared with the user as a viewer."""
-    if album.role_of(entry.runtime_data.user.id) == "viewer":
+    user = entry.runtime_data.user
+    if user is not None and album.role_of(user.id) == "viewer":
         raise _invalid(key="album_read_only", album=album.name)
 
 
@@ -1032,7 +1038,8 @@ async def _async_delete_album(
 ) -> None:
     """Delete an album; its photos stay in the library."""
     album = await _async_album(entry, data[ATTR_ALBUM])
-    if album.role_of(entry.runtime_data.user.id) not in ("owner", None):
+    user = entry.runtime_data.user
+    if user is not None and album.role_of(user.id) not in ("owner", None):
         raise _invalid(key="album_not_owner", album=album.name)
     await entry.runtime_data.client.delete_album(album.id)
     await _async_refresh(entry)
@@ -1164,14 +1171,15 @@ async def _async_tag_assets(
     # Immich tags only the user's own assets and answers a count: the changed assets
     # are the owned ones that lacked one of the tags.
     wanted = {tag.id for tag in tags}
-    owner = entry.runtime_data.user.id
+    user = entry.runtime_data.user  # None: the key can't tell which are its own
     return {
         "tag_ids": [tag.id for tag in tags],
         "asset_ids": data[ATTR_ASSET_ID],
         "changed": [
             asset.id
             for asset in assets
-            if asset.owner_id == owner and not wanted <= {tag.id for tag in asset.tags}
+            if (user is None or asset.owner_id == user.id)
+            and not wanted <= {tag.id for tag in asset.tags}
         ],
     }
 
@@ -1506,7 +1514,17 @@ async def _async_handle(
         raise _invalid(key="invalid_action_data", error=type(err).__name__) from err
     entry = _get_entry(hass, data[ATTR_CONFIG_ENTRY_ID])
     LOGGER.debug("Running action %s for entry %s", call.service, entry.entry_id)
-    with translate_action_errors(hass, entry), _rejected_as_invalid():
+
+    @callback
+    def refused(permission: str) -> None:
+        """Raise the repair issue: the user used something the key can't do."""
+        entry.async_create_task(
+            hass,
+            async_update_permission_issue(hass, entry, {call.service: permission}),
+            "immich_bridge permission issue",
+        )
+
+    with translate_action_errors(hass, entry, refused), _rejected_as_invalid():
         response = await action.handler(hass, entry, data)
     if response is None or not call.return_response:
         return None

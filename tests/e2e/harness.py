@@ -274,15 +274,28 @@ class HomeAssistant:
     log: Path
 
 
+BLUEPRINT = REPO / "blueprints" / "automation" / "immich_bridge"
+AUTOMATIONS = "automations.yaml"
+
+
 def write_config(config: Path, port: int, media: Path) -> None:
-    """Copy config/configuration.yaml with another port and folders under ``media``."""
+    """Copy config/configuration.yaml with another port and folders under ``media``.
+
+    Besides: a doorbell (input_boolean.doorbell), our blueprints, and automations read
+    from ``automations.yaml`` (empty; a test writes it, then reloads automations).
+    """
     data = yaml.safe_load((REPO / "config" / "configuration.yaml").read_text())
     core = data.setdefault("homeassistant", {})
     core["allowlist_external_dirs"] = [str(media)]
     core["media_dirs"] = {"media": str(media)}
     data["http"] = {**(data.get("http") or {}), "server_port": port}
+    data["input_boolean"] = {"doorbell": {"name": "Doorbell"}}
     config.mkdir(parents=True, exist_ok=True)
-    (config / "configuration.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
+    text = yaml.safe_dump(data, sort_keys=False)
+    text += f"automation: !include {AUTOMATIONS}\n"
+    (config / "configuration.yaml").write_text(text)
+    (config / AUTOMATIONS).write_text("[]\n")
+    shutil.copytree(BLUEPRINT, config / "blueprints" / "automation" / BLUEPRINT.name)
     (config / "custom_components").mkdir(exist_ok=True)
     link = config / "custom_components" / "immich_bridge"
     link.symlink_to(REPO / "custom_components" / "immich_bridge")

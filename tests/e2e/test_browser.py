@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from tests.fake_immich.jpeg import sample_jpeg
+from tests.key_recipes import CAMERA
 
 from . import harness
 
@@ -28,6 +29,7 @@ OWNER = {
     "password_confirm": "e2e-Owner-pass-1",
 }
 UPLOAD_NAME = "e2e-upload.jpg"
+DOMAIN = "immich_bridge"
 SERVICES_YAML = harness.REPO / "custom_components" / "immich_bridge" / "services.yaml"
 
 
@@ -101,8 +103,21 @@ def onboard(page: Page, steps: Steps, url: str) -> None:
         expect(page.get_by_text(f"Welcome {OWNER['name']}")).to_be_visible()
 
 
-def add_integration(page: Page, steps: Steps, immich: harness.Immich) -> str:
-    """Add Immich Bridge in Settings → Devices & services; return the entry id."""
+def add_integration(
+    page: Page,
+    steps: Steps,
+    immich: harness.Immich,
+    *,
+    api_key: str | None = None,
+    account: str = "Admin",
+    available: str = "Upload into existing albums",
+    created: str = "Device created",
+) -> str:
+    """Add Immich Bridge in Settings → Devices & services; return the entry id.
+
+    The summary must say whom the key acts for (``account``) and list ``available``
+    among what the key can do; ``created`` is the text of the last dialog.
+    """
     with steps.step("devices-and-services"):
         page.locator("a[href='/config']").click()
         page.get_by_text("Devices & services", exact=True).first.click()
@@ -117,27 +132,30 @@ def add_integration(page: Page, steps: Steps, immich: harness.Immich) -> str:
         page.get_by_text("Immich Bridge", exact=True).click()
         expect(page.get_by_text("Connect to Immich", exact=True).first).to_be_visible()
         page.locator("input[name=url]").fill(immich.url)
-        page.locator("input[name=api_key]").fill(immich.api_key)
+        page.locator("input[name=api_key]").fill(api_key or immich.api_key)
     with steps.step("permissions-summary"):
         page.get_by_role("button", name="Submit").click()
         expect(
             page.get_by_text("What this key can do", exact=True).first
         ).to_be_visible()
-        expect(page.get_by_text("Connected as Admin.")).to_be_visible()
-    with steps.step("device-created"):
+        expect(page.get_by_text(f"Connected as {account}")).to_be_visible()
+        # An available feature is a bare list item; a missing one ends in ": <perms>".
+        item = page.locator("li").filter(
+            has_text=re.compile(rf"^\s*{re.escape(available)}\s*$")
+        )
+        expect(item.first).to_be_visible()
+    with steps.step("entry-created"):
         page.get_by_role("button", name="Submit").click()
-        expect(page.get_by_text("Device created", exact=True).first).to_be_visible()
+        expect(page.get_by_text(created).first).to_be_visible()
     with steps.step("integration-page"):
         page.get_by_role("button", name=re.compile("finish", re.IGNORECASE)).click()
-        expect(page.get_by_text("Device created", exact=True).first).to_be_hidden()
+        expect(page.get_by_text(created).first).to_be_hidden()
         page.get_by_text("Immich Bridge", exact=True).first.click()
         expect(page).to_have_url(re.compile(r"/integration/immich_bridge"))
-        link = page.locator("a[href*='config_entry=']").first
-        expect(link).to_be_attached()
-    href = link.get_attribute("href") or ""
-    entry_id = re.search(r"config_entry=(\w+)", href)
-    assert entry_id, f"no config entry id in the link {href!r}"
-    return entry_id[1]
+        entries = hass_ws(page, {"type": "config_entries/get", "domain": DOMAIN})
+    assert isinstance(entries, list), entries
+    [entry] = entries
+    return str(entry["entry_id"])
 
 
 def check_device_page(page: Page, steps: Steps) -> None:
@@ -211,3 +229,164 @@ def test_onboard_add_integration_and_upload(
     assets = uploaded(immich)
     assert [asset["originalFileName"] for asset in assets] == [UPLOAD_NAME]
     assert assets[0]["originalMimeType"] == "image/jpeg"
+
+
+def hass_ws(page: Page, message: dict[str, object]) -> object:
+    """Send a websocket command as the logged-in owner (from the web UI)."""
+    return page.evaluate(
+        "(message) => document.querySelector('home-assistant').hass.callWS(message)",
+        message,
+    )
+
+
+def hass_api(page: Page, method: str, path: str, data: object = None) -> object:
+    """Call Home Assistant's REST API as the logged-in owner (from the web UI)."""
+    return page.evaluate(
+        "([method, path, data]) => document.querySelector('home-assistant')"
+        ".hass.callApi(method, path, data)",
+        [method, path, data],
+    )
+
+
+def add_camera(page: Page, steps: Steps, picture: Path) -> str:
+    """Add a Local file camera showing ``picture``; return its entity id."""
+    with steps.step("camera"):
+        flow = hass_api(
+            page, "POST", "config/config_entries/flow", {"handler": "local_file"}
+        )
+        assert isinstance(flow, dict), flow
+        done = hass_api(
+            page,
+            "POST",
+            f"config/config_entries/flow/{flow['flow_id']}",
+            {"name": "Front door", "file_path": str(picture)},
+        )
+        assert isinstance(done, dict), done
+        assert done.get("type") == "create_entry", done
+    return "camera.front_door"
+
+
+def install_automation(
+    page: Page, steps: Steps, config: Path, entry_id: str, camera: str
+) -> None:
+    """Use the blueprint: doorbell on → snapshot into "Doorbell"; reload automations."""
+    automation = {
+        "id": "doorbell_snapshot",
+        "alias": "Doorbell snapshot",
+        "use_blueprint": {
+            "path": f"{harness.BLUEPRINT.name}/camera_snapshot_to_album.yaml",
+            "input": {
+                "immich": entry_id,
+                "trigger_entity": "input_boolean.doorbell",
+                "camera": camera,
+                "album": "Doorbell",
+            },
+        },
+    }
+    (config / harness.AUTOMATIONS).write_text(yaml.safe_dump([automation]))
+    with steps.step("automation"):
+        hass_api(page, "POST", "services/automation/reload", {})
+        page.goto(page.url.split("/config", 1)[0] + "/config/automation/dashboard")
+        expect(page.get_by_text("Doorbell snapshot", exact=True)).to_be_visible()
+
+
+def ring_doorbell(page: Page, steps: Steps, immich: harness.Immich) -> list[str]:
+    """Turn the doorbell on; return the photos of the album "Doorbell" on Immich."""
+    with steps.step("doorbell"):
+        hass_api(
+            page,
+            "POST",
+            "services/input_boolean/turn_on",
+            {"entity_id": "input_boolean.doorbell"},
+        )
+
+        def album() -> list[str] | None:
+            for item in immich.api("GET", "/api/albums"):
+                if item["albumName"] == "Doorbell" and item["assetCount"]:
+                    found = immich.api(
+                        "POST", "/api/search/metadata", {"albumIds": [item["id"]]}
+                    )
+                    return [asset["id"] for asset in found["assets"]["items"]]
+            return None
+
+        return list(harness.wait_for("the snapshot on Immich", album, 30))
+
+
+def check_no_repairs(page: Page, steps: Steps, base: str) -> None:
+    """Open Settings → Repairs: nothing pending."""
+    with steps.step("no-repairs"):
+        page.goto(f"{base}/config/repairs")
+        expect(
+            page.get_by_text("There are currently no repairs pending")
+        ).to_be_visible()
+
+
+def reconfigure_keeping_key(page: Page, steps: Steps, base: str) -> None:
+    """Reconfigure the entry, leaving the key field empty."""
+    with steps.step("reconfigure-form"):
+        page.goto(f"{base}/config/integrations/integration/immich_bridge")
+        # The entry's own menu (the page's header has one too, before it).
+        page.get_by_role("button", name="Menu").last.click()
+        page.get_by_role("menuitem", name="Reconfigure").click()
+        expect(
+            page.get_by_text("Change the Immich connection", exact=True).first
+        ).to_be_visible()
+        expect(page.locator("input[name=api_key]")).to_have_value("")
+    with steps.step("reconfigured"):
+        page.get_by_role("button", name="Submit").click()
+        expect(page.get_by_text("Re-configuration was successful")).to_be_visible()
+        page.get_by_role(
+            "button", name=re.compile("close|finish", re.IGNORECASE)
+        ).first.click()
+
+
+def test_least_privilege_key_camera_blueprint_then_full_key(
+    chromium: Path,
+    immich: harness.Immich,
+    home_assistant: harness.HomeAssistant,
+    media_dir: Path,
+    output_dir: Path,
+    page: Page,
+) -> None:
+    """A new user with a camera uploader's key: the summary says it can upload into
+    albums, no repair issue, the blueprint puts a doorbell snapshot into an album;
+    then the key gets every permission in Immich and a reconfigure with the key field
+    left empty brings the server sensors.
+    """
+    made = immich.api(
+        "POST",
+        "/api/api-keys",
+        {"name": "Doorbell uploader", "permissions": list(CAMERA.permissions)},
+    )
+    picture = media_dir / "front-door.jpg"
+    picture.write_bytes(sample_jpeg(11, label="doorbell"))
+    steps = Steps(page, output_dir)
+    base = home_assistant.url
+    try:
+        onboard(page, steps, base)
+        entry_id = add_integration(
+            page,
+            steps,
+            immich,
+            api_key=made["secret"],
+            account="the API key “Doorbell uploader”",
+            available="Upload into existing albums",
+            created="Created configuration for Immich Doorbell uploader",
+        )
+        camera = add_camera(page, steps, picture)
+        install_automation(page, steps, home_assistant.config, entry_id, camera)
+        photos = ring_doorbell(page, steps, immich)
+        check_no_repairs(page, steps, base)
+        immich.api(
+            "PUT", f"/api/api-keys/{made['apiKey']['id']}", {"permissions": ["all"]}
+        )
+        reconfigure_keeping_key(page, steps, base)
+        check_device_page(page, steps)
+    except (PlaywrightError, AssertionError, TimeoutError) as err:
+        shot = steps.failure_shot()
+        pytest.fail(
+            f"step {steps.count:02d} '{steps.current}' failed: {err}\n"
+            f"screenshot: {shot}\nlogs: {output_dir}\nHome Assistant's log ends with:\n"
+            f"{harness.tail(home_assistant.log)}"
+        )
+    assert len(photos) == 1

@@ -405,12 +405,10 @@ def login(call: Call) -> Reply:
     )
 
 
-@handles("createApiKey")
-def create_api_key(call: Call) -> Reply:
-    """Create a key; a key may only grant what it holds itself (sessions: all)."""
+def _check_grant(call: Call, wanted: list[str]) -> None:
+    """Refuse a key granting what it doesn't hold itself (sessions may grant all)."""
     key = call.key
     assert key is not None
-    wanted = call.body["permissions"]
     from_key = key.secret in call.state.api_keys
     if (
         from_key
@@ -418,11 +416,41 @@ def create_api_key(call: Call) -> Reply:
         and ("all" in wanted or not set(wanted) <= set(key.permissions))
     ):
         raise ImmichHTTPError(400, "Cannot grant permissions you do not have")
+
+
+@handles("createApiKey")
+def create_api_key(call: Call) -> Reply:
+    """Create a key; a key may only grant what it holds itself (sessions: all)."""
+    wanted = call.body["permissions"]
+    _check_grant(call, wanted)
     secret = call.state.add_api_key(
         call.user_id, wanted, name=call.body.get("name") or "API Key"
     )
     made = call.state.api_keys[secret]
     return Reply({"secret": secret, "apiKey": _api_key(made)}, 201)
+
+
+@handles("updateApiKey")
+def update_api_key(call: Call) -> Reply:
+    """Rename a key of the caller's user or change its permissions."""
+    key_id = call.path["id"]
+    found = next(
+        (
+            key
+            for key in call.state.api_keys.values()
+            if key.id == key_id and key.user_id == call.user_id
+        ),
+        None,
+    )
+    if found is None:
+        raise ImmichHTTPError(400, "API Key not found")
+    if "permissions" in call.body:
+        _check_grant(call, call.body["permissions"])
+        found.permissions = tuple(call.body["permissions"])
+    if "name" in call.body:
+        found.name = call.body["name"]
+    found.updated_at = now()
+    return Reply(_api_key(found))
 
 
 def _api_key(key: ApiKey) -> dict[str, Any]:

@@ -469,7 +469,7 @@ def real_entry(
     """Return an Immich Bridge config entry for a user (and one of its keys)."""
     return MockConfigEntry(
         domain=DOMAIN,
-        title=f"{user.name} @ 127.0.0.1",
+        title=f"Immich {user.name}",
         unique_id=user.id,
         data={
             CONF_URL: url or server.url,

@@ -170,7 +170,6 @@ async def _library_statistics(case: Case) -> None:
     assert (
         number(case.state("sensor", "albums")) == albums["shared"] + albums["notShared"]
     )
-    number(case.state("sensor", "my_usage"))
     album = case.world.album
     count = len(await case.immich.album_asset_ids(case.world.user.key, album["id"]))
     assert number(case.state("sensor", f"album_assets_{album['id']}")) == count
@@ -241,43 +240,88 @@ async def _libraries(case: Case) -> None:
     await case.immich.wait_idle(["library"])
 
 
+async def _account(case: Case) -> None:
+    """The key's user is known; its usage and quota sensors."""
+    if (user := case.entry.runtime_data.user) is None:
+        msg = "the key's user is unknown"
+        raise RefusedError(msg, "user.read")
+    assert user.id == case.world.user.id
+    assert number(case.state("sensor", "my_usage")) >= 0
+    case.state("sensor", "my_quota")
+
+
+def _new_file(case: Case, label: str) -> Path:
+    """Write a JPEG no server has seen yet."""
+    return _write(case.folder / label, f"{uuid.uuid4().hex[:8]}.jpg", jpeg(label))
+
+
 async def _upload(case: Case) -> None:
-    """Upload into a new album with tags, favorite and description; sync a folder."""
-    data = jpeg("upload")
-    path = _write(case.folder / "upload", f"{uuid.uuid4().hex[:8]}.jpg", data)
-    album_name, tag = _unique("Upload album"), _unique("Upload tag")
+    """Upload a file (again: a duplicate), a favourite, and sync a folder."""
+    path = _new_file(case, "upload")
+    response = await case.call("upload", file_path=str(path), favorite=True)
+    [created] = response["assets"]
+    assert created["status"] == "created"
+    asset = await case.api("GET", f"/assets/{created['asset_id']}")
+    assert asset["isFavorite"] is True
+    again = await case.call("upload", file_path=str(path))
+    assert again["assets"][0]["status"] == "duplicate"
+    folder = case.folder / f"sync-{uuid.uuid4().hex[:8]}"
+    _write(folder, "a.jpg", jpeg(f"sync {folder.name}"))
+    synced = await case.call("sync_folder", folder=str(folder))
+    assert synced["uploaded"] == 1, synced
+
+
+async def _upload_to_album(case: Case) -> None:
+    """Upload into an album the user has, by name; sync a folder into it."""
+    album = case.world.album
     response = await case.call(
-        "upload",
-        file_path=str(path),
-        album=album_name,
-        tags=[tag],
-        favorite=True,
-        description="from Home Assistant",
+        "upload", file_path=str(_new_file(case, "album")), album=album["albumName"]
     )
     asset_id = response["assets"][0]["asset_id"]
-    assert tag in await _tag_values(case, asset_id)  # also waits for the sidecar
-    asset = await case.api("GET", f"/assets/{asset_id}")
-    assert asset["isFavorite"] is True
-    assert asset["exifInfo"]["description"] == "from Home Assistant"
-    [album] = await case.immich.albums_named(case.world.user.key, album_name)
-    assert asset_id in await case.immich.album_asset_ids(
-        case.world.user.key, album["id"]
-    )
-    # The same file again: a duplicate, whose favorite flag is changed afterwards.
-    again = await case.call("upload", file_path=str(path), favorite=False)
-    assert again["assets"][0] == {**again["assets"][0], "status": "duplicate"}
-    assert (await case.api("GET", f"/assets/{asset_id}"))["isFavorite"] is False
-
+    assert response["album_id"] == album["id"]
     folder = case.folder / f"sync-{uuid.uuid4().hex[:8]}"
-    _write(folder, "a.jpg", jpeg("sync a"))
-    sync_album, sync_tag = _unique("Sync album"), _unique("Sync tag")
-    synced = await case.call(
-        "sync_folder", folder=str(folder), album=sync_album, tags=[sync_tag]
-    )
+    _write(folder, "a.jpg", jpeg(f"sync {folder.name}"))
+    synced = await case.call("sync_folder", folder=str(folder), album=album["id"])
     assert synced["uploaded"] == 1, synced
-    [made] = await case.immich.albums_named(case.world.user.key, sync_album)
-    [in_album] = await case.immich.album_asset_ids(case.world.user.key, made["id"])
-    assert sync_tag in await _tag_values(case, in_album)
+    in_album = await case.immich.album_asset_ids(case.world.user.key, album["id"])
+    assert asset_id in in_album
+    assert len(in_album) >= 2  # the synced file too
+
+
+async def _upload_to_new_album(case: Case) -> None:
+    """Upload into an album that doesn't exist yet: it is made by that name."""
+    name = _unique("New album")
+    response = await case.call(
+        "upload", file_path=str(_new_file(case, "new album")), album=name
+    )
+    [album] = await case.immich.albums_named(case.world.user.key, name)
+    assert response["album_id"] == album["id"]
+    assert await case.immich.album_asset_ids(case.world.user.key, album["id"]) == {
+        response["assets"][0]["asset_id"]
+    }
+
+
+async def _upload_with_tags(case: Case) -> None:
+    """Upload with a tag that doesn't exist yet."""
+    tag = _unique("Upload tag")
+    response = await case.call(
+        "upload", file_path=str(_new_file(case, "tags")), tags=[tag]
+    )
+    assert tag in await _tag_values(case, response["assets"][0]["asset_id"])
+
+
+async def _upload_with_details(case: Case) -> None:
+    """Upload with a description; the same file again un-favourites it."""
+    path = _new_file(case, "details")
+    response = await case.call(
+        "upload", file_path=str(path), favorite=True, description="from HA"
+    )
+    asset_id = response["assets"][0]["asset_id"]
+    asset = await case.api("GET", f"/assets/{asset_id}")
+    assert asset["exifInfo"]["description"] == "from HA"
+    again = await case.call("upload", file_path=str(path), favorite=False)
+    assert again["assets"][0]["status"] == "duplicate"
+    assert (await case.api("GET", f"/assets/{asset_id}"))["isFavorite"] is False
 
 
 async def _albums(case: Case) -> None:
@@ -411,7 +455,12 @@ EXERCISES: dict[str, Exercise] = {
     "people_and_tags": _people_and_tags,
     "job_queues": _job_queues,
     "libraries": _libraries,
+    "account": _account,
     "upload": _upload,
+    "upload_to_album": _upload_to_album,
+    "upload_to_new_album": _upload_to_new_album,
+    "upload_with_tags": _upload_with_tags,
+    "upload_with_details": _upload_with_details,
     "albums": _albums,
     "tags": _tags,
     "shared_links": _shared_links,
@@ -471,6 +520,7 @@ async def _prepare_library(immich: ImmichApi, world: World) -> None:
 
 
 PREPARE: dict[str, Callable[[ImmichApi, World], Awaitable[None]]] = {
+    "upload_to_album": _prepare_photos,
     "library_statistics": _prepare_photos,
     "albums": _prepare_photos,
     "tags": _prepare_photos,
@@ -595,25 +645,40 @@ async def test_feature_permissions(
     err = refused.value
     if isinstance(err, RefusedError):
         assert err.permission in {None, missing}, err
+    elif missing == ADMIN:
+        assert (err.translation_domain, err.translation_key) == (
+            DOMAIN,
+            "admin_required",
+        ), err
     else:
         assert err.translation_domain == DOMAIN, err
         assert err.translation_key == "missing_permission", err
         assert err.translation_placeholders == {"permission": missing}, err
 
 
-async def test_essential_permissions(hass: HomeAssistant, immich: ImmichApi) -> None:
-    """ESSENTIAL alone sets an entry up; without it the setup fails, named."""
-    user = await immich.create_user("Perm essential")
-    await _setup(hass, immich, user, ESSENTIAL.permissions, {})
-    assert set(ESSENTIAL.permissions) == {"user.read"}
-    key = await immich.create_key(user, ["server.about"])
-    entry = await setup_entry(
-        hass,
-        real_entry(immich.server, user, key=key),
-        state=ConfigEntryState.SETUP_ERROR,
-    )
-    assert entry.reason is not None
-    assert "user.read" in entry.reason
+@pytest.mark.parametrize("admin", [False, True], ids=["user", "admin"])
+async def test_any_key_sets_up(
+    hass: HomeAssistant, immich: ImmichApi, admin: bool
+) -> None:
+    """A key with one unrelated permission loads; what it can't read is absent.
+
+    Without user.read the account's role is learnt from an admin-only source the key
+    may read (here: queues), refused to a user's key.
+    """
+    assert ESSENTIAL.permissions == ()
+    user = await immich.create_user(f"Perm any key {admin}", admin=admin)
+    key = await immich.create_key(user, ["server.about", "queue.read"])
+    entry = await setup_entry(hass, real_entry(immich.server, user, key=key))
+    runtime = entry.runtime_data
+    assert runtime.user is None
+    assert runtime.is_admin is admin
+    about = await immich.call("GET", "/server/about")
+    version = entity_id(hass, entry, "sensor", "server_version")
+    assert version is not None
+    assert hass.states.get(version).state == about["version"].removeprefix("v")
+    assert entity_id(hass, entry, "sensor", "my_usage") is None
+    queues = entity_id(hass, entry, "binary_sensor", "job_failures")
+    assert (queues is not None) is admin
 
 
 # Each polled source's entities (by key), with the world a source needs.

@@ -44,7 +44,7 @@ from tests.reliability.faults import (
     port_of,
 )
 
-PREFIX = "immich_127_0_0_1"
+PREFIX = "immich_admin"
 DISK = f"sensor.{PREFIX}_disk_size"
 PHOTOS = f"sensor.{PREFIX}_photos"
 BUSY = f"binary_sensor.{PREFIX}_library_busy"
@@ -157,7 +157,7 @@ async def test_setup_slow_server(
     server.set_fault("getServerVersion", delay=delay, times=1)
     server.set_fault("getStorage", delay=delay, times=1)
     entry = make_entry(server)
-    with patch("custom_components.immich_bridge.REQUEST_TIMEOUT", TIMEOUT):
+    with patch("custom_components.immich_bridge.account.REQUEST_TIMEOUT", TIMEOUT):
         state = await setup_entry(hass, entry)
         if loaded:
             assert state is ConfigEntryState.LOADED
@@ -360,10 +360,7 @@ async def test_refresh_dns_failure(
             entry.runtime_data.client.session.connector.clear_dns_cache()
             await server.stop()  # closes the kept-alive connections
             await server.start(port=port)
-            entities = [
-                entity_id.replace(PREFIX, "immich_immich_test")
-                for entity_id, _, _ in COORDINATORS.values()
-            ]
+            entities = [entity_id for entity_id, _, _ in COORDINATORS.values()]
             await fire(hass, 301)
             assert not any(_available(hass, entity_id) for entity_id in entities)
             dns.broken = False

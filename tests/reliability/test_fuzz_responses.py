@@ -681,7 +681,7 @@ async def test_client_parses_or_raises_response_error(
 
 # ------------------------------------------------------------------ coordinators
 
-PREFIX = "immich_127_0_0_1"
+PREFIX = "immich_admin"
 # Coordinator -> (operations its refresh asks, an entity it feeds).
 POLLED: dict[str, tuple[tuple[str, ...], str]] = {
     "server": (

@@ -151,7 +151,7 @@ async def remote_entry(
     user = await client.me()
     entry = MockConfigEntry(
         domain=DOMAIN,
-        title=f"{user.name} @ 127.0.0.1",
+        title=f"Immich {user.name}",
         unique_id=user.id,
         data={CONF_URL: remote.url, CONF_API_KEY: remote.key, CONF_VERIFY_SSL: True},
     )

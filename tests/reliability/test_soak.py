@@ -53,7 +53,7 @@ MAX_TASK_GROWTH = 0
 MAX_LISTENER_GROWTH = 0
 MAX_BLOCK_GROWTH = 2_000  # Python memory blocks (sys.getallocatedblocks)
 
-PREFIX = "immich_127_0_0_1"
+PREFIX = "immich_admin"
 
 
 def _faults(server: FakeImmich) -> list[tuple[str, Callable[[], Any]]]:

@@ -14,6 +14,7 @@ import json
 import logging
 from pathlib import Path
 import re
+import ssl
 from typing import TYPE_CHECKING, Any, Final, Literal, Self, TypedDict, Unpack
 from urllib.parse import urlsplit
 
@@ -204,6 +205,8 @@ class ImmichClient:
     _: KW_ONLY
     request_timeout: float = DEFAULT_TIMEOUT
     verify_ssl: bool = True
+    # Trust these certificate authorities instead of the session's (verify_ssl on).
+    ssl_context: ssl.SSLContext | None = field(default=None, repr=False)
     version: ImmichServerVersion | None = field(default=None, init=False)
     _owns_session: bool = field(default=False, init=False, repr=False)
 
@@ -262,7 +265,9 @@ class ImmichClient:
                     json=json_body,
                     data=data,
                     headers=request_headers,
-                    ssl=self.verify_ssl,
+                    ssl=self.ssl_context
+                    if self.verify_ssl and self.ssl_context is not None
+                    else self.verify_ssl,
                     timeout=aiohttp.ClientTimeout(
                         total=None,
                         sock_connect=self.request_timeout,
