@@ -22,6 +22,8 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.reliability.guards import register_secret
+
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -204,13 +206,21 @@ class Immich:
     log: Path
 
     def api(self, method: str, path: str, body: Any = None) -> Any:
-        """Call the demo's REST API as the admin; fail on an error status."""
+        """Call the demo's REST API as the admin; fail on an error status.
+
+        A key or session token in the answer (``POST /api/api-keys``, a login) becomes
+        a secret of the running test's guard.
+        """
         status, data = http_json(
             self.port, method, path, headers={"x-api-key": self.api_key}, body=body
         )
         if status >= 400:
             msg = f"{method} {path} answered {status}: {data}"
             raise AssertionError(msg)
+        if isinstance(data, dict):
+            for field_name in ("secret", "accessToken"):
+                if isinstance(secret := data.get(field_name), str):
+                    register_secret(secret)
         return data
 
 

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.reliability.guards import SecretsGuard
+
 from . import harness
 
 
@@ -19,10 +21,13 @@ def test_demo_violation_fails(tmp_path: Path) -> None:
         demo.__exit__(None, None, None)
 
 
-def test_clean_demo_passes(tmp_path: Path) -> None:
-    """A demo that saw only valid requests ends quietly, with its report."""
+def test_clean_demo_passes(tmp_path: Path, no_leaked_secrets: SecretsGuard) -> None:
+    """A demo that saw only valid requests ends quietly; keys it makes are secrets."""
     with harness.immich_demo(tmp_path) as immich:
         assert immich.api("GET", "/api/users/me")["isAdmin"] is True
+        body = {"name": "e2e", "permissions": ["asset.upload"]}
+        made = immich.api("POST", "/api/api-keys", body)
+        assert made["secret"] in no_leaked_secrets.secrets
     assert "Fake Immich stopped: 0 spec violation(s)" in immich.log.read_text()
 
 
