@@ -154,3 +154,22 @@ async def repairs_manager(hass: HomeAssistant) -> RepairsFlowManager:
     await async_process_repairs_platforms(hass)
     manager: RepairsFlowManager = hass.data["repairs"]["flow_manager"]
     return manager
+
+
+async def setup_with(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    *,
+    options: dict[str, Any] | None = None,
+    **data: Any,
+) -> MockConfigEntry:
+    """Add an entry with changed data (and options) and set it up, whatever comes."""
+    entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        entry,
+        data={**entry.data, **data},
+        options=options if options is not None else entry.options,
+    )
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry

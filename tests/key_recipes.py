@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from custom_components.immich_bridge.permissions import FEATURES
+
 
 @dataclass(frozen=True, kw_only=True)
 class KeyRecipe:
@@ -71,25 +73,6 @@ RECIPES: tuple[KeyRecipe, ...] = (
         use="everything",
         permissions=("all",),
         admin=True,
-        unlocks=frozenset(
-            {
-                "account",
-                "server_sensors",
-                "library_statistics",
-                "server_statistics",
-                "people_and_tags",
-                "job_queues",
-                "libraries",
-                "upload",
-                "upload_to_album",
-                "upload_to_new_album",
-                "upload_with_tags",
-                "upload_with_details",
-                "albums",
-                "tags",
-                "shared_links",
-                "search_and_photos",
-            }
-        ),
+        unlocks=frozenset(FEATURES),  # all of them, by definition
     ),
 )

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager, suppress
 import io
 import json
+import os
+from pathlib import Path
+import re
+import signal
+import socket
+import subprocess
 import time
 from typing import Any
+import urllib.request
 
 import aiohttp
 import pytest
@@ -25,6 +32,7 @@ from tests.fake_immich.spec import SPEC_ENV, load_spec, spec_path
 from tests.fake_immich.state import sha1_base64
 
 UNKNOWN_ID = "0b4f8e3c-5d7a-4b1e-9c2d-3e4f5a6b7c8d"
+REPO = Path(__file__).resolve().parents[1]
 
 
 @asynccontextmanager
@@ -915,12 +923,7 @@ async def test_demo_prints_url_and_key(capsys: pytest.CaptureFixture[str]) -> No
     args = demo._parse(["--port", "0", "--spec", "v3"])
     stop = asyncio.Event()
     task = asyncio.create_task(demo._serve(args, stop))
-    banner = ""
-    for _ in range(200):
-        banner += capsys.readouterr().out
-        if "Press Ctrl-C" in banner:
-            break
-        await asyncio.sleep(0.01)
+    banner, _ = await _demo_banner(capsys)
     fields = (line.partition(":") for line in banner.splitlines())
     printed = {
         name.strip(): value.split()[0] for name, _, value in fields if value.strip()
@@ -950,6 +953,142 @@ async def test_demo_prints_url_and_key(capsys: pytest.CaptureFixture[str]) -> No
     errors = capsys.readouterr().err
     assert "SPEC VIOLATION: GET /api/nowhere: no such operation in the spec" in errors
     assert "Fake Immich stopped: 1 spec violation(s)" in errors
+
+
+@contextmanager
+def _taken_port(port: int = 0) -> Iterator[int]:
+    """Hold a listening socket on 127.0.0.1:``port`` (0: any) and yield its port.
+
+    A port someone else already holds is just as taken: yield it without binding.
+    """
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            yield port
+            return
+        sock.listen()
+        yield sock.getsockname()[1]
+
+
+async def _demo_banner(capsys: pytest.CaptureFixture[str]) -> tuple[str, str]:
+    """Wait for the demo's banner on stdout; return its stdout and stderr so far."""
+    out = err = ""
+    for _ in range(500):
+        captured = capsys.readouterr()
+        out, err = out + captured.out, err + captured.err
+        if "admin API key" in out:
+            return out, err
+        await asyncio.sleep(0.01)
+    pytest.fail(f"no banner: {out!r}")
+
+
+@pytest.mark.usefixtures("socket_enabled")
+async def test_demo_takes_a_free_port_when_its_port_is_taken(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """With --any-port-if-taken the demo serves elsewhere and prints where."""
+    fake_plugin.require_spec("v3")
+    with _taken_port() as taken:
+        args = demo._parse(["--port", str(taken), "--any-port-if-taken"])
+        stop = asyncio.Event()
+        task = asyncio.create_task(demo._serve(args, stop))
+        try:
+            banner, said = await _demo_banner(capsys)
+            found = re.search(r"URL:\s+(http://127\.0\.0\.1:(\d+))\n", banner)
+            assert found is not None, banner
+            assert int(found[2]) != taken
+            key = re.search(r"admin API key:\s+(\S+)", banner)
+            assert key is not None
+            async with (
+                aiohttp.ClientSession() as session,
+                session.get(
+                    f"{found[1]}/api/users/me", headers={"x-api-key": key[1]}
+                ) as response,
+            ):
+                assert response.status == 200
+                assert (await response.json())["isAdmin"] is True
+        finally:
+            stop.set()
+            assert await task == 0  # no spec violation
+    assert said == f"Port {taken} is taken; serving on {found[1]} instead.\n"
+
+
+@pytest.mark.usefixtures("socket_enabled")
+def test_demo_fails_in_one_line_when_its_port_is_taken(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Without --any-port-if-taken a taken port ends the demo: exit 1, one line."""
+    fake_plugin.require_spec("v3")
+    with _taken_port() as taken:
+        assert demo.main(["--port", str(taken)]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == (
+        f"Fake Immich can't serve on 127.0.0.1:{taken}: the port is taken\n"
+    )
+
+
+@contextmanager
+def _develop(env: dict[str, str]) -> Iterator[subprocess.Popen[str]]:
+    """Run script/develop with the demo Immich alone (no Home Assistant); stop it."""
+    proc = subprocess.Popen(  # noqa: S603  # our own script
+        [str(REPO / "script" / "develop")],
+        cwd=REPO,
+        env={**os.environ, "DEVELOP_DEMO_ONLY": "1", **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        yield proc
+    finally:
+        with suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        proc.communicate(timeout=30)
+
+
+@pytest.mark.usefixtures("socket_enabled")
+def test_develop_when_port_2283_is_taken() -> None:
+    """script/develop starts the demo elsewhere and prints the URL and key it got.
+
+    A port asked for with IMMICH_DEMO_PORT that is taken fails in one line instead.
+    """
+    fake_plugin.require_spec("v3")
+    env = dict.fromkeys(("IMMICH_URL", "IMMICH_DEMO_PORT"), "")
+    with _taken_port(2283), _develop(env) as proc:
+        assert proc.stdout is not None
+        output = ""
+        deadline = time.monotonic() + 120
+        while "demo Immich is up" not in output and time.monotonic() < deadline:
+            if not (line := proc.stdout.readline()):
+                break
+            output += line
+        found = re.search(
+            r"demo Immich is up at (http://127\.0\.0\.1:(\d+)): .*API key (\S+)",
+            output,
+        )
+        assert found is not None, output
+        assert found[2] != "2283"
+        assert f"URL:           {found[1]}\n" in output
+        request = urllib.request.Request(  # noqa: S310  # a loopback URL
+            f"{found[1]}/api/users/me", headers={"x-api-key": found[3]}
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            assert json.load(response)["isAdmin"] is True
+
+    with _taken_port(2283), _develop({**env, "IMMICH_DEMO_PORT": "2283"}) as failed:
+        assert failed.wait(timeout=120) == 1
+        assert failed.stdout is not None
+        output = failed.stdout.read()
+    assert "Traceback" not in output
+    assert "is up" not in output
+    assert output.endswith(
+        "Fake Immich can't serve on 127.0.0.1:2283: the port is taken\n"
+        "develop: the demo Immich did not start (the reason is above); set "
+        "IMMICH_DEMO_PORT to a free port, or IMMICH_URL to use a real server.\n"
+    ), output
 
 
 def test_demo_without_spec(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:

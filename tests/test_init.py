@@ -19,7 +19,7 @@ from custom_components.immich_bridge.const import (
     CONF_IGNORED_PERMISSIONS,
     DOMAIN,
 )
-from tests.common import call_action, make_entry, repairs_manager
+from tests.common import call_action, make_entry, repairs_manager, setup_with
 from tests.fake_immich import FakeImmich
 
 
@@ -97,13 +97,7 @@ async def test_key_without_user_read(
     user_id = immich_server.admin_id if admin else immich_server.user_id
     key = immich_server.state.add_api_key(user_id, permissions=permissions)
     entry = make_entry(immich_server, admin=admin)
-    entry.add_to_hass(hass)
-    hass.config_entries.async_update_entry(
-        entry, data={**entry.data, CONF_API_KEY: key}
-    )
-    await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    assert entry.state is ConfigEntryState.LOADED
+    await _setup_with_key(hass, entry, key)
     assert entry.runtime_data.user is None
     assert entry.runtime_data.is_admin is is_admin
     assert (entry.runtime_data.queues is not None) is is_admin
@@ -146,15 +140,8 @@ async def _setup_with_key(
     key: str,
     options: dict[str, Any] | None = None,
 ) -> None:
-    """Set up an entry with another key (and options)."""
-    entry.add_to_hass(hass)
-    hass.config_entries.async_update_entry(
-        entry,
-        data={**entry.data, CONF_API_KEY: key},
-        options=options if options is not None else entry.options,
-    )
-    await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    """Set up an entry with another key (and options): it loads."""
+    await setup_with(hass, entry, options=options, **{CONF_API_KEY: key})
     assert entry.state is ConfigEntryState.LOADED
 
 

@@ -6,10 +6,11 @@ import ast
 import json
 import os
 from pathlib import Path
+import re
 import subprocess
 from typing import Any
 
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, SupportsResponse
 from homeassistant.setup import async_setup_component
 from PIL import Image
 import pytest
@@ -27,6 +28,7 @@ from custom_components.immich_bridge.api import (
 )
 from custom_components.immich_bridge.config_flow import error_key
 from custom_components.immich_bridge.const import DOMAIN
+from custom_components.immich_bridge.services import ACTIONS
 
 ROOT = Path(__file__).parents[1]
 PACKAGE = ROOT / "custom_components" / DOMAIN
@@ -346,6 +348,32 @@ def test_services_are_described() -> None:
             assert field in strings[name].get("fields", {}) or field in strings[
                 name
             ].get("sections", {}), (name, field)
+
+
+@pytest.mark.parametrize("doc", ["actions.md", "actions.zh-Hans.md"])
+def test_docs_say_which_actions_return_nothing(doc: str) -> None:
+    """Mark in the docs' action table exactly the actions that return nothing.
+
+    Each row names one or more actions; its "Returns" cell gives one answer for all of
+    them or one per action, separated by " / "; an en dash means nothing.
+    """
+    returns: dict[str, str] = {}
+    for line in (ROOT / "docs" / doc).read_text().splitlines():
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        names = re.findall(r"\[`(\w+)`\]", cells[0]) if len(cells) == 3 else []
+        if not names:
+            continue
+        answers = cells[1].split(" / ")
+        if len(answers) == 1:
+            answers *= len(names)
+        assert len(answers) == len(names), line
+        returns.update(zip(names, answers, strict=True))
+    assert sorted(returns) == sorted(ACTIONS)
+    assert {name for name, answer in returns.items() if answer == "\u2013"} == {
+        name
+        for name, action in ACTIONS.items()
+        if action.response is SupportsResponse.NONE
+    }
 
 
 @pytest.mark.parametrize("lang", ["en", "zh-Hans"])

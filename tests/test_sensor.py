@@ -7,8 +7,14 @@ from typing import Any
 from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.sensor import async_rounded_state
 from homeassistant.config_entries import SOURCE_REAUTH
-from homeassistant.const import CONF_API_KEY, STATE_UNAVAILABLE, Platform
+from homeassistant.const import (
+    ATTR_UNIT_OF_MEASUREMENT,
+    CONF_API_KEY,
+    STATE_UNAVAILABLE,
+    Platform,
+)
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 import pytest
@@ -111,6 +117,61 @@ async def test_sensor_values_both_versions(
     version = hass.states.get(f"{PREFIX}_server_version")
     assert version is not None
     assert version.state == str(mock_config_entry.runtime_data.version)
+
+
+def _shown(hass: HomeAssistant, key: str) -> str:
+    """Return a sensor's state as the frontend shows it: rounded, with its unit."""
+    entity_id = f"{PREFIX}_{key}"
+    state = hass.states.get(entity_id)
+    assert state is not None, key
+    value = async_rounded_state(hass, entity_id, state)
+    return f"{value} {state.attributes[ATTR_UNIT_OF_MEASUREMENT]}"
+
+
+async def test_sizes_show_in_the_binary_unit_that_fits(
+    hass: HomeAssistant, immich_server_v3: FakeImmich
+) -> None:
+    """Show sizes as Immich does (MiB, GiB, TiB, one decimal), never 1.5 MB as 0.0."""
+    server = immich_server_v3
+    state = server.state
+    state.assets.clear()
+    state.add_asset(server.admin_id, filename="big.jpg", data=b"\xff" * 1_500_000)
+    state.users[server.admin_id].quota_size_in_bytes = 2 * 1024**4
+    state.disk_size = 500 * 10**9  # a "500 GB" disk
+    state.disk_use = 1_500_000
+    entry = make_entry(server)
+    await _setup(hass, entry)
+    assert {
+        key: _shown(hass, key)
+        for key in (
+            "storage_used_by_assets",
+            "storage_used_by_photos",
+            "my_storage_usage",
+            "my_storage_quota",
+            "disk_size",
+            "disk_used",
+            "disk_available",
+        )
+    } == {
+        "storage_used_by_assets": "1.4 MiB",  # 1,500,000 bytes
+        "storage_used_by_photos": "1.4 MiB",
+        "my_storage_usage": "1.4 MiB",
+        "my_storage_quota": "2.0 TiB",
+        "disk_size": "465.7 GiB",  # 500 * 10^9 bytes
+        "disk_used": "1.4 MiB",
+        "disk_available": "465.7 GiB",
+    }
+    # Nothing stored yet: GiB, the scale a library grows into.
+    assert _shown(hass, "storage_used_by_videos") == "0.0 GiB"
+
+    # The unit stays once the sensor is registered (the user can change it in the
+    # entity settings), and so does the precision.
+    state.disk_use = 300 * 1024**3
+    state.users[server.admin_id].quota_size_in_bytes = 512 * 1024**3
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert _shown(hass, "disk_used") == "307200.0 MiB"
+    assert _shown(hass, "my_storage_quota") == "0.5 TiB"
 
 
 async def test_non_admin_key(

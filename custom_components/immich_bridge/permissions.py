@@ -106,6 +106,7 @@ FEATURES: Final[dict[str, Requirement]] = {
     "upload_with_details": Requirement(permissions=("asset.upload", "asset.update")),
     "albums": Requirement(
         permissions=(
+            "user.read",  # share_album finds users by e-mail or name
             "asset.read",
             "album.read",
             "album.create",

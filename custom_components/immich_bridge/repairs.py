@@ -110,7 +110,8 @@ async def async_update_permission_issue(
     of the options are computed anew, those of actions kept from the issue; what the
     key has now, or the user dismissed, is left out.
     """
-    runtime = entry.runtime_data
+    if (runtime := getattr(entry, "runtime_data", None)) is None:
+        return  # unloaded meanwhile: the next setup looks again
     key_info = runtime.key_info
     ignored = set(entry.data.get(CONF_IGNORED_PERMISSIONS, []))
     needs: Needs = _stored_needs(hass, entry)

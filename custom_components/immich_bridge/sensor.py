@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from homeassistant.components.sensor import (
+    DOMAIN as SENSOR_DOMAIN,
     SensorDeviceClass,
     SensorEntity,
     SensorEntityDescription,
@@ -50,13 +51,32 @@ class ImmichItemSensorEntityDescription[ItemT](SensorEntityDescription):
     value_fn: Callable[[ItemT], StateType]
 
 
+# Sizes are bytes; they show in the binary unit Immich's web page would pick (see
+# binary_size_unit) with one decimal, as Immich shows them ("1.4 MiB", "465.7 GiB").
 _DATA_SIZE: dict[str, Any] = {
     "device_class": SensorDeviceClass.DATA_SIZE,
     "native_unit_of_measurement": UnitOfInformation.BYTES,
-    "suggested_unit_of_measurement": UnitOfInformation.GIGABYTES,
     "suggested_display_precision": 1,
     "state_class": SensorStateClass.MEASUREMENT,
 }
+_KIB: Final = 1024
+
+
+def binary_size_unit(size: object) -> UnitOfInformation:
+    """Return the unit to show a size of this many bytes in: MiB, GiB or TiB.
+
+    Nothing yet (0 or unknown) gets GiB, the scale a library grows into: the unit is
+    kept once the sensor is registered, so it should not be picked from an empty one.
+    """
+    if not isinstance(size, int | float) or size <= 0:
+        return UnitOfInformation.GIBIBYTES
+    if size < _KIB**3:
+        return UnitOfInformation.MEBIBYTES
+    if size < _KIB**4:
+        return UnitOfInformation.GIBIBYTES
+    return UnitOfInformation.TEBIBYTES
+
+
 _COUNT: dict[str, Any] = {"state_class": SensorStateClass.MEASUREMENT}
 
 SENSORS: tuple[ImmichSensorEntityDescription, ...] = (
@@ -298,7 +318,31 @@ async def async_setup_entry(
         )
 
 
-class ImmichSensor(ImmichBridgeEntity[ImmichServerCoordinator], SensorEntity):
+class ImmichSizeUnitSensor(SensorEntity):
+    """A sensor whose sizes show in the binary unit that fits them when first seen."""
+
+    @property
+    def suggested_unit_of_measurement(self) -> str | None:
+        """Return the unit Home Assistant stored at registration, else the fitting one.
+
+        Home Assistant stores the suggested unit when it first registers a sensor and
+        shows that unit from then on, so a size that grows later keeps its unit. Giving
+        back the stored unit keeps the display precision from being rescaled to the
+        size's new magnitude after a restart.
+        """
+        if self.device_class != SensorDeviceClass.DATA_SIZE:
+            return None
+        private = (
+            self.registry_entry.options.get(f"{SENSOR_DOMAIN}.private")
+            if self.registry_entry is not None
+            else None
+        )
+        if private and (stored := private.get("suggested_unit_of_measurement")):
+            return str(stored)
+        return binary_size_unit(self.native_value)
+
+
+class ImmichSensor(ImmichBridgeEntity[ImmichServerCoordinator], ImmichSizeUnitSensor):
     """A sensor for one value of the server data."""
 
     entity_description: ImmichSensorEntityDescription
@@ -355,7 +399,9 @@ class ImmichAlbumSensor(ImmichBridgeEntity[ImmichServerCoordinator], SensorEntit
         return album.asset_count if album else None
 
 
-class ImmichUserUsageSensor(ImmichBridgeEntity[ImmichServerCoordinator], SensorEntity):
+class ImmichUserUsageSensor(
+    ImmichBridgeEntity[ImmichServerCoordinator], ImmichSizeUnitSensor
+):
     """Storage used by one user (admin keys only)."""
 
     entity_description: ImmichItemSensorEntityDescription[ImmichUserUsage]

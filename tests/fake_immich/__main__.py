@@ -4,7 +4,8 @@ Prints the URL and the admin API key, then serves until Ctrl-C or SIGTERM. Spec
 violations are printed to stderr as they happen (``SPEC VIOLATION: ...``; the demo keeps
 serving); on the way out the last ones are printed with a count, and the exit status is
 1 when there were any (the end-to-end test fails on that, and ``script/develop`` shows
-it).
+it). A port that is taken ends it with a one-line message and exit code 1, unless
+``--any-port-if-taken`` lets it use a free one.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import errno
 import signal
 import sys
 
@@ -30,6 +32,11 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         "--port", type=int, default=2283, help="port (0: any free port)"
     )
     parser.add_argument(
+        "--any-port-if-taken",
+        action="store_true",
+        help="serve on a free port when --port is taken (the URL printed tells which)",
+    )
+    parser.add_argument(
         "--spec", choices=("v3", "v2"), default="v3", help="API flavour"
     )
     return parser.parse_args(argv)
@@ -46,7 +53,14 @@ def _report(server: FakeImmich, reported: int) -> int:
 async def _serve(args: argparse.Namespace, stop: asyncio.Event) -> int:
     """Serve and report violations until ``stop`` is set; return how many there were."""
     server = FakeImmich(args.spec, seed=True)
-    url = await server.start(args.host, args.port)
+    try:
+        url = await server.start(args.host, args.port)
+    except OSError as err:
+        taken = err.errno == errno.EADDRINUSE
+        if not (taken and args.any_port_if_taken) or args.port == 0:
+            raise
+        url = await server.start(args.host, 0)
+        sys.stderr.write(f"Port {args.port} is taken; serving on {url} instead.\n")
     state = server.state
     version = ".".join(map(str, server.spec.version))
     lines = [
@@ -86,7 +100,14 @@ def main(argv: list[str] | None = None) -> int:
     if not spec_path(args.spec).is_file():
         sys.stderr.write(f"Immich spec not found: {spec_path(args.spec)}\n")
         return 2
-    violations = asyncio.run(_until_signalled(args))
+    try:
+        violations = asyncio.run(_until_signalled(args))
+    except OSError as err:
+        reason = "the port is taken" if err.errno == errno.EADDRINUSE else str(err)
+        sys.stderr.write(
+            f"Fake Immich can't serve on {args.host}:{args.port}: {reason}\n"
+        )
+        return 1
     return 1 if violations else 0
 
 

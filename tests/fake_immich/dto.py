@@ -8,6 +8,7 @@ declares. Where the two versions disagree on values (album users, asset duration
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from .state import avatar_color, iso
@@ -293,6 +294,14 @@ def memory(state: ImmichState, item: Memory) -> JSON:
         "type": "on_this_day",
         "data": {"year": item.year},
         "memoryAt": iso(item.memory_at),
+        **(
+            {
+                "showAt": iso(item.show_at),
+                "hideAt": iso(item.show_at + timedelta(days=1, microseconds=-1000)),
+            }
+            if item.show_at is not None
+            else {}
+        ),
         "createdAt": iso(item.created_at),
         "updatedAt": iso(item.updated_at),
         "isSaved": item.is_saved,

@@ -146,7 +146,11 @@ class FakeImmich:
         )
         await runner.setup()
         site = web.TCPSite(runner, host, port)
-        await site.start()
+        try:
+            await site.start()
+        except OSError:
+            await runner.cleanup()  # so that start() can be tried on another port
+            raise
         self._runner = runner
         bound_port = runner.addresses[0][1]
         self.url = f"http://{host}:{bound_port}"

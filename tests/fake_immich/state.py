@@ -247,6 +247,9 @@ class Person:
     color: str = "#4250af"
     updated_at: datetime = field(default_factory=now)
     thumbnail: bytes = b""
+    # Faces on photos the stand-in doesn't hold (those it holds: Asset.person_ids).
+    # Immich lists only people with faces on timeline photos.
+    faces: int = 1
 
 
 @dataclass(slots=True)
@@ -292,6 +295,7 @@ class Memory:
     year: int
     asset_ids: list[str]
     memory_at: datetime
+    show_at: datetime | None = None
     is_saved: bool = False
     created_at: datetime = field(default_factory=now)
     updated_at: datetime = field(default_factory=now)
@@ -519,13 +523,27 @@ class ImmichState:
             None,
         )
 
-    def add_person(self, owner_id: str, name: str, *, hidden: bool = False) -> str:
-        """Create a person and return its id."""
+    def add_person(
+        self,
+        owner_id: str,
+        name: str,
+        *,
+        hidden: bool = False,
+        birth_date: str | None = None,
+        faces: int = 1,
+    ) -> str:
+        """Create a person (birth date as YYYY-MM-DD) and return its id.
+
+        `faces` counts faces on photos the stand-in doesn't hold: with none (and none
+        on its assets), the person is not listed, as in Immich.
+        """
         person = Person(
             id=new_id(),
             owner_id=owner_id,
             name=name,
             is_hidden=hidden,
+            birth_date=birth_date,
+            faces=faces,
             thumbnail=self.next_jpeg(name),
         )
         self.people[person.id] = person
@@ -542,19 +560,33 @@ class ImmichState:
         self.libraries[library.id] = library
         return library.id
 
-    def add_memory(self, owner_id: str, year: int, asset_ids: Iterable[str]) -> str:
-        """Create an "on this day" memory and return its id."""
-        today = now().replace(hour=0, minute=0, second=0, microsecond=0)
+    def add_memory(
+        self,
+        owner_id: str,
+        year: int,
+        asset_ids: Iterable[str],
+        *,
+        days_ahead: int = 0,
+    ) -> str:
+        """Create an "on this day" memory shown today (or days ahead); return its id.
+
+        Like Immich: `memoryAt` is that day in the year looked back to; `showAt` and
+        `hideAt` bound the day it is shown.
+        """
+        shown = now().replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(
+            days=days_ahead
+        )
         try:
-            memory_at = today.replace(year=year)
+            memory_at = shown.replace(year=year)
         except ValueError:  # 29 February in a common year
-            memory_at = today.replace(year=year, day=28)
+            memory_at = shown.replace(year=year, day=28)
         memory = Memory(
             id=new_id(),
             owner_id=owner_id,
             year=year,
             asset_ids=list(asset_ids),
             memory_at=memory_at,
+            show_at=shown,
         )
         self.memories[memory.id] = memory
         return memory.id

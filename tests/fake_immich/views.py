@@ -40,6 +40,8 @@ if TYPE_CHECKING:
     from .spec import ImmichSpec, Operation
     from .state import ApiKey, ImmichState, Library, User
 
+MIN_FACES = 3  # Immich's default facialRecognition.minFaces
+
 STARTABLE_QUEUES = frozenset(
     {
         "thumbnailGeneration",
@@ -1243,8 +1245,22 @@ def scan_library(call: Call) -> Reply:
 
 @handles("getAllPeople")
 def all_people(call: Call) -> Reply:
-    """Page through the caller's people."""
-    mine = [p for p in call.state.people.values() if p.owner_id == call.user_id]
+    """Page through the caller's people with faces on timeline photos.
+
+    Like Immich: a person without a visible face on a timeline asset is not listed,
+    nor an unnamed one with fewer faces than the recognition's minimum (3).
+    """
+    faces = {p.id: p.faces for p in call.state.people.values()}
+    for asset in call.state.assets.values():
+        if asset.visibility == "timeline" and not asset.is_trashed:
+            for person_id in asset.person_ids:
+                faces[person_id] = faces.get(person_id, 0) + 1
+    mine = [
+        p
+        for p in call.state.people.values()
+        if p.owner_id == call.user_id
+        and faces.get(p.id, 0) >= (1 if p.name else MIN_FACES)
+    ]
     hidden = sum(1 for p in mine if p.is_hidden)
     listed = mine if call.flag("withHidden") else [p for p in mine if not p.is_hidden]
     page = int(float(call.query.get("page", "1")))

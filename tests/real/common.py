@@ -49,3 +49,28 @@ def number(value: Any) -> float:
     """Read a numeric state."""
     assert value not in (None, "unknown", "unavailable"), value
     return float(value)
+
+
+BINARY_UNITS = {"MiB": 1024**2, "GiB": 1024**3, "TiB": 1024**4}
+
+
+def fitting_unit(size: int) -> str:
+    """Return the unit a size sensor should show this many bytes in, as Immich does.
+
+    MiB below 1 GiB, GiB below 1 TiB, TiB above; nothing yet (0) shows in GiB.
+    """
+    if 0 < size < 1024**3:
+        return "MiB"
+    return "GiB" if size < 1024**4 else "TiB"
+
+
+def shown_bytes(
+    hass: HomeAssistant, entry: MockConfigEntry, key: str
+) -> tuple[float, str]:
+    """Return a size sensor's value turned back into bytes, and the unit it shows."""
+    eid = entity_id(hass, entry, "sensor", key)
+    state = hass.states.get(eid) if eid is not None else None
+    assert state is not None, key
+    unit = state.attributes["unit_of_measurement"]
+    assert unit in BINARY_UNITS, (key, unit)
+    return number(state.state) * BINARY_UNITS[unit], unit

@@ -23,7 +23,7 @@ import pytest_asyncio
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.immich_bridge.const import CONF_CA_CERT, DOMAIN
-from tests.common import make_entry
+from tests.common import make_entry, setup_with
 from tests.fake_immich import FakeImmich
 from tests.fake_immich.spec import SpecName
 
@@ -140,13 +140,9 @@ async def test_setup_over_https(
     hass: HomeAssistant, https_server: FakeImmich, verify: bool
 ) -> None:
     """Verify on: not ready with a certificate error. Verify off: loaded."""
-    entry = make_entry(https_server)
-    entry.add_to_hass(hass)
-    hass.config_entries.async_update_entry(
-        entry, data={**entry.data, CONF_VERIFY_SSL: verify}
+    entry = await setup_with(
+        hass, make_entry(https_server), **{CONF_VERIFY_SSL: verify}
     )
-    await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
     if not verify:
         assert entry.state is ConfigEntryState.LOADED
         assert hass.states.get("sensor.immich_admin_photos").state == "0"
@@ -194,14 +190,7 @@ async def _setup_with_ca(
     hass: HomeAssistant, server: FakeImmich, ca_cert: str
 ) -> MockConfigEntry:
     """Set up the admin's entry with verification on and a CA certificate."""
-    entry = make_entry(server)
-    entry.add_to_hass(hass)
-    hass.config_entries.async_update_entry(
-        entry, data={**entry.data, CONF_CA_CERT: ca_cert}
-    )
-    await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    return entry
+    return await setup_with(hass, make_entry(server), **{CONF_CA_CERT: ca_cert})
 
 
 @pytest.mark.parametrize("given", ["pem", "relative path", "absolute path"])

@@ -1022,6 +1022,20 @@ class ImmichMemory:
     assets: tuple[ImmichAsset, ...]
     year: int | None = None
     seen_at: datetime | None = None
+    show_at: datetime | None = None  # Immich shows it from showAt to hideAt
+    hide_at: datetime | None = None
+
+    @property
+    def shown(self) -> datetime:
+        """Return the middle of the day Immich shows the memory (else `memoryAt`).
+
+        showAt and hideAt bound a day of the server's time zone, which the answer
+        doesn't name (it is in UTC): the middle of the two falls on that day in any
+        zone within 12 hours of the server's.
+        """
+        if self.show_at is None or self.hide_at is None:
+            return self.memory_at
+        return self.show_at + (self.hide_at - self.show_at) / 2
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> Self:
@@ -1036,6 +1050,8 @@ class ImmichMemory:
             assets=r.models("assets", ImmichAsset.from_api),
             year=extra.opt_integer("year"),
             seen_at=r.opt_moment("seenAt"),
+            show_at=r.opt_moment("showAt"),
+            hide_at=r.opt_moment("hideAt"),
         )
 
 

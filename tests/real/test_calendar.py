@@ -1,0 +1,96 @@
+"""The calendars on a real Immich: birth dates and memories made through its API."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
+
+from .common import setup_entry
+from .harness import ImmichApi, jpeg, real_entry
+
+
+async def _events(
+    hass: HomeAssistant, entity_id: str, first: datetime, days: int
+) -> list[dict[str, Any]]:
+    response = await hass.services.async_call(
+        "calendar",
+        "get_events",
+        {
+            "entity_id": entity_id,
+            "start_date_time": first,
+            "end_date_time": first + timedelta(days=days),
+        },
+        blocking=True,
+        return_response=True,
+    )
+    assert isinstance(response, dict)
+    return list(response[entity_id]["events"])
+
+
+async def test_birthdays_and_memories(hass: HomeAssistant, immich: ImmichApi) -> None:
+    """A birth date (in three days) and memories shown today and in two days."""
+    user = await immich.create_user("Calendar owner")
+    birthday = dt_util.now().date() + timedelta(days=3)
+    born = birthday.replace(year=1960)  # a leap year: 29 February exists
+    grandpa = await immich.call(
+        "POST",
+        "/people",
+        key=user.key,
+        json_body={"name": "Grandpa", "birthDate": born.isoformat()},
+    )
+    photo = await immich.upload(user.key, jpeg("calendar"))
+    # Immich lists only people with a face on a timeline photo: tag one by hand.
+    await immich.call(
+        "POST",
+        "/faces",
+        key=user.key,
+        json_body={
+            "assetId": photo,
+            "personId": grandpa["id"],
+            "imageWidth": 64,
+            "imageHeight": 64,
+            "x": 8,
+            "y": 8,
+            "width": 32,
+            "height": 32,
+        },
+    )
+    midnight = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    shown: list[str] = []
+    for days, year in ((0, 2020), (2, 2019)):
+        show_at = midnight + timedelta(days=days)
+        await immich.call(
+            "POST",
+            "/memories",
+            key=user.key,
+            json_body={
+                "type": "on_this_day",
+                "data": {"year": year},
+                "memoryAt": show_at.replace(year=year).isoformat(),
+                "showAt": show_at.isoformat(),
+                "hideAt": (show_at + timedelta(days=1, milliseconds=-1)).isoformat(),
+                "assetIds": [photo],
+            },
+        )
+        noon = dt_util.as_local(show_at + timedelta(hours=12))
+        shown.append(noon.date().isoformat())
+    entry = await setup_entry(hass, real_entry(immich.server, user))
+    device = entry.title.lower().replace(" ", "_")
+    start = dt_util.start_of_local_day()
+
+    birthdays = await _events(hass, f"calendar.{device}_birthdays", start, 7)
+    assert [(e["start"], e["summary"], e["description"]) for e in birthdays] == [
+        (
+            birthday.isoformat(),
+            "Grandpa's birthday",
+            f"Turns {birthday.year - 1960} (born {born.isoformat()})",
+        )
+    ]
+    memories = await _events(hass, f"calendar.{device}_memories", start, 7)
+    assert [(e["start"], e["summary"], e["description"]) for e in memories] == [
+        (shown[0], "On this day in 2020", "Photos from that day: 1"),
+        (shown[1], "On this day in 2019", "Photos from that day: 1"),
+    ]
