@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+import gc
+import os
+import threading
+from typing import Any, Final
 
 from homeassistant.components.repairs.issue_handler import (
     RepairsFlowManager,
@@ -17,6 +23,9 @@ from custom_components.immich_bridge.const import DOMAIN
 from tests.fake_immich import FakeImmich
 
 ENTRY_ID = "01JIMMICHBRIDGETESTENTRY00"
+STALL_BOUND_MS: Final = 100.0
+"""Home Assistant warns about a callback that holds the event loop this long."""
+_TICK: Final = 0.001
 
 
 def make_entry(
@@ -57,6 +66,85 @@ async def call_action(
         blocking=True,
         return_response=response,
     )
+
+
+def _cpu_wait(schedstat: int | None) -> float:
+    """Return how long this thread has waited for a CPU while runnable (seconds).
+
+    Linux counts it in /proc/self/task/<tid>/schedstat (second field); 0 elsewhere.
+    """
+    if schedstat is None:
+        return 0.0
+    return int(os.pread(schedstat, 128, 0).split()[1]) / 1e9
+
+
+async def _sample(loop: asyncio.AbstractEventLoop, lateness: list[float]) -> None:
+    """Sleep one tick at a time until cancelled; record how late each wake-up was.
+
+    The time the loop's thread spent waiting for a CPU (the machine busy with other
+    processes) is taken off: it is no stall of the loop. Time the thread spent running
+    or blocked (a busy or a sleeping call on the loop) counts.
+    """
+    try:
+        schedstat: int | None = os.open(
+            f"/proc/self/task/{threading.get_native_id()}/schedstat", os.O_RDONLY
+        )
+    except OSError:
+        schedstat = None
+    try:
+        while True:
+            start, waited = loop.time(), _cpu_wait(schedstat)
+            await asyncio.sleep(_TICK)
+            late = loop.time() - start - _TICK
+            lateness.append(max(0.0, late - (_cpu_wait(schedstat) - waited)))
+    finally:
+        if schedstat is not None:
+            os.close(schedstat)
+
+
+@asynccontextmanager
+async def loop_stalls(hass: HomeAssistant) -> AsyncIterator[list[float]]:
+    """Sample Home Assistant's loop while the block runs; yield the stalls (s).
+
+    A call that blocks the loop (in our code, or anything else on it) shows up as one
+    wake-up that late. Only the caller's own work may run meanwhile: a stand-in in the
+    same process must not be delayed on purpose, or the ticks would be its sleep's.
+    The objects of earlier tests are frozen, so that a full garbage collection of a
+    long test run's heap does not count either.
+    """
+    lateness: list[float] = []
+    gc.collect()
+    gc.freeze()
+    sampler = hass.async_create_background_task(
+        _sample(hass.loop, lateness), "loop stall sampler"
+    )
+    try:
+        yield lateness
+    finally:
+        sampler.cancel()
+        await asyncio.gather(sampler, return_exceptions=True)
+        gc.unfreeze()
+
+
+def stall_figures(lateness: list[float]) -> dict[str, float]:
+    """Return the number of wake-ups and the longest and 99th percentile stall (ms)."""
+    ordered = sorted(lateness) or [0.0]
+    return {
+        "wakeups": len(lateness),
+        "max_stall_ms": round(ordered[-1] * 1000, 1),
+        "p99_stall_ms": round(ordered[int(0.99 * (len(ordered) - 1))] * 1000, 2),
+    }
+
+
+def assert_loop_free(lateness: list[float], **context: object) -> dict[str, object]:
+    """Assert no stall reached Home Assistant's warning; return the figures."""
+    figures: dict[str, object] = {**context, **stall_figures(lateness)}
+    assert figures["wakeups"], f"the sampler never ran: {figures}"
+    assert stall_figures(lateness)["max_stall_ms"] < STALL_BOUND_MS, (
+        f"the event loop stalled for {figures['max_stall_ms']} ms "
+        f"(Home Assistant warns at {STALL_BOUND_MS:.0f} ms): {figures}"
+    )
+    return figures
 
 
 async def repairs_manager(hass: HomeAssistant) -> RepairsFlowManager:

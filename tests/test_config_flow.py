@@ -250,7 +250,6 @@ async def test_user_flow_unsupported_version(
     await _expect_error_then_recover(
         hass, immich_server, _user_input(immich_server), "base", "unsupported_version"
     )
-    immich_server.violations.clear()
 
 
 async def test_user_flow_unexpected_exception(
@@ -503,7 +502,6 @@ async def test_options_albums_unreadable(
     # The picked album is kept (by its id) so that saving doesn't drop it.
     assert albums_selector.config["options"] == [{"value": album_id, "label": album_id}]
     immich_server.clear_faults()
-    immich_server.violations.clear()
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
         {CONF_ALBUMS: [album_id], CONF_FRAME_INTERVAL: 5, CONF_LOW_DISK_THRESHOLD: 15},

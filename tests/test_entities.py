@@ -309,7 +309,6 @@ async def test_button_errors(
             blocking=True,
         )
     assert err.value.translation_key == key
-    immich_server.violations.clear()
 
 
 async def test_button_auth_error_starts_reauth(

@@ -324,7 +324,6 @@ async def test_errors_make_events_unavailable(
     await _tick(hass, freezer)
     assert hass.states.get(entity_id).state == STATE_UNAVAILABLE
     immich_server.clear_faults()
-    immich_server.violations.clear()
     await _tick(hass, freezer)
     await _tick(hass, freezer)
     assert [f["asset_id"] for f in _fired(events, entity_id)] == [photo]

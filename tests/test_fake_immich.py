@@ -76,10 +76,8 @@ def upload_form(
 
 
 def take_violations(server: FakeImmich) -> list[str]:
-    """Return and clear the recorded violations (so the fixture does not fail)."""
-    found = list(server.violations)
-    server.violations.clear()
-    return found
+    """Claim and return the recorded violations (at least one); callers assert which."""
+    return server.expect_violations(".")
 
 
 # --- routing and auth -----------------------------------------------------------------
@@ -550,8 +548,8 @@ async def test_fault_drop_mid_response(immich_server: FakeImmich) -> None:
         assert len(await resp.read()) == 300_000
 
 
-async def test_fault_drop_mid_upload(immich_server: FakeImmich) -> None:
-    """A drop on upload closes the connection while the body is being sent."""
+async def test_fault_drop_upload(immich_server: FakeImmich) -> None:
+    """A drop on upload closes the connection unanswered; nothing is stored."""
     immich_server.set_fault("uploadAsset", drop=True, times=1)
     form = upload_form(immich_server, bytes(2 * 1024 * 1024))
     with pytest.raises(aiohttp.ClientError):
@@ -559,6 +557,57 @@ async def test_fault_drop_mid_upload(immich_server: FakeImmich) -> None:
             await resp.read()
     assert immich_server.state.assets == {}
     assert immich_server.requests[-1].status == 0
+
+
+async def test_fault_lose_answer_of_upload(immich_server: FakeImmich) -> None:
+    """``lose_answer`` stores the upload, then cuts the connection in its answer."""
+    immich_server.set_fault("uploadAsset", lose_answer=True, times=1)
+    data = sample_jpeg(3, label="stored")
+    with pytest.raises(aiohttp.ClientPayloadError):
+        async with call(
+            immich_server, "POST", "/assets", data=upload_form(immich_server, data)
+        ) as resp:
+            await resp.read()
+    assert [asset.data for asset in immich_server.state.assets.values()] == [data]
+    assert immich_server.requests[-1].status == 0
+
+
+async def test_faults_come_after_auth_and_spec_checks(
+    immich_server: FakeImmich,
+) -> None:
+    """A request sent during a fault is still authenticated and checked."""
+    for fault in ({"status": 503}, {"body": b"[]"}, {"drop": True}):
+        immich_server.set_fault("getAllAlbums", **fault)
+        async with call(immich_server, "GET", "/albums", key="unknown") as resp:
+            assert resp.status == 401, fault
+        async with call(immich_server, "GET", "/albums?shared=maybe") as resp:
+            assert resp.status == 400, fault
+        [violation] = take_violations(immich_server)
+        assert "getAllAlbums request query parameter 'shared'" in violation
+    key = immich_server.state.add_api_key(immich_server.admin_id, ["asset.read"])
+    async with call(immich_server, "GET", "/albums", key=key) as resp:
+        assert resp.status == 403
+    with pytest.raises(aiohttp.ClientPayloadError):  # the fault applies now
+        async with call(immich_server, "GET", "/albums") as resp:
+            await resp.read()
+
+
+@pytest.mark.parametrize(
+    ("mime_type", "violations"),
+    [("image/heic", 0), ("video/mp4", 0), ("application/json", 1), ("text/html", 1)],
+)
+async def test_binary_content_type_checked(
+    immich_server: FakeImmich, mime_type: str, violations: int
+) -> None:
+    """The content type a file is really sent with is checked against the spec."""
+    asset_id = immich_server.state.add_asset(immich_server.admin_id)
+    immich_server.state.assets[asset_id].mime_type = mime_type
+    async with call(immich_server, "GET", f"/assets/{asset_id}/original") as resp:
+        assert resp.status == 200
+        assert resp.content_type == mime_type
+    if violations:
+        [violation] = take_violations(immich_server)
+        assert f"downloadAsset response 200 content type '{mime_type}'" in violation
 
 
 def test_fault_needs_known_operation() -> None:
@@ -869,17 +918,41 @@ async def test_stop_cancels_inflight_requests(immich_api: str) -> None:
 
 @pytest.mark.usefixtures("socket_enabled")
 async def test_demo_prints_url_and_key(capsys: pytest.CaptureFixture[str]) -> None:
-    """The demo serves seeded data and prints the URL and the admin key."""
+    """The demo prints a URL that answers and keys that authenticate; it reports."""
     fake_plugin.require_spec("v3")
     args = demo._parse(["--port", "0", "--spec", "v3"])
-    task = asyncio.create_task(demo._serve(args))
-    for _ in range(200):
-        if "admin API key" in capsys.readouterr().out:
-            break
-        await asyncio.sleep(0.01)
-    task.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await task
+    stop = asyncio.Event()
+    task = asyncio.create_task(demo._serve(args, stop))
+    banner, _ = await _demo_banner(capsys)
+    fields = (line.partition(":") for line in banner.splitlines())
+    printed = {
+        name.strip(): value.split()[0] for name, _, value in fields if value.strip()
+    }
+    url, admin_key, user_key = (
+        printed[name] for name in ("URL", "admin API key", "user API key")
+    )
+    async with aiohttp.ClientSession() as session:
+        for key, name, is_admin in (
+            (admin_key, "Admin", True),
+            (user_key, "Alice", False),
+        ):
+            async with session.get(
+                f"{url}/api/users/me", headers={"x-api-key": key}
+            ) as resp:
+                assert resp.status == 200, (url, resp.status)
+                me = await resp.json()
+            assert (me["name"], me["isAdmin"]) == (name, is_admin)
+        async with session.get(
+            f"{url}/api/albums", headers={"x-api-key": admin_key}
+        ) as resp:
+            assert len(await resp.json()) >= 1  # seeded
+        async with session.get(f"{url}/api/nowhere") as resp:
+            assert resp.status == 404  # a violation, reported on the way out
+    stop.set()
+    assert await task == 1
+    errors = capsys.readouterr().err
+    assert "SPEC VIOLATION: GET /api/nowhere: no such operation in the spec" in errors
+    assert "Fake Immich stopped: 1 spec violation(s)" in errors
 
 
 @contextmanager
@@ -918,7 +991,8 @@ async def test_demo_takes_a_free_port_when_its_port_is_taken(
     fake_plugin.require_spec("v3")
     with _taken_port() as taken:
         args = demo._parse(["--port", str(taken), "--any-port-if-taken"])
-        task = asyncio.create_task(demo._serve(args))
+        stop = asyncio.Event()
+        task = asyncio.create_task(demo._serve(args, stop))
         try:
             banner, said = await _demo_banner(capsys)
             found = re.search(r"URL:\s+(http://127\.0\.0\.1:(\d+))\n", banner)
@@ -935,9 +1009,8 @@ async def test_demo_takes_a_free_port_when_its_port_is_taken(
                 assert response.status == 200
                 assert (await response.json())["isAdmin"] is True
         finally:
-            task.cancel()
-            with pytest.raises(asyncio.CancelledError):
-                await task
+            stop.set()
+            assert await task == 0  # no spec violation
     assert said == f"Port {taken} is taken; serving on {found[1]} instead.\n"
 
 

@@ -102,7 +102,6 @@ async def test_key_without_user_read(
     assert entry.runtime_data.is_admin is is_admin
     assert (entry.runtime_data.queues is not None) is is_admin
     assert hass.states.get("sensor.immich_admin_albums") is None  # album.statistics
-    immich_server.violations.clear()  # the user's 403 from /queues is the point
 
 
 async def test_unsupported_version_issue(
@@ -133,7 +132,6 @@ async def test_unsupported_version_issue(
     assert not issue_registry.async_get_issue(
         DOMAIN, f"unsupported_version_{mock_config_entry.entry_id}"
     )
-    immich_server.violations.clear()
 
 
 async def _setup_with_key(
@@ -211,7 +209,6 @@ async def test_options_need_permissions_issue_and_fix(
     assert mock_config_entry.data[CONF_API_KEY] == immich_server.admin_key
     assert mock_config_entry.state is ConfigEntryState.LOADED
     assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
-    immich_server.violations.clear()  # the invalid key's 401
 
 
 async def test_refused_action_issue_dismissed_for_good(
@@ -258,7 +255,6 @@ async def test_refused_action_issue_dismissed_for_good(
     assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
     await refused()
     assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
-    immich_server.violations.clear()  # the refusals
 
 
 async def test_remove_entry_clears_issues(

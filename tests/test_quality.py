@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 from pathlib import Path
 import re
+import subprocess
 from typing import Any
 
 from homeassistant.core import HomeAssistant, SupportsResponse
@@ -384,3 +386,36 @@ async def test_actions_registered_without_entries(hass: HomeAssistant) -> None:
     """Register the actions once, in async_setup, before any entry exists."""
     assert await async_setup_component(hass, DOMAIN, {})
     assert hass.services.async_services_for_domain(DOMAIN)
+
+
+@pytest.mark.parametrize(
+    ("args", "parallel", "gate"),
+    [
+        ([], True, True),
+        (["-m", "not e2e"], True, True),  # README's example: the whole tree but one
+        (["-m", "not real", "-x"], True, True),
+        (["-m", "real"], True, False),  # a subset
+        (["-k", "config_flow"], True, False),
+        (["tests/test_config_flow.py", "-x"], True, False),
+        (["tests/test_init.py::test_unload"], True, False),
+        (["-p", "no:xdist", "-m", "not e2e"], False, True),
+    ],
+)
+def test_script_test_keeps_coverage_gate(
+    args: list[str], parallel: bool, gate: bool
+) -> None:
+    """script/test keeps workers and coverage; the gate whenever the tree is whole."""
+    done = subprocess.run(  # noqa: S603  # our own script, fixed arguments
+        [str(ROOT / "script" / "test"), *args],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+        env={**os.environ, "SCRIPT_TEST_PRINT": "1"},
+    )
+    command = done.stdout.split()
+    assert command[:3] == ["python", "-m", "pytest"], done.stdout
+    assert ("-n" in command) is parallel, done.stdout
+    assert "--cov" in command, done.stdout
+    assert ("--cov-fail-under=95" in command) is gate, done.stdout
+    assert done.stdout.rstrip().endswith(" ".join(args)), done.stdout

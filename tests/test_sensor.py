@@ -258,7 +258,6 @@ async def test_refresh_failure_and_recovery(
     assert hass.states.get(f"{PREFIX}_disk_size").state == STATE_UNAVAILABLE
     assert hass.states.get(f"{PREFIX}_photos").state == STATE_UNAVAILABLE
     immich_server.clear_faults()
-    immich_server.violations.clear()
     freezer.tick(timedelta(minutes=5))
     async_fire_time_changed(hass)
     await hass.async_block_till_done(wait_background_tasks=True)

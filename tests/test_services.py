@@ -514,24 +514,6 @@ async def test_sync_folder_deletes_only_confirmed_files(
     assert remaining == sorted(["notes.txt", Path(failure["path"]).name])
 
 
-async def test_long_action_leaves_the_loop_free(
-    hass: HomeAssistant,
-    immich_server: FakeImmich,
-    entry: MockConfigEntry,
-    allowed: Path,
-) -> None:
-    """Keep the event loop running while a slow folder sync is under way."""
-    folder = _folder(immich_server, allowed)
-    immich_server.set_fault("uploadAsset", delay=0.2)
-    task = hass.async_create_task(_call(hass, entry, "sync_folder", folder=str(folder)))
-    ticks = 0
-    while not task.done():
-        await asyncio.sleep(0.01)
-        ticks += 1
-    assert ticks >= 10
-    assert (await task)["uploaded"] == 3
-
-
 @pytest.mark.parametrize(
     ("folder", "key"),
     [

@@ -6,6 +6,7 @@ from http import HTTPStatus
 import logging
 from unittest.mock import patch
 
+import aiohttp
 from aiohttp import web
 from homeassistant.core import HomeAssistant
 import pytest
@@ -249,7 +250,7 @@ async def test_broken_upstream_ends_the_body(
     client = await hass_client()
     response = await client.get(_url(init_integration, video_id, "video"))
     assert response.status == HTTPStatus.OK
-    with pytest.raises(Exception):  # noqa: B017, PT011  # aiohttp's payload error
+    with pytest.raises(aiohttp.ClientPayloadError, match="payload is not completed"):
         await response.read()
 
 

@@ -82,7 +82,9 @@ ASSET = {
     "isEdited": False,
     "hasMetadata": True,
     "visibility": "timeline",
-    "duration": None,
+    "duration": "0:00:00.00000",
+    "deviceAssetId": "IMG_0001.jpg-1000",
+    "deviceId": "home-assistant",
     "width": 640,
     "height": 480.0,
     "thumbhash": None,
@@ -158,6 +160,10 @@ SAMPLES: dict[str, tuple[Callable[[Mapping[str, Any]], object], dict[str, Any]]]
             "trashDays": 30,
             "userDeleteDelay": 7,
             "loginPageMessage": "",
+            "mapDarkStyleUrl": "https://tiles.immich.cloud/v1/style/dark.json",
+            "mapLightStyleUrl": "https://tiles.immich.cloud/v1/style/light.json",
+            "oauthButtonText": "Login with OAuth",
+            "publicUsers": True,
         },
     ),
     "storage": (
@@ -314,7 +320,13 @@ SAMPLES: dict[str, tuple[Callable[[Mapping[str, Any]], object], dict[str, Any]]]
             "hidden": 0,
             "hasNextPage": False,
             "people": [
-                {"id": UID, "name": "Ann", "isHidden": False, "birthDate": None}
+                {
+                    "id": UID,
+                    "name": "Ann",
+                    "isHidden": False,
+                    "birthDate": None,
+                    "thumbnailPath": "/t.jpg",
+                }
             ],
         },
     ),
@@ -354,4 +366,38 @@ SAMPLES: dict[str, tuple[Callable[[Mapping[str, Any]], object], dict[str, Any]]]
         ImmichUploadCheckResult.from_api,
         {"id": "0", "action": "reject", "reason": "duplicate", "assetId": AID},
     ),
+}
+
+# Sample -> the spec's DTO it is shaped like (the first name the spec has), and the
+# spec flavours it must be valid in (tests/api/test_api_models.py checks them).
+SAMPLE_SCHEMAS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "version": (("ServerVersionResponseDto",), ("v3", "v2")),
+    "about": (("ServerAboutResponseDto",), ("v3", "v2")),
+    "version_check": (("VersionCheckStateResponseDto",), ("v3", "v2")),
+    "features": (("ServerFeaturesDto",), ("v3", "v2")),
+    "config": (("ServerConfigDto",), ("v3", "v2")),
+    "storage": (("ServerStorageResponseDto",), ("v3", "v2")),
+    "usage": (("UsageByUserDto",), ("v3", "v2")),
+    "statistics": (("ServerStatsResponseDto",), ("v3", "v2")),
+    "media_types": (("ServerMediaTypesResponseDto",), ("v3", "v2")),
+    "user": (("UserResponseDto",), ("v3", "v2")),
+    "user_admin": (("UserAdminResponseDto",), ("v3", "v2")),
+    "api_key": (("ApiKeyResponseDto", "APIKeyResponseDto"), ("v3", "v2")),
+    "asset": (("AssetResponseDto",), ("v3", "v2")),
+    "asset_statistics": (("AssetStatsResponseDto",), ("v3", "v2")),
+    "album_user": (("AlbumUserResponseDto",), ("v3", "v2")),
+    "album_v3": (("AlbumResponseDto",), ("v3",)),
+    "album_v2": (("AlbumResponseDto",), ("v2",)),
+    "album_statistics": (("AlbumStatisticsResponseDto",), ("v3", "v2")),
+    "tag": (("TagResponseDto",), ("v3", "v2")),
+    "shared_link": (("SharedLinkResponseDto",), ("v3",)),
+    "queue": (("QueueResponseDto",), ("v3", "v2")),
+    "library": (("LibraryResponseDto",), ("v3", "v2")),
+    "person": (("PersonResponseDto",), ("v3", "v2")),
+    "people": (("PeopleResponseDto",), ("v3", "v2")),
+    "search": (("SearchResponseDto",), ("v3", "v2")),
+    "memory": (("MemoryResponseDto",), ("v3", "v2")),
+    "upload": (("AssetMediaResponseDto",), ("v3", "v2")),
+    "bulk_id": (("BulkIdResponseDto",), ("v3", "v2")),
+    "upload_check": (("AssetBulkUploadCheckResult",), ("v3", "v2")),
 }

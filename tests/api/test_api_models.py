@@ -30,8 +30,10 @@ from custom_components.immich_bridge.api import (
     ImmichUser,
     ImmichVersionCheck,
 )
+from tests.fake_immich.plugin import require_spec
+from tests.fake_immich.spec import SpecName, load_spec
 
-from .payloads import ALBUM_V2, ALBUM_V3, ASSET, SAMPLES, TS, UID
+from .payloads import AID, ALBUM_V2, ALBUM_V3, ASSET, SAMPLE_SCHEMAS, SAMPLES, TS, UID
 
 NAMES = sorted(SAMPLES)
 JSON_VALUES = st.recursive(
@@ -130,7 +132,7 @@ def test_asset_fields() -> None:
     assert asset.rating == 4.0
     assert asset.file_size_in_byte == 1000
     assert asset.width == 640.0
-    assert asset.duration is None
+    assert asset.duration == "0:00:00.00000"
     bare = ImmichAsset.from_api({k: v for k, v in ASSET.items() if k != "exifInfo"})
     assert bare.description is None
 
@@ -209,8 +211,8 @@ def test_misc_models() -> None:
     assert ImmichVersionCheck.from_api({"checkedAt": None, "releaseVersion": None}) == (
         ImmichVersionCheck(checked_at=None, release_version=None)
     )
-    assert ImmichUploadResult.from_api({"id": "x", "status": "duplicate"}).duplicate
-    assert not ImmichUploadResult.from_api({"id": "x", "status": "created"}).duplicate
+    assert ImmichUploadResult.from_api({"id": AID, "status": "duplicate"}).duplicate
+    assert not ImmichUploadResult.from_api({"id": AID, "status": "created"}).duplicate
     check = ImmichUploadCheckResult.from_api(SAMPLES["upload_check"][1])
     assert check.duplicate
     assert not ImmichUploadCheckResult.from_api(
@@ -320,10 +322,10 @@ def test_timestamp_constant() -> None:
 
 def test_timeline_bucket_columns() -> None:
     """A timeline bucket's columns become one entry per asset; ragged ones fail."""
-    bucket = {"id": ["a", "b"], "isImage": [True, False], "isTrashed": [False, True]}
+    bucket = {"id": [AID, UID], "isImage": [True, False], "isTrashed": [False, True]}
     assert ImmichTimelineAsset.from_bucket(bucket) == [
-        ImmichTimelineAsset(id="a", is_image=True, is_trashed=False),
-        ImmichTimelineAsset(id="b", is_image=False, is_trashed=True),
+        ImmichTimelineAsset(id=AID, is_image=True, is_trashed=False),
+        ImmichTimelineAsset(id=UID, is_image=False, is_trashed=True),
     ]
     with pytest.raises(ImmichResponseError, match="'isImage' is not 2 booleans"):
         ImmichTimelineAsset.from_bucket(bucket | {"isImage": [True]})
@@ -332,3 +334,30 @@ def test_timeline_bucket_columns() -> None:
     assert ImmichTimeBucket.from_api({"timeBucket": "2024-01-01", "count": 3}) == (
         ImmichTimeBucket(time_bucket="2024-01-01", count=3)
     )
+
+
+@pytest.mark.parametrize(
+    ("name", "spec"),
+    [(name, spec) for name, (_, specs) in SAMPLE_SCHEMAS.items() for spec in specs],
+)
+def test_samples_are_spec_valid(name: str, spec: SpecName) -> None:
+    """Every sample payload is valid for the DTO it stands for (formats included)."""
+    immich = load_spec(require_spec(spec))
+    dtos, _ = SAMPLE_SCHEMAS[name]
+    dto = next(dto for dto in dtos if dto in immich.schemas)
+    assert immich.check_schema(dto, SAMPLES[name][1]) == []
+
+
+def test_every_sample_names_its_schema() -> None:
+    """No sample escapes the spec check above."""
+    assert set(SAMPLE_SCHEMAS) == set(SAMPLES)
+
+
+def test_ids_must_be_uuids() -> None:
+    """An id that is no UUID is a malformed answer (it would be sent back as is)."""
+    person = {**SAMPLES["person"][1], "id": "owner"}
+    with pytest.raises(ImmichResponseError, match="'id' should be a UUID"):
+        ImmichPerson.from_api(person)
+    bucket = {"id": [AID, "b"], "isImage": [True, True], "isTrashed": [False, False]}
+    with pytest.raises(ImmichResponseError, match="'id' should be an array of UUIDs"):
+        ImmichTimelineAsset.from_bucket(bucket)

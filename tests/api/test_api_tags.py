@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from custom_components.immich_bridge.api import ImmichClient, ImmichResponseError
@@ -28,4 +30,4 @@ async def test_tag_assets_bulk_wrong_shape(
     """An answer without a count is a response error."""
     immich_server_v3.set_fault("bulkTagAssets", body=body)
     with pytest.raises(ImmichResponseError, match="unexpected response"):
-        await client_v3.tag_assets_bulk(["a"], ["b"])
+        await client_v3.tag_assets_bulk([str(uuid.uuid4())], [str(uuid.uuid4())])

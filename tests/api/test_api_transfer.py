@@ -10,6 +10,7 @@ import json
 import os
 from pathlib import Path
 from typing import Any
+import uuid
 
 import aiohttp
 from aiohttp import web
@@ -192,7 +193,9 @@ async def capture() -> AsyncGenerator[tuple[str, list[dict[str, Any]]]]:
             assert isinstance(part, aiohttp.BodyPartReader)
             parts[part.name or ""] = (part.filename, await part.read())
         seen.append(parts)
-        return web.json_response({"id": "x", "status": "created"}, status=201)
+        return web.json_response(
+            {"id": str(uuid.uuid4()), "status": "created"}, status=201
+        )
 
     app = web.Application()
     app.router.add_get("/api/server/version", version)

@@ -10,6 +10,8 @@ import shutil
 from playwright.sync_api import Page, expect, sync_playwright
 import pytest
 
+from tests.reliability.guards import SecretsGuard, register_secret
+
 from . import harness
 
 OUTPUT = Path(__file__).parent / "output"
@@ -25,14 +27,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture(scope="session")
 def chromium() -> Path:
-    """Return Debian's Chromium, installing it first; skip when that is impossible."""
-    reason = harness.install_chromium()
-    if reason is not None:
-        pytest.skip(
-            f"Chromium cannot be installed ({reason}): the end-to-end browser test "
-            f"needs {harness.CHROMIUM} (`apt-get install -y chromium`)"
-        )
-    return harness.CHROMIUM
+    """Return Debian's Chromium, installing it first (see harness.require_chromium)."""
+    return harness.require_chromium()
 
 
 @pytest.fixture
@@ -46,8 +42,13 @@ def output_dir(request: pytest.FixtureRequest) -> Path:
 
 @pytest.fixture
 def immich(output_dir: Path) -> Iterator[harness.Immich]:
-    """Run the demo Immich as a subprocess on a free port."""
+    """Run the demo Immich as a subprocess on a free port; fail on its violations.
+
+    Its keys are secrets for the guard (tests/reliability/guards.py).
+    """
     with harness.immich_demo(output_dir) as server:
+        register_secret(server.api_key)
+        register_secret(server.user_key)
         yield server
 
 
@@ -61,11 +62,19 @@ def media_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def home_assistant(
-    tmp_path: Path, media_dir: Path, output_dir: Path
+    tmp_path: Path,
+    media_dir: Path,
+    output_dir: Path,
+    no_leaked_secrets: SecretsGuard,
 ) -> Iterator[harness.HomeAssistant]:
-    """Run a real Home Assistant with a temporary copy of config/."""
+    """Run a real Home Assistant with a temporary copy of config/.
+
+    Its log (our logger at DEBUG level, from config/configuration.yaml) is read by the
+    secrets guard once Home Assistant has stopped.
+    """
     with harness.home_assistant(tmp_path / "config", media_dir, output_dir) as hass:
         yield hass
+    no_leaked_secrets.check_file(hass.log)
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 import contextlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 import fcntl
 import http.client
 import json
@@ -19,7 +19,10 @@ import sys
 import time
 from typing import Any
 
+import pytest
 import yaml
+
+from tests.reliability.guards import register_secret
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -57,6 +60,23 @@ def install_chromium() -> str | None:
             if problem is not None:
                 return problem
     return None if CHROMIUM.exists() else f"{CHROMIUM} is still missing after apt-get"
+
+
+def require_chromium() -> Path:
+    """Return Chromium, installing it; skip without it, or fail under ``CI=true``.
+
+    A missing spec fails CI the same way: CI must not pass without the browser test.
+    """
+    reason = install_chromium()
+    if reason is not None:
+        message = (
+            f"Chromium cannot be installed ({reason}): the end-to-end browser test "
+            f"needs {CHROMIUM} (`apt-get install -y chromium`)"
+        )
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return CHROMIUM
 
 
 def _apt(apt: str, *args: str) -> str | None:
@@ -177,26 +197,51 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 
 @dataclass(frozen=True)
 class Immich:
-    """The demo Immich server: its URL, port and admin API key."""
+    """The demo Immich server: its URL, port, API keys (admin, Alice) and log."""
 
     url: str
     port: int
-    api_key: str
+    api_key: str = field(repr=False)
+    user_key: str = field(repr=False)
+    log: Path
 
     def api(self, method: str, path: str, body: Any = None) -> Any:
-        """Call the demo's REST API as the admin; fail on an error status."""
+        """Call the demo's REST API as the admin; fail on an error status.
+
+        A key or session token in the answer (``POST /api/api-keys``, a login) becomes
+        a secret of the running test's guard.
+        """
         status, data = http_json(
             self.port, method, path, headers={"x-api-key": self.api_key}, body=body
         )
         if status >= 400:
             msg = f"{method} {path} answered {status}: {data}"
             raise AssertionError(msg)
+        if isinstance(data, dict):
+            for field_name in ("secret", "accessToken"):
+                if isinstance(secret := data.get(field_name), str):
+                    register_secret(secret)
         return data
+
+
+def demo_problems(log: Path, returncode: int | None) -> list[str]:
+    """Return the spec violations the demo reported in its log, and a bad exit."""
+    lines = log.read_text(errors="replace").splitlines()
+    problems = [line for line in lines if line.startswith("SPEC VIOLATION")]
+    if returncode != 0 or not any(
+        line.startswith("Fake Immich stopped") for line in lines
+    ):
+        problems.append(f"the demo Immich ended with {returncode}:\n{tail(log)}")
+    return problems
 
 
 @contextlib.contextmanager
 def immich_demo(logs: Path) -> Iterator[Immich]:
-    """Run ``python -m tests.fake_immich`` on a free port; yield its URL and key."""
+    """Run ``python -m tests.fake_immich`` on a free port; yield its URL and keys.
+
+    On the way out the demo is stopped (SIGTERM: it prints its last report) and its
+    log is read: any spec violation it reported fails the test.
+    """
     log = logs / "immich.log"
     args = [sys.executable, "-u", "-m", "tests.fake_immich"]
     args += ["--host", "127.0.0.1", "--port", "0", "--spec", "v3"]
@@ -208,7 +253,8 @@ def immich_demo(logs: Path) -> Iterator[Immich]:
                 raise RuntimeError(msg)
             text = log.read_text(errors="replace")
             return re.search(
-                r"URL:\s+(http://127\.0\.0\.1:(\d+))\s.*?admin API key:\s+(\S+)",
+                r"URL:\s+(http://127\.0\.0\.1:(\d+))\s.*?admin API key:\s+(\S+)"
+                r".*?user API key:\s+(\S+)",
                 text,
                 re.DOTALL,
             )
@@ -220,7 +266,13 @@ def immich_demo(logs: Path) -> Iterator[Immich]:
             lambda: http_status(port, "/api/server/ping") == 200,
             START_TIMEOUT,
         )
-        yield Immich(url=found[1], port=port, api_key=found[3])
+        yield Immich(
+            url=found[1], port=port, api_key=found[3], user_key=found[4], log=log
+        )
+    problems = demo_problems(log, proc.returncode)
+    if problems:
+        msg = "the demo Immich reported:\n  " + "\n  ".join(problems)
+        raise AssertionError(msg)
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,8 @@ Usage in tests: request ``immich_server`` (v3 and v2) or ``immich_server_v3`` fr
 plugin; seed data through ``server.state.add_*``; inject faults with
 ``server.set_fault(operation_id, ...)``; inspect ``server.requests``. Anything the spec
 does not allow (unknown path, bad body, missing response field...) lands in
-``server.violations`` and fails the test at teardown; call ``server.violations.clear()``
-in tests that provoke violations on purpose.
+``server.violations`` and fails the test at teardown; tests that provoke violations on
+purpose claim exactly those with ``server.expect_violations(*patterns)``.
 
 Behaviour worth knowing (it follows the real server, not only the spec):
 

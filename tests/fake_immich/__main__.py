@@ -1,8 +1,11 @@
 """Serve a seeded fake Immich: ``python -m tests.fake_immich [--port N] [--spec v3]``.
 
-Prints the URL and the admin API key, then serves until Ctrl-C. Spec violations are
-printed as they happen (the demo keeps serving). A port that is taken ends it with a
-one-line message and exit code 1, unless ``--any-port-if-taken`` lets it use a free one.
+Prints the URL and the admin API key, then serves until Ctrl-C or SIGTERM. Spec
+violations are printed to stderr as they happen (``SPEC VIOLATION: ...``; the demo keeps
+serving); on the way out the last ones are printed with a count, and the exit status is
+1 when there were any (the end-to-end test fails on that, and ``script/develop`` shows
+it). A port that is taken ends it with a one-line message and exit code 1, unless
+``--any-port-if-taken`` lets it use a free one.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import argparse
 import asyncio
 import contextlib
 import errno
+import signal
 import sys
 
 from .server import FakeImmich
@@ -38,8 +42,16 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-async def _serve(args: argparse.Namespace) -> None:
-    """Start the server, print how to reach it and report violations until cancelled."""
+def _report(server: FakeImmich, reported: int) -> int:
+    """Print the violations from number ``reported`` on; return how many there are."""
+    for violation in server.violations[reported:]:
+        sys.stderr.write(f"SPEC VIOLATION: {violation}\n")
+    sys.stderr.flush()
+    return len(server.violations)
+
+
+async def _serve(args: argparse.Namespace, stop: asyncio.Event) -> int:
+    """Serve and report violations until ``stop`` is set; return how many there were."""
     server = FakeImmich(args.spec, seed=True)
     try:
         url = await server.start(args.host, args.port)
@@ -70,13 +82,16 @@ async def _serve(args: argparse.Namespace) -> None:
     sys.stdout.flush()
     reported = 0
     try:
-        while True:
-            await asyncio.sleep(0.5)
-            for violation in server.violations[reported:]:
-                sys.stderr.write(f"SPEC VIOLATION: {violation}\n")
-            reported = len(server.violations)
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), 0.5)
+            reported = _report(server, reported)
     finally:
         await server.stop()
+        total = _report(server, reported)
+        sys.stderr.write(f"Fake Immich stopped: {total} spec violation(s)\n")
+        sys.stderr.flush()
+    return total
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -86,15 +101,23 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write(f"Immich spec not found: {spec_path(args.spec)}\n")
         return 2
     try:
-        with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(_serve(args))
+        violations = asyncio.run(_until_signalled(args))
     except OSError as err:
         reason = "the port is taken" if err.errno == errno.EADDRINUSE else str(err)
         sys.stderr.write(
             f"Fake Immich can't serve on {args.host}:{args.port}: {reason}\n"
         )
         return 1
-    return 0
+    return 1 if violations else 0
+
+
+async def _until_signalled(args: argparse.Namespace) -> int:
+    """Serve until SIGINT (Ctrl-C) or SIGTERM; return the number of violations."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    return await _serve(args, stop)
 
 
 if __name__ == "__main__":

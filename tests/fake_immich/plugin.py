@@ -6,7 +6,7 @@
 * ``immich_server_v3``: the same, v3 only (for endpoints whose shape is equal on both).
 
 The server fixtures fail the test at teardown when spec violations were recorded and not
-cleared (``server.violations.clear()``).
+claimed (``server.expect_violations(...)``).
 """
 
 from __future__ import annotations

@@ -1,10 +1,11 @@
 """The fake Immich server: routing, auth, faults, spec validation and streaming.
 
 Every request is matched against the spec's paths (a path or method the spec does not
-have is a 404 *and* a violation), recorded, authenticated like Immich, validated with
-openapi-core and handed to the handler in :mod:`.views`. Every JSON response is pruned
-to the fields of the active spec and validated; binary responses are validated on
-status, media type and a body sample.
+have is a 404 *and* a violation), recorded, validated with openapi-core, authenticated
+like Immich, and only then given an injected fault (if any) or handed to the handler in
+:mod:`.views`. Every JSON response is pruned to the fields of the active spec and
+validated; binary responses are validated on status, the content type really sent and
+a body sample.
 
 Uploads (``multipart/form-data``) are read part by part. The validator sees a re-encoded
 copy of the form; when the files total more than :data:`FULL_VALIDATION_LIMIT` bytes the
@@ -16,7 +17,6 @@ in memory twice.
 from __future__ import annotations
 
 import asyncio
-from contextlib import suppress
 from dataclasses import dataclass, field
 import json
 import logging
@@ -84,6 +84,7 @@ class Fault:
     drop: bool = False
     times: int | None = None
     mutate: Callable[[Any], bytes] | None = None
+    lose_answer: bool = False
 
 
 def _json_items(data: bytes) -> list[bytes]:
@@ -223,6 +224,7 @@ class FakeImmich:
         drop: bool = False,
         times: int | None = None,
         mutate: Callable[[Any], bytes] | None = None,
+        lose_answer: bool = False,
     ) -> None:
         """Make ``operation_id`` misbehave (for ``times`` requests, or until cleared).
 
@@ -230,15 +232,39 @@ class FakeImmich:
         another fault is set); ``status`` answers that status with Immich's error body
         (or ``body``); ``body`` answers these raw bytes as JSON with ``status`` or the
         success status; ``drop`` closes the connection half-way through the response
-        (for uploads: half-way through reading the request body); ``mutate`` lets the
+        (for uploads: after reading the request, before storing anything);
+        ``lose_answer`` handles the request (an upload is stored) and then closes the
+        connection half-way through the answer; ``mutate`` lets the
         request be checked and handled normally, then sends ``mutate(data)`` (raw bytes
         built from the pruned JSON reply, ``None`` for an empty one) instead of the
         reply. A mutated response is deliberately off-spec, so it is not validated.
+        Every fault applies only after the request was checked against the spec and
+        authenticated.
         """
         if operation_id not in self.spec.operations:
             msg = f"{operation_id!r} is not an operationId of {self.spec.path.name}"
             raise ValueError(msg)
-        self._faults[operation_id] = Fault(status, delay, body, drop, times, mutate)
+        self._faults[operation_id] = Fault(
+            status, delay, body, drop, times, mutate, lose_answer
+        )
+
+    def expect_violations(self, *patterns: str) -> list[str]:
+        """Claim the violations recorded so far: exactly those ``patterns`` describe.
+
+        Each pattern (a regular expression, searched) must match at least one recorded
+        violation, and each recorded violation must match a pattern; otherwise an
+        ``AssertionError`` lists what differs. The claimed violations are returned and
+        removed, so that the teardown check only sees later ones. With no pattern it
+        asserts that nothing was recorded.
+        """
+        found = list(self.violations)
+        unexpected = [v for v in found if not any(re.search(p, v) for p in patterns)]
+        missing = [p for p in patterns if not any(re.search(p, v) for v in found)]
+        if unexpected or missing:
+            msg = f"unexpected violations: {unexpected}; expected, not seen: {missing}"
+            raise AssertionError(msg)
+        self.violations.clear()
+        return found
 
     def clear_faults(self) -> None:
         """Remove every fault."""
@@ -284,7 +310,7 @@ class FakeImmich:
     async def _handle(
         self, request: web.Request, record: RecordedRequest
     ) -> web.StreamResponse:
-        """Match, fault, read, validate, authenticate, run and answer."""
+        """Match, read, validate, authenticate, then fault, run and answer."""
         path = request.path
         found = None
         if path.startswith(API_PREFIX + "/"):
@@ -300,12 +326,8 @@ class FakeImmich:
             self._arrived.set()
             self._arrived = None
 
-        fault = self._take_fault(operation.operation_id)
-        if fault is not None:
-            faulty = await self._apply_fault(request, operation, fault)
-            if faulty is not None:
-                return faulty
-
+        # Faults come last: a request sent during a fault is read, checked against the
+        # spec and authenticated like any other.
         spec_request, form, problems = await self._read_request(
             request, operation, path_params
         )
@@ -315,6 +337,11 @@ class FakeImmich:
             return denial
         if problems:
             return self._error(400, problems)
+        fault = self._take_fault(operation.operation_id)
+        if fault is not None:
+            faulty = await self._apply_fault(request, operation, fault)
+            if faulty is not None:
+                return faulty
 
         body: Any = None
         if (
@@ -340,7 +367,7 @@ class FakeImmich:
         reply = self._run(call)
         if isinstance(reply, web.StreamResponse):
             return reply
-        drop = fault is not None and fault.drop
+        drop = fault is not None and (fault.drop or fault.lose_answer)
         mutate = fault.mutate if fault is not None else None
         return await self._answer(
             request, operation, spec_request, reply, drop=drop, mutate=mutate
@@ -353,7 +380,8 @@ class FakeImmich:
         if fault.delay:
             await self._sleep(fault.delay)
         if fault.drop and operation.request_media == "multipart/form-data":
-            return await self._drop_mid_request(request)
+            # The upload was read but is not stored: the connection closes unanswered.
+            return self._close(request, web.Response(status=500))
         if fault.body is not None:
             status = fault.status or operation.success_status
             return web.Response(
@@ -498,13 +526,6 @@ class FakeImmich:
             out += b"\r\n" + payload + b"\r\n"
         out += f"--{boundary}--\r\n".encode()
         return form, bytes(out), f"multipart/form-data; boundary={boundary}"
-
-    async def _drop_mid_request(self, request: web.Request) -> web.StreamResponse:
-        """Read part of the request body, then close the connection."""
-        wanted = max(1, (request.content_length or 2) // 2)
-        with suppress(Exception):
-            await request.content.read(min(wanted, CHUNK_SIZE))
-        return self._close(request, web.Response(status=500))
 
     @staticmethod
     def _close(

@@ -15,10 +15,13 @@ is handled):
 * openapi-core ignores ``nullable: true`` next to an ``allOf`` wrapper (Immich uses it
   for e.g. ``UserAdminResponseDto.license``), so ``null`` there is reported; such errors
   are dropped when the spec marks that very property nullable.
-* Binary responses are validated against the spec's declared media type (the spec says
-  ``application/octet-stream``; Immich, and this fake, send the file's real MIME type)
-  with a short body sample, so big downloads are not read twice. ``206 Partial Content``
-  is validated as the documented ``200``.
+* Binary responses: the content type really sent must be one the spec documents, or,
+  where the spec documents ``application/octet-stream`` (any file), the MIME type of an
+  image or video file, which is what Immich (and this fake) send for a photo or video.
+  Anything else (JSON, text, HTML, no type) is a violation. openapi-core then checks
+  status and a short body sample against the documented media type (the schema is
+  ``format: binary``: any bytes), so big downloads are not read twice. ``206 Partial
+  Content`` is validated as the documented ``200``.
 """
 
 from __future__ import annotations
@@ -38,10 +41,13 @@ from openapi_core.validation.request.exceptions import (
     RequestBodyValidationError,
 )
 from openapi_core.validation.request.validators import V30RequestValidator
+from openapi_schema_validator import OAS30Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT4
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Mapping
+    from collections.abc import Iterable, Iterator, Mapping
 
     from jsonschema_path import SchemaPath
 
@@ -56,8 +62,12 @@ SPEC_FILES: dict[str, str] = {
 SPEC_ENV = "IMMICH_OPENAPI_SPEC"
 """Environment variable that overrides the path of the v3 spec."""
 API_PREFIX = "/api"
+_SPEC_URI = "urn:immich-openapi"
 BINARY_SAMPLE = 64
 """Bytes of a binary body handed to openapi-core (the schema accepts any bytes)."""
+
+FILE_TYPES = ("image", "video")
+"""MIME types Immich sends where the spec says ``application/octet-stream``."""
 
 _CASTS: dict[str, Any] = {
     "boolean": lambda value: {"true": True, "false": False}[value.lower()],
@@ -302,10 +312,7 @@ class ImmichSpec:
                 root, schema_error
             ):
                 continue
-            path = "".join(
-                f"[{part}]" if isinstance(part, int) else f".{part}"
-                for part in schema_error.absolute_path
-            )
+            path = _json_path(schema_error.absolute_path)
             messages.append(f"{prefix}{path}: {schema_error.message}")
         return messages
 
@@ -317,6 +324,8 @@ class ImmichSpec:
         for key in schema_error.absolute_schema_path:
             while isinstance(node, dict) and "$ref" in node:
                 node = self.schemas[node["$ref"].rsplit("/", 1)[-1]]
+            if key == "$ref":  # jsonschema names the step just followed
+                continue
             if key == "allOf" and isinstance(node, dict) and node.get("nullable"):
                 return True
             try:
@@ -324,6 +333,30 @@ class ImmichSpec:
             except (KeyError, IndexError, TypeError):
                 return False
         return False
+
+    def check_schema(self, name: str, value: Any) -> list[str]:
+        """Return one message per way ``value`` breaks the component schema ``name``."""
+        validator = self._schema_validator(name)
+        root = {"$ref": f"#/components/schemas/{name}"}
+        return [
+            f"{name}{_json_path(error.absolute_path)}: {error.message}"
+            for error in validator.iter_errors(value)
+            if error.instance is not None or not self._nullable_all_of(root, error)
+        ]
+
+    @functools.cached_property
+    def _registry(self) -> Registry[Any]:
+        """Return a registry that resolves the spec's ``$ref`` s (for check_schema)."""
+        resource = Resource.from_contents(self.raw, default_specification=DRAFT4)
+        return Registry().with_resource(_SPEC_URI, resource)
+
+    def _schema_validator(self, name: str) -> OAS30Validator:
+        """Return a validator of one component schema, formats checked."""
+        return OAS30Validator(
+            {"$ref": f"{_SPEC_URI}#/components/schemas/{name}"},
+            registry=self._registry,
+            format_checker=OAS30Validator.FORMAT_CHECKER,
+        )
 
     def check_request(self, operation: Operation, request: SpecRequest) -> list[str]:
         """Return one message per spec violation of ``request``."""
@@ -347,7 +380,9 @@ class ImmichSpec:
         response: SpecResponse,
     ) -> list[str]:
         """Return one message per spec violation of ``response``."""
+        problems: list[str] = []
         if operation.binary_response and response.status_code in {200, 206}:
+            problems = self._binary_type_problems(operation, response)
             response = SpecResponse(
                 status_code=operation.success_status,
                 content_type=operation.response_media or "application/octet-stream",
@@ -357,11 +392,34 @@ class ImmichSpec:
         responses = self._operation(operation)["responses"]
         documented = responses.get(str(response.status_code), {}).get("content", {})
         root = documented.get("application/json", {}).get("schema")
-        return [
+        return problems + [
             f"{operation.operation_id} response {response.status_code} {text}"
             for error in self.openapi.response_validator.iter_errors(request, response)
             for text in self._describe(error, root, lenient_strings=False)
         ]
+
+    def _binary_type_problems(
+        self, operation: Operation, response: SpecResponse
+    ) -> list[str]:
+        """Check the content type a binary response really has (module docstring)."""
+        sent = response.content_type.split(";")[0].strip().lower()
+        responses = self._operation(operation)["responses"]
+        documented = set(responses[str(operation.success_status)].get("content", {}))
+        if sent in documented:
+            return []
+        kind, _, subtype = sent.partition("/")
+        if (
+            "application/octet-stream" in documented
+            and kind in FILE_TYPES
+            and re.fullmatch(r"[\w.+-]+", subtype)
+        ):
+            return []
+        message = (
+            f"{operation.operation_id} response {response.status_code} content type "
+            f"{response.content_type!r} is not documented ({sorted(documented)}) "
+            f"nor an {' or '.join(FILE_TYPES)} file type"
+        )
+        return [message]
 
 
 def _make_operation(method: str, template: str, op: Mapping[str, Any]) -> Operation:
@@ -381,6 +439,13 @@ def _make_operation(method: str, template: str, op: Mapping[str, Any]) -> Operat
         success_status=success,
         response_media=next(iter(content), None),
         request_media=next(iter(body_content), None),
+    )
+
+
+def _json_path(parts: Iterable[str | int]) -> str:
+    """Return ``.field[0].other`` for a validation error's path."""
+    return "".join(
+        f"[{part}]" if isinstance(part, int) else f".{part}" for part in parts
     )
 
 

@@ -34,6 +34,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.immich_bridge.const import DOMAIN
 from tests.fake_immich.jpeg import sample_jpeg
+from tests.reliability.guards import register_secret
 
 SHARED = Path(
     os.environ.get(
@@ -57,8 +58,8 @@ class RealServer:
 
     url: str
     admin_email: str
-    admin_password: str
-    admin_key: str
+    admin_password: str = field(repr=False)
+    admin_key: str = field(repr=False)
     dir: Path
     cli: Path
 
@@ -173,8 +174,8 @@ class RealUser:
     id: str
     name: str
     email: str
-    password: str
-    key: str
+    password: str = field(repr=False)
+    key: str = field(repr=False)
     token: str = field(repr=False)
     is_admin: bool = False
 
@@ -196,6 +197,7 @@ class ImmichApi:
         """Bind to one server through one session."""
         self.server = server
         self.session = session
+        register_secret(server.admin_key)
         self.admin = RealUser(
             id="",
             name="Admin",
@@ -282,6 +284,7 @@ class ImmichApi:
             "POST", "/auth/login", json_body={"email": email, "password": password}
         )
         token = login["accessToken"]
+        register_secret(token)
         key = await self.create_key_with_token(token, permissions)
         return RealUser(
             id=created["id"],
@@ -303,7 +306,9 @@ class ImmichApi:
             token=token,
             json_body={"name": name, "permissions": list(permissions)},
         )
-        return str(made["secret"])
+        secret = str(made["secret"])
+        register_secret(secret)
+        return secret
 
     async def create_key(self, user: RealUser, permissions: Iterable[str]) -> str:
         """Create another key for a user (with these permissions)."""
@@ -319,7 +324,9 @@ class ImmichApi:
                 "password": self.server.admin_password,
             },
         )
-        return str(login["accessToken"])
+        token = str(login["accessToken"])
+        register_secret(token)
+        return token
 
     async def revoke_keys(self, user: RealUser) -> None:
         """Delete every API key of a user."""

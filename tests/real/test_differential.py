@@ -43,6 +43,7 @@ import pytest
 from tests.fake_immich import FakeImmich
 from tests.fake_immich.plugin import require_spec
 from tests.fake_immich.spec import load_spec
+from tests.reliability.guards import register_secret as register
 
 from .harness import ImmichApi, jpeg, sha1_hex
 
@@ -376,7 +377,7 @@ async def script(run: Run) -> None:  # noqa: PLR0915
                 "password": f"Pw-{user}-{tag}",
             },
         )
-        run.tokens[user] = login["accessToken"]
+        run.tokens[user] = register(login["accessToken"])
         made = await run.step(
             f"create key {user}",
             "POST",
@@ -384,7 +385,7 @@ async def script(run: Run) -> None:  # noqa: PLR0915
             actor=f"token:{user}",
             json_body={"name": f"{user} all", "permissions": ["all"]},
         )
-        run.keys[user] = made["secret"]
+        run.keys[user] = register(made["secret"])
         run.ids[f"apikey:{user}"] = made["apiKey"]["id"]
     await run.step(
         "login wrong password",
@@ -400,7 +401,7 @@ async def script(run: Run) -> None:  # noqa: PLR0915
         actor="token:alice",
         json_body={"name": "limited", "permissions": ["album.read", "apiKey.create"]},
     )
-    run.keys["alice-limited"] = made["secret"]
+    run.keys["alice-limited"] = register(made["secret"])
     run.ids["apikey:alice-limited"] = made["apiKey"]["id"]
     await run.step(
         "limited key grants more",

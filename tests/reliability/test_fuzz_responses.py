@@ -20,11 +20,11 @@ replaced (and, being off-spec on purpose, not validated).
 * Actions: succeed, or raise ``HomeAssistantError`` (``ServiceValidationError`` is
   one) with a translation key of ours; the same call works again right after.
 
-Ids from a mutated answer may be sent back in the next requests of the same refresh or
-action; the fake reports those as request violations, which are counted
-(``requests_echoing_bad_data``) rather than failed. The ``@example`` regressions are
-answers that once got through (see ``CLIENT_REGRESSIONS`` and
-``COORDINATOR_REGRESSIONS``).
+Only the mutated response goes unchecked: every request (also one sent right after a
+mutated answer, which must not echo its bad ids) and every clean answer between the
+mutations is checked against the spec, and any violation fails the example. The
+``@example`` regressions are answers that once got through (see ``CLIENT_REGRESSIONS``
+and ``COORDINATOR_REGRESSIONS``).
 
 Hypothesis runs in a worker thread and hands each example to Home Assistant's loop,
 as the actions fuzz of ``tests/test_services.py`` does. The CI run is derandomised so
@@ -40,7 +40,6 @@ from copy import deepcopy
 from dataclasses import dataclass, fields, is_dataclass
 from datetime import UTC, datetime, timedelta, timezone
 import json
-import logging
 import math
 from pathlib import Path
 from typing import Any, Literal
@@ -70,6 +69,7 @@ from custom_components.immich_bridge.services import ACTIONS
 from tests.common import make_entry
 from tests.fake_immich import FakeImmich
 from tests.reliability.conftest import long_only
+from tests.reliability.guards import keep_out_of_capture
 
 # Examples per run. CI: 2 x 850 (client, v3 and v2) + 200 + 150 = 2,050.
 # Long (IMMICH_BRIDGE_LONG=1, on top of CI): 2 x 4,000 + 1,250 + 1,000 = 10,250.
@@ -393,33 +393,10 @@ def _run(
     )(given(drawn=strategy)(one))
 
 
-def _echoed(server: FakeImmich, before: int) -> int:
-    """Drop the request violations recorded since `before`; return how many.
-
-    Ids and names from a mutated answer are sent back as they came (the client does
-    not check the server's ids), and the fake reports those requests. They are the
-    bad answer's doing, so they are counted, not failed; requests made after a clean
-    answer must have none.
-    """
-    found = len(server.violations) - before
-    del server.violations[before:]
-    return found
-
-
-def _unchecked_responses(server: FakeImmich, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Skip the openapi-core check of the clean answers; requests are still checked.
-
-    Mutated answers are never checked (they are off-spec on purpose). The clean ones
-    the Home Assistant tests need between them are the fake's usual answers, checked
-    by the rest of the suite; here the check would cost most of the run (as in the
-    soak test's ``no_validation``, which switches requests off too).
-    """
-    monkeypatch.setattr(server.spec, "check_response", lambda *_args: [])
-
-
-def _quiet() -> None:
-    """Drop our debug records: thousands of requests would pile up in log capture."""
-    logging.getLogger(f"custom_components.{DOMAIN}").setLevel(logging.INFO)
+@pytest.fixture(autouse=True)
+def quiet_capture(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep our records out of pytest's capture (the secrets guard still reads them)."""
+    keep_out_of_capture(monkeypatch)
 
 
 # ----------------------------------------------------------------------- client
@@ -647,7 +624,6 @@ async def test_client_parses_or_raises_response_error(
 ) -> None:
     """Parse a mutated answer or raise the client's malformed-response error."""
     server = immich_server
-    _quiet()
     world = _seed(server)
     counts: Counter[str] = Counter()
     async with ImmichClient(
@@ -821,15 +797,12 @@ COORDINATOR_REGRESSIONS: tuple[tuple[tuple[str, str], Mutation], ...] = (
 async def test_coordinators_fail_cleanly_and_recover(
     hass: HomeAssistant,
     immich_server_v3: FakeImmich,
-    monkeypatch: pytest.MonkeyPatch,
     run: str,
 ) -> None:
     """Refresh with one mutated answer: success or unavailable; then all recover."""
     server = immich_server_v3
-    _unchecked_responses(server, monkeypatch)
     world = _seed(server)
     entry = await _loaded(hass, server, world)
-    _quiet()
     for name in POLLED:  # a clean round first: the baseline
         await _coordinator(entry, name).async_refresh()
     await hass.async_block_till_done()
@@ -842,13 +815,11 @@ async def test_coordinators_fail_cleanly_and_recover(
     async def attempt(drawn: tuple[tuple[str, str], Mutation]) -> None:
         (name, operation), mutation = drawn
         coordinator = _coordinator(entry, name)
-        before = len(server.violations)
         server.set_fault(operation, mutate=mutation)
         try:
             await coordinator.async_refresh()
         finally:
             server.clear_faults()
-            counts["requests_echoing_bad_data"] += _echoed(server, before)
         if _failed_cleanly(coordinator):
             key = coordinator.last_exception.translation_key  # type: ignore[union-attr]
             counts[f"update_failed_{key}"] += 1
@@ -859,7 +830,7 @@ async def test_coordinators_fail_cleanly_and_recover(
         # The server is right again: one refresh brings everything back.
         await coordinator.async_refresh()
         assert not _failed_cleanly(coordinator), (name, operation)
-        assert len(server.violations) == before, server.violations[before:]
+        assert not server.violations, server.violations  # requests and clean answers
         _assert_as_before(_states(hass, entry), baseline)
         # Entities come and go with the items: the registry must still be savable.
         json_bytes(er.async_get(hass)._data_to_save())
@@ -929,19 +900,16 @@ async def test_actions_fail_translated_and_recover(
     hass: HomeAssistant,
     immich_server_v3: FakeImmich,
     allowed: Path,
-    monkeypatch: pytest.MonkeyPatch,
     run: str,
 ) -> None:
     """Run an action on a mutated answer: a result or a translated error; then ok."""
     server = immich_server_v3
-    _unchecked_responses(server, monkeypatch)
     world = _seed(server)
     (allowed / "fuzz.jpg").write_bytes(world.jpeg)
     entry = make_entry(server)
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done(wait_background_tasks=True)
-    _quiet()
     world.remember()
     counts: Counter[str] = Counter()
 
@@ -957,7 +925,6 @@ async def test_actions_fail_translated_and_recover(
 
     async def attempt(drawn: tuple[tuple[str, str], Mutation]) -> None:
         (action, operation), mutation = drawn
-        before = len(server.violations)
         server.set_fault(operation, mutate=mutation)
         try:
             await call(action)
@@ -967,9 +934,8 @@ async def test_actions_fail_translated_and_recover(
             counts["action_ok"] += 1
         finally:
             server.clear_faults()
-            counts["requests_echoing_bad_data"] += _echoed(server, before)
         await call(action)  # the server is right again: so is the action
-        assert len(server.violations) == before, server.violations[before:]
+        assert not server.violations, server.violations  # requests and clean answers
         world.reset()
         counts["examples"] += 1
 

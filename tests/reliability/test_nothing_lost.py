@@ -1,8 +1,9 @@
 """Nothing lost, nothing doubled: interrupted uploads, downloads and folder syncs.
 
 Connections are cut at random byte offsets by a TCP proxy in front of the fake server
-(``proxy.CutProxy``), in the request (mid-upload) or in the response (mid-download, or
-after the server stored an upload but before the client heard about it).
+(``proxy.CutProxy``), in the request (mid-upload) or in the response (mid-download).
+An upload the server stored whose answer is lost comes from the stand-in's
+``lose_answer`` fault.
 """
 
 # Test files are written and checked straight from the tests; fine in a test.
@@ -101,7 +102,11 @@ async def test_interrupted_uploads_end_with_one_copy(
     entry: MockConfigEntry,
     allowed: Path,
 ) -> None:
-    """Cut uploads at random points (also after the server stored them); retry."""
+    """Cut uploads at random points of the requests or the answers before; retry.
+
+    The answers cut here are those of the checks before the upload; the upload's own
+    lost answer (after the server stored it) is test_upload_stored_but_answer_lost.
+    """
     server = immich_server_v3
     rng = random.Random(1010)
     failures = 0
@@ -109,7 +114,7 @@ async def test_interrupted_uploads_end_with_one_copy(
         data = JPEG_HEAD + rng.randbytes(UPLOAD_SIZE)
         path = allowed / f"big{n}.jpg"
         path.write_bytes(data)
-        if n % 3 == 2:  # stored, but the answer is lost on the way back
+        if n % 3 == 2:  # an answer cut on the way back (before the upload)
             proxy.cut(down=rng.randrange(0, 400))
         else:  # mid-request: anywhere in the check, the upload or its body
             proxy.cut(up=rng.randrange(0, UPLOAD_SIZE + 8192))
@@ -122,7 +127,52 @@ async def test_interrupted_uploads_end_with_one_copy(
         assert _copies(server, data) == 1, n
         assert path.read_bytes() == data  # the source is untouched
     assert failures >= UPLOAD_ROUNDS // 2
-    server.violations.clear()  # cut requests are incomplete multipart bodies
+
+
+@pytest.mark.parametrize("size", [40_000, UPLOAD_SIZE])
+async def test_upload_stored_but_answer_lost(
+    hass: HomeAssistant,
+    immich_server_v3: FakeImmich,
+    entry: MockConfigEntry,
+    allowed: Path,
+    size: int,
+) -> None:
+    """The server stored the upload and the answer was cut: the retry finds it."""
+    server = immich_server_v3
+    data = JPEG_HEAD + random.Random(size).randbytes(size)
+    path = allowed / "stored.jpg"
+    path.write_bytes(data)
+    server.set_fault("uploadAsset", lose_answer=True, times=1)
+    key, _ = await _failure(hass, entry, "upload", file_path=str(path))
+    assert key == "cannot_connect"  # the answer never came
+    assert _copies(server, data) == 1  # but the server has it
+    response = await _call(hass, entry, "upload", file_path=str(path))
+    assert response["assets"][0]["status"] == "duplicate", response
+    assert _copies(server, data) == 1
+    assert path.read_bytes() == data
+
+
+async def test_folder_sync_answer_lost_then_rerun(
+    hass: HomeAssistant,
+    immich_server_v3: FakeImmich,
+    entry: MockConfigEntry,
+    allowed: Path,
+) -> None:
+    """A sync whose upload answers are lost after storing ends with one copy each."""
+    server = immich_server_v3
+    folder = allowed / "lost"
+    folder.mkdir()
+    files = [JPEG_HEAD + random.Random(n).randbytes(40_000) for n in range(6)]
+    for n, data in enumerate(files):
+        (folder / f"l{n}.jpg").write_bytes(data)
+    server.set_fault("uploadAsset", lose_answer=True, times=3)
+    first = await _call(hass, entry, "sync_folder", folder=str(folder))
+    assert first["failed"] == 3, first
+    assert all(_copies(server, data) == 1 for data in files)
+    again = await _call(hass, entry, "sync_folder", folder=str(folder))
+    assert again["failed"] == 0, again
+    assert (again["uploaded"], again["duplicates"]) == (0, 6), again
+    assert all(_copies(server, data) == 1 for data in files)
 
 
 async def test_interrupted_downloads_leave_no_partial_file(
@@ -213,4 +263,3 @@ async def test_folder_sync_rerun_after_crash_has_no_duplicates(
     assert all(_copies(server, data) == 1 for data in files.values())
     again = await _call(hass, entry, "sync_folder", folder=str(folder))
     assert (again["uploaded"], again["duplicates"]) == (0, SYNC_FILES)
-    server.violations.clear()  # cut requests are incomplete multipart bodies

@@ -64,6 +64,7 @@ from .models import (
     ImmichUploadResult,
     ImmichUser,
     ImmichVersionCheck,
+    is_uuid,
 )
 from .upload import (
     CHUNK_SIZE,
@@ -91,9 +92,6 @@ _MAX_ERROR_BODY: Final = 64 * 1024
 _USE_REQUEST_TIMEOUT: Final = -1.0  # a deadline meaning "the client's request_timeout"
 _PAGE_SIZE: Final = 1000
 _PERMISSION_RE: Final = re.compile(r"Missing required permission: ([\w.\-]+)")
-_UUID_RE: Final = re.compile(
-    r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE
-)
 _ASSET_READS: Final = 8  # assets read at once when an album lists only their ids
 
 type AssetSize = Literal["original", "fullsize", "preview", "thumbnail"]
@@ -175,11 +173,6 @@ def _search_body(filters: Mapping[str, object], **extra: object) -> dict[str, An
     body = {_camel(key): _encode(value) for key, value in filters.items()}
     body.update({key: value for key, value in extra.items() if value is not None})
     return body
-
-
-def is_uuid(value: str) -> bool:
-    """Return True when a string is a UUID as Immich writes its ids."""
-    return _UUID_RE.fullmatch(value) is not None
 
 
 def _normalize_url(url: str) -> str:

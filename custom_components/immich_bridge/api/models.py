@@ -12,6 +12,16 @@ from typing import Any, Final, Literal, Self
 
 from .errors import ImmichResponseError
 
+_UUID_RE: Final = re.compile(
+    r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE
+)
+
+
+def is_uuid(value: str) -> bool:
+    """Return True when a string is a UUID as Immich writes its ids."""
+    return _UUID_RE.fullmatch(value) is not None
+
+
 type SyncStatus = Literal["uploaded", "duplicate", "failed", "skipped", "pending"]
 
 _VERSION_RE: Final = re.compile(r"^v?(\d+)\.(\d+)\.(\d+)")
@@ -69,6 +79,13 @@ class _Reader:
             raise self._fail(key, "a string")
         if not _is_unicode(value):
             raise self._fail(key, "valid Unicode text")
+        return value
+
+    def ident(self, key: str) -> str:
+        """Return a required id: a UUID, as Immich writes every id it hands out."""
+        value = self.text(key)
+        if not is_uuid(value):
+            raise self._fail(key, "a UUID")
         return value
 
     def opt_text(self, key: str) -> str | None:
@@ -149,6 +166,13 @@ class _Reader:
         if not isinstance(value, list):
             raise self._fail(key, "an array")
         return value
+
+    def idents(self, key: str) -> tuple[str, ...]:
+        """Return a required array of ids (UUIDs)."""
+        values = self.texts(key)
+        if not all(is_uuid(value) for value in values):
+            raise self._fail(key, "an array of UUIDs")
+        return values
 
     def texts(self, key: str) -> tuple[str, ...]:
         """Return a required array of strings."""
@@ -473,7 +497,7 @@ class ImmichUser:
         """Build from a UserResponseDto or UserAdminResponseDto."""
         r = _Reader(cls.__name__, data)
         return cls(
-            id=r.text("id"),
+            id=r.ident("id"),
             name=r.text("name"),
             email=r.text("email"),
             is_admin=r.opt_flag("isAdmin"),
@@ -501,7 +525,7 @@ class ImmichApiKeyInfo:
         """Build from an ApiKeyResponseDto (APIKeyResponseDto on v2)."""
         r = _Reader(cls.__name__, data)
         return cls(
-            id=r.text("id"),
+            id=r.ident("id"),
             name=r.text("name"),
             permissions=frozenset(r.texts("permissions")),
             created_at=r.opt_moment("createdAt"),
@@ -554,7 +578,7 @@ class ImmichAsset:
         r = _Reader(cls.__name__, data)
         exif = _Reader(f"{cls.__name__}.exifInfo", r.opt_obj("exifInfo") or {})
         return cls(
-            id=r.text("id"),
+            id=r.ident("id"),
             type=r.text("type"),
             original_file_name=r.text("originalFileName"),
             file_created_at=r.moment("fileCreatedAt"),
@@ -621,7 +645,7 @@ class ImmichAlbumUser:
         r = _Reader(cls.__name__, data)
         user = _Reader(f"{cls.__name__}.user", r.obj("user"))
         return cls(
-            user_id=user.text("id"),
+            user_id=user.ident("id"),
             name=user.text("name"),
             email=user.text("email"),
             role=r.text("role"),
@@ -660,7 +684,7 @@ class ImmichAlbum:
             owners = [user for user in album_users if user.role == "owner"]
             owner_id = owners[0].user_id if owners else None
         return cls(
-            id=r.text("id"),
+            id=r.ident("id"),
             name=r.text("albumName"),
             description=r.text("description"),
             asset_count=r.integer("assetCount"),
@@ -712,7 +736,7 @@ class ImmichTimelineAsset:
     def from_bucket(cls, data: Mapping[str, Any]) -> list[Self]:
         """Build the assets of a TimeBucketAssetResponseDto (arrays of equal length)."""
         r = _Reader(cls.__name__, data)
-        ids = r.texts("id")
+        ids = r.idents("id")
         columns = {key: r.array(key) for key in ("isImage", "isTrashed")}
         for key, values in columns.items():
             if len(values) != len(ids) or not all(isinstance(v, bool) for v in values):
@@ -762,7 +786,7 @@ class ImmichTag:
         """Build from a TagResponseDto."""
         r = _Reader(cls.__name__, data)
         return cls(
-            id=r.text("id"),
+            id=r.ident("id"),
             name=r.text("name"),
             value=r.text("value"),
             color=r.opt_text("color"),
@@ -797,11 +821,11 @@ class ImmichSharedLink:
         r = _Reader(cls.__name__, data)
         album = r.opt_obj("album")
         asset_ids = [
-            _Reader(f"{cls.__name__}.assets", item).text("id")
+            _Reader(f"{cls.__name__}.assets", item).ident("id")
             for item in r.array("assets")
         ]
         return cls(
-            id=r.text("id"),
+            id=r.ident("id"),
             key=r.text("key"),
             type=r.text("type"),
             user_id=r.text("userId"),
@@ -814,7 +838,7 @@ class ImmichSharedLink:
             album_id=(
                 None
                 if album is None
-                else _Reader(f"{cls.__name__}.album", album).text("id")
+                else _Reader(f"{cls.__name__}.album", album).ident("id")
             ),
             asset_ids=tuple(asset_ids),
             created_at=r.opt_moment("createdAt"),
@@ -897,7 +921,7 @@ class ImmichLibrary:
         """Build from a LibraryResponseDto."""
         r = _Reader(cls.__name__, data)
         return cls(
-            id=r.text("id"),
+            id=r.ident("id"),
             name=r.text("name"),
             owner_id=r.text("ownerId"),
             asset_count=r.integer("assetCount"),
@@ -929,7 +953,7 @@ class ImmichPerson:
         """Build from a PersonResponseDto."""
         r = _Reader(cls.__name__, data)
         return cls(
-            id=r.text("id"),
+            id=r.ident("id"),
             name=r.text("name"),
             is_hidden=r.flag("isHidden"),
             birth_date=r.opt_day("birthDate"),
@@ -1060,7 +1084,7 @@ class ImmichMemory:
         r = _Reader(cls.__name__, data)
         extra = _Reader(f"{cls.__name__}.data", r.opt_obj("data") or {})
         return cls(
-            id=r.text("id"),
+            id=r.ident("id"),
             type=r.text("type"),
             memory_at=r.moment("memoryAt"),
             is_saved=r.flag("isSaved"),
@@ -1083,7 +1107,7 @@ class ImmichUploadResult:
     def from_api(cls, data: Mapping[str, Any]) -> Self:
         """Build from an AssetMediaResponseDto."""
         r = _Reader(cls.__name__, data)
-        return cls(asset_id=r.text("id"), duplicate=r.text("status") == "duplicate")
+        return cls(asset_id=r.ident("id"), duplicate=r.text("status") == "duplicate")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -1100,7 +1124,7 @@ class ImmichBulkIdResult:
         """Build from a BulkIdResponseDto."""
         r = _Reader(cls.__name__, data)
         return cls(
-            id=r.text("id"),
+            id=r.ident("id"),
             success=r.flag("success"),
             error=r.opt_text("error"),
             error_message=r.opt_text("errorMessage"),
@@ -1122,7 +1146,7 @@ class ImmichUploadCheckResult:
         """Build from an AssetBulkUploadCheckResult."""
         r = _Reader(cls.__name__, data)
         return cls(
-            id=r.text("id"),
+            id=r.text("id"),  # the name we gave the file in the check, not an id
             action=r.literal("action", ("accept", "reject")),
             reason=r.opt_text("reason"),
             asset_id=r.opt_text("assetId"),
