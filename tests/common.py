@@ -173,3 +173,18 @@ async def setup_with(
     await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     return entry
+
+
+async def calendar_events(
+    hass: HomeAssistant, entity_id: str, start: object, end: object
+) -> list[dict[str, Any]]:
+    """Return a calendar's events between two moments, by calendar.get_events."""
+    response = await hass.services.async_call(
+        "calendar",
+        "get_events",
+        {"entity_id": entity_id, "start_date_time": start, "end_date_time": end},
+        blocking=True,
+        return_response=True,
+    )
+    assert isinstance(response, dict)
+    return list(response[entity_id]["events"])

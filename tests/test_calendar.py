@@ -14,7 +14,7 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
-from tests.common import make_entry, setup_with
+from tests.common import calendar_events, make_entry, setup_with
 from tests.fake_immich import FakeImmich
 
 BIRTHDAYS = "calendar.immich_admin_birthdays"
@@ -25,20 +25,13 @@ TODAY = date(2026, 11, 30)
 async def _events(
     hass: HomeAssistant, entity_id: str, first: date, days: int
 ) -> list[dict[str, Any]]:
-    """Return the events of `days` days from `first`, by calendar.get_events."""
-    response = await hass.services.async_call(
-        "calendar",
-        "get_events",
-        {
-            "entity_id": entity_id,
-            "start_date_time": f"{first.isoformat()} 00:00:00",
-            "end_date_time": f"{(first + timedelta(days=days)).isoformat()} 00:00:00",
-        },
-        blocking=True,
-        return_response=True,
+    """Return the events of `days` days from `first`."""
+    return await calendar_events(
+        hass,
+        entity_id,
+        f"{first.isoformat()} 00:00:00",
+        f"{(first + timedelta(days=days)).isoformat()} 00:00:00",
     )
-    assert isinstance(response, dict)
-    return list(response[entity_id]["events"])
 
 
 @pytest.fixture

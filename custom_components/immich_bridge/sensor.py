@@ -293,21 +293,13 @@ USER_QUOTA_SENSOR = ImmichItemSensorEntityDescription["ImmichUserUsage"](
 )
 
 
-@dataclass(frozen=True, kw_only=True)
-class LibraryItem:
-    """An external library and its counts (None: the key can't read them)."""
-
-    library: ImmichLibrary
-    statistics: ImmichLibraryStatistics | None
-
-
-LIBRARY_ASSETS = ImmichItemSensorEntityDescription[LibraryItem](
+LIBRARY_ASSETS = ImmichItemSensorEntityDescription["LibraryItem"](
     key="library_assets",
     translation_key="library_assets",
     state_class=SensorStateClass.MEASUREMENT,
     value_fn=lambda item: item.statistics.total if item.statistics else None,
 )
-LIBRARY_SCANNED = ImmichItemSensorEntityDescription[LibraryItem](
+LIBRARY_SCANNED = ImmichItemSensorEntityDescription["LibraryItem"](
     key="library_scanned",
     translation_key="library_scanned",
     device_class=SensorDeviceClass.TIMESTAMP,
@@ -490,99 +482,97 @@ class ImmichAlbumSensor(ImmichBridgeEntity[ImmichServerCoordinator], SensorEntit
         return album.asset_count if album else None
 
 
-class ImmichUserUsageSensor(
+class _ImmichServerItemSensor[ItemT](
     ImmichBridgeEntity[ImmichServerCoordinator], ImmichSizeUnitSensor
 ):
-    """Storage used by one user, or the share of their quota (admin keys only)."""
+    """A sensor for one item of the server data (a user, a library) while it exists."""
 
-    entity_description: ImmichItemSensorEntityDescription[ImmichUserUsage]
-
-    def __init__(
-        self,
-        entry: ImmichBridgeConfigEntry,
-        coordinator: ImmichServerCoordinator,
-        user_id: str,
-        description: ImmichItemSensorEntityDescription[ImmichUserUsage],
-    ) -> None:
-        """Initialize the per-user sensor."""
-        super().__init__(
-            entry=entry,
-            coordinator=coordinator,
-            description=description,
-            item_id=user_id,
-        )
-        self._user_id = user_id
-        usage = self._usage
-        self._attr_translation_placeholders = {
-            "user": usage.user_name if usage else user_id
-        }
-
-    @property
-    def _usage(self) -> ImmichUserUsage | None:
-        """Return this user's usage from the latest statistics."""
-        statistics = self.coordinator.data.statistics
-        if statistics is None:
-            return None
-        return next(
-            (u for u in statistics.usage_by_user if u.user_id == self._user_id), None
-        )
-
-    @property
-    def available(self) -> bool:
-        """Return True while the user is in the statistics."""
-        return super().available and self._usage is not None
-
-    @property
-    def native_value(self) -> StateType | datetime:
-        """Return the user's usage in bytes, or the share of their quota."""
-        usage = self._usage
-        return self.entity_description.value_fn(usage) if usage else None
-
-
-class ImmichLibrarySensor(ImmichBridgeEntity[ImmichServerCoordinator], SensorEntity):
-    """An external library's asset count or last scan (admin keys only)."""
-
-    entity_description: ImmichItemSensorEntityDescription[LibraryItem]
+    entity_description: ImmichItemSensorEntityDescription[ItemT]
+    _placeholder: str  # the translation placeholder that names the item
 
     def __init__(
         self,
         entry: ImmichBridgeConfigEntry,
         coordinator: ImmichServerCoordinator,
-        library_id: str,
-        description: ImmichItemSensorEntityDescription[LibraryItem],
+        item_id: str,
+        description: ImmichItemSensorEntityDescription[ItemT],
     ) -> None:
-        """Initialize the per-library sensor."""
+        """Initialize the sensor of one item."""
         super().__init__(
             entry=entry,
             coordinator=coordinator,
             description=description,
-            item_id=library_id,
+            item_id=item_id,
         )
-        self._library_id = library_id
+        self._item_id = item_id
         item = self._item
         self._attr_translation_placeholders = {
-            "library": item.library.name if item else library_id
+            self._placeholder: self._name(item) if item is not None else item_id
         }
 
     @property
-    def _item(self) -> LibraryItem | None:
-        data = self.coordinator.data
-        library = (data.libraries or {}).get(self._library_id)
-        if library is None:
-            return None
-        statistics = (data.library_statistics or {}).get(self._library_id)
-        return LibraryItem(library=library, statistics=statistics)
+    def _item(self) -> ItemT | None:
+        """Return the item from the latest data, None when it is gone."""
+        raise NotImplementedError
+
+    def _name(self, item: ItemT) -> str:
+        """Return what the item is called."""
+        raise NotImplementedError
 
     @property
     def available(self) -> bool:
-        """Return True while the library exists."""
+        """Return True while the item exists."""
         return super().available and self._item is not None
 
     @property
     def native_value(self) -> StateType | datetime:
-        """Return the count or the time of the last scan."""
+        """Return the item's value."""
         item = self._item
-        return self.entity_description.value_fn(item) if item else None
+        return self.entity_description.value_fn(item) if item is not None else None
+
+
+class ImmichUserUsageSensor(_ImmichServerItemSensor["ImmichUserUsage"]):
+    """Storage used by one user, or the share of their quota (admin keys only)."""
+
+    _placeholder = "user"
+
+    @property
+    def _item(self) -> ImmichUserUsage | None:
+        statistics = self.coordinator.data.statistics
+        if statistics is None:
+            return None
+        return next(
+            (u for u in statistics.usage_by_user if u.user_id == self._item_id), None
+        )
+
+    def _name(self, item: ImmichUserUsage) -> str:
+        return item.user_name
+
+
+@dataclass(frozen=True, kw_only=True)
+class LibraryItem:
+    """An external library and its counts (None: the key can't read them)."""
+
+    library: ImmichLibrary
+    statistics: ImmichLibraryStatistics | None
+
+
+class ImmichLibrarySensor(_ImmichServerItemSensor[LibraryItem]):
+    """An external library's asset count or last scan (admin keys only)."""
+
+    _placeholder = "library"
+
+    @property
+    def _item(self) -> LibraryItem | None:
+        data = self.coordinator.data
+        library = (data.libraries or {}).get(self._item_id)
+        if library is None:
+            return None
+        statistics = (data.library_statistics or {}).get(self._item_id)
+        return LibraryItem(library=library, statistics=statistics)
+
+    def _name(self, item: LibraryItem) -> str:
+        return item.library.name
 
 
 class ImmichQueueSensor(ImmichBridgeEntity[ImmichQueueCoordinator], SensorEntity):

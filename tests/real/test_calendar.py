@@ -8,6 +8,8 @@ from typing import Any
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 
+from tests.common import calendar_events
+
 from .common import setup_entry
 from .harness import ImmichApi, jpeg, real_entry
 
@@ -15,19 +17,7 @@ from .harness import ImmichApi, jpeg, real_entry
 async def _events(
     hass: HomeAssistant, entity_id: str, first: datetime, days: int
 ) -> list[dict[str, Any]]:
-    response = await hass.services.async_call(
-        "calendar",
-        "get_events",
-        {
-            "entity_id": entity_id,
-            "start_date_time": first,
-            "end_date_time": first + timedelta(days=days),
-        },
-        blocking=True,
-        return_response=True,
-    )
-    assert isinstance(response, dict)
-    return list(response[entity_id]["events"])
+    return await calendar_events(hass, entity_id, first, first + timedelta(days=days))
 
 
 async def test_birthdays_and_memories(hass: HomeAssistant, immich: ImmichApi) -> None:
