@@ -21,7 +21,13 @@ from pytest_homeassistant_custom_component.common import (
 )
 from syrupy.assertion import SnapshotAssertion
 
-from custom_components.immich_bridge.const import CONF_ALBUMS, CONF_FRAMES, DOMAIN
+from custom_components.immich_bridge.const import (
+    ALL_PEOPLE,
+    CONF_ALBUMS,
+    CONF_FRAMES,
+    CONF_PEOPLE,
+    DOMAIN,
+)
 from custom_components.immich_bridge.watcher import MAX_PENDING, WATCH_INTERVAL
 from tests.common import make_entry
 from tests.fake_immich import FakeImmich
@@ -431,3 +437,66 @@ async def test_event_snapshot(
     )
     await _setup(hass, entry)
     await snapshot_platform(hass, entity_registry, snapshot, entry.entry_id)
+
+
+async def test_people_option_picked_and_all_named(
+    hass: HomeAssistant,
+    immich_server: FakeImmich,
+    freezer: FrozenDateTimeFactory,
+    entity_registry_enabled_by_default: None,
+) -> None:
+    """Picked people get their event and last-photo sensor; "all named people" fires
+    one event for everyone with a name, once per photo, also for faces found later.
+    """
+    state, owner = immich_server.state, immich_server.admin_id
+    anna = state.add_person(owner, "Anna")
+    ben = state.add_person(owner, "Ben")
+    nameless = state.add_person(owner, "")
+    old = state.add_asset(owner, filename="old.jpg")
+    state.assets[old].person_ids.extend([anna, ben])  # before: announced by nobody
+    entry = make_entry(immich_server, options={CONF_PEOPLE: [ALL_PEOPLE, anna]})
+    entry.add_to_hass(hass)
+    with patch(
+        "custom_components.immich_bridge.PLATFORMS", [Platform.EVENT, Platform.SENSOR]
+    ):
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done(wait_background_tasks=True)
+    anyone = _entity_id(hass, f"{entry.unique_id}_any_person")
+    assert anyone == "event.immich_admin_new_photo_of_a_person"
+    of_anna = _entity_id(hass, f"{entry.unique_id}_person_asset_{anna}")
+    last = "sensor.immich_admin_last_photo_of_anna"
+    events = async_capture_events(hass, EVENT_STATE_CHANGED)
+
+    photo = state.add_asset(owner, filename="new.jpg")
+    state.assets[photo].person_ids.extend([anna, nameless])
+    await _tick(hass, freezer)
+    fired = _fired(events, anyone)
+    assert [(f["asset_id"], f["person_name"]) for f in fired] == [(photo, "Anna")]
+    assert [f["asset_id"] for f in _fired(events, of_anna)] == [photo]
+    uploaded = state.assets[photo].created_at.replace(microsecond=0)
+    assert hass.states.get(last).state == uploaded.isoformat()
+
+    # Ben's face is recognised on the photo later: one more event, then none.
+    state.assets[photo].person_ids.append(ben)
+    await _tick(hass, freezer)
+    await _tick(hass, freezer)
+    fired = _fired(events, anyone)
+    assert [(f["asset_id"], f["person_name"]) for f in fired] == [
+        (photo, "Anna"),
+        (photo, "Ben"),
+    ]
+    assert len(_fired(events, of_anna)) == 1
+
+
+async def test_dropping_the_all_people_option_removes_its_event(
+    hass: HomeAssistant, immich_server: FakeImmich
+) -> None:
+    """The "new photo of a person" event goes when the option is dropped."""
+    entry = make_entry(immich_server, options={CONF_PEOPLE: [ALL_PEOPLE]})
+    await _setup(hass, entry)
+    unique_id = f"{entry.unique_id}_any_person"
+    assert _entity_id(hass, unique_id)
+    await _unload(hass, entry)
+    hass.config_entries.async_update_entry(entry, options={})
+    await _setup(hass, entry)
+    assert er.async_get(hass).async_get_entity_id("event", DOMAIN, unique_id) is None

@@ -49,11 +49,13 @@ from .api import (
     ImmichUnsupportedVersionError,
 )
 from .const import (
+    ALL_PEOPLE,
     CONF_ALBUMS,
     CONF_CA_CERT,
     CONF_FRAME_INTERVAL,
     CONF_FRAMES,
     CONF_LOW_DISK_THRESHOLD,
+    CONF_PEOPLE,
     CONF_QUOTA_THRESHOLD,
     DEFAULT_FRAME_INTERVAL,
     DEFAULT_LOW_DISK_THRESHOLD,
@@ -480,6 +482,19 @@ class ImmichBridgeOptionsFlow(OptionsFlowWithReload):
                 vol.Optional(CONF_FRAME_SEARCHES, default=[]): TextSelector(
                     TextSelectorConfig(multiple=True)
                 ),
+                vol.Optional(CONF_PEOPLE, default=[]): _multi_select(
+                    _with_unknown(
+                        [
+                            SelectOptionDict(value=ALL_PEOPLE, label=labels["all"]),
+                            *(
+                                SelectOptionDict(value=person.id, label=person.name)
+                                for person in people
+                                if person.name
+                            ),
+                        ],
+                        entry.options.get(CONF_PEOPLE, []),
+                    )
+                ),
                 vol.Required(
                     CONF_FRAME_INTERVAL, default=DEFAULT_FRAME_INTERVAL
                 ): NumberSelector(
@@ -537,5 +552,5 @@ class ImmichBridgeOptionsFlow(OptionsFlowWithReload):
             kind: translations.get(
                 f"component.{DOMAIN}.selector.frame_source.options.{kind}", kind
             )
-            for kind in ("favorites", "memories", "album", "person")
+            for kind in ("favorites", "memories", "album", "person", "all")
         }

@@ -13,7 +13,10 @@ CONF_ALBUMS: Final = "albums"
 # Photo-frame (slideshow image entity) sources, each a string: "album:<album id>",
 # "person:<person id>", "favorites", "memories" or "search:<smart-search query>".
 CONF_FRAMES: Final = "frames"
-CONF_FRAME_INTERVAL: Final = "frame_interval"  # minutes between two photos of a frame
+CONF_FRAME_INTERVAL: Final = "frame_interval"
+# People whose new photos fire events: person ids, or ALL_PEOPLE for every named one.
+CONF_PEOPLE: Final = "people"
+ALL_PEOPLE: Final = "all"  # minutes between two photos of a frame
 CONF_LOW_DISK_THRESHOLD: Final = "low_disk_threshold"
 CONF_QUOTA_THRESHOLD: Final = "quota_threshold"  # % of the quota: "near quota"
 # Entry data: the user's own certificate authority, PEM text or a file in the config

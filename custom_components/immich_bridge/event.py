@@ -8,13 +8,14 @@ from typing import TYPE_CHECKING, Any, Final
 from homeassistant.components.event import EventEntity, EventEntityDescription
 from homeassistant.const import EntityCategory, Platform
 from homeassistant.core import callback
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 
-from .const import CONF_ALBUMS
+from .const import CONF_ALBUMS, DOMAIN
 from .coordinator import ImmichQueueCoordinator, ImmichServerCoordinator
 from .entity import ImmichBridgeEntity
 from .photos import async_remove_stale_entities
-from .watcher import NEW_ASSET, ImmichAssetWatcher, person_topic
+from .watcher import ANY_PERSON, NEW_ASSET, ImmichAssetWatcher, person_topic
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -33,6 +34,9 @@ NEW_ASSET_EVENT: Final = EventEntityDescription(
 )
 PERSON_ASSET_EVENT: Final = EventEntityDescription(
     key="person_asset", translation_key="person_asset", event_types=ASSET_TYPES
+)
+ANY_PERSON_EVENT: Final = EventEntityDescription(
+    key=ANY_PERSON, translation_key=ANY_PERSON, event_types=ASSET_TYPES
 )
 ALBUM_EVENT: Final = EventEntityDescription(
     key="album_change",
@@ -76,6 +80,15 @@ async def async_setup_entry(
             )
             for person in watcher.people
         )
+        if watcher.all_people:
+            entities.append(
+                ImmichAssetEvent(
+                    entry=entry,
+                    coordinator=watcher,
+                    description=ANY_PERSON_EVENT,
+                    topic=ANY_PERSON,
+                )
+            )
     if runtime.server.data is not None and runtime.server.data.albums is not None:
         entities.extend(
             ImmichAlbumEvent(
@@ -92,7 +105,13 @@ async def async_setup_entry(
                 entry=entry, coordinator=runtime.queues, description=JOBS_EVENT
             )
         )
-    people = set(photos.watcher.people) if photos and photos.watcher else set()
+    watcher = photos.watcher if photos else None
+    if watcher is None or not watcher.all_people:
+        registry = er.async_get(hass)
+        unique_id = f"{entry.unique_id}_{ANY_PERSON}"
+        if stale := registry.async_get_entity_id(Platform.EVENT, DOMAIN, unique_id):
+            registry.async_remove(stale)
+    people = set(watcher.people) if watcher else set()
     async_remove_stale_entities(
         hass, entry, Platform.EVENT, PERSON_ASSET_EVENT.key, people
     )

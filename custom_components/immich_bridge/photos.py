@@ -9,7 +9,7 @@ from homeassistant.core import callback
 from homeassistant.helpers import entity_registry as er
 
 from .api import ImmichError
-from .const import DOMAIN, LOGGER
+from .const import ALL_PEOPLE, CONF_PEOPLE, DOMAIN, LOGGER
 from .frames import FrameSource, ImmichFrameCoordinator, frame_sources
 from .permissions import MEMORIES, PEOPLE, PHOTOS, WATCH
 from .watcher import ImmichAssetWatcher
@@ -68,13 +68,14 @@ async def async_setup_photos(
 async def _names(
     entry: ImmichBridgeConfigEntry, sources: list[FrameSource]
 ) -> dict[str, str]:
-    """Return display names of the albums, people and queries of the sources."""
+    """Return the names of the sources' albums, people, queries and picked people."""
     runtime = entry.runtime_data
     names: dict[str, str] = {}
     albums = runtime.server.data.albums if runtime.server.data is not None else None
     for album in (albums or {}).values():
         names[f"album:{album.id}"] = album.name
-    wanted = {s.value for s in sources if s.kind == "person"}
+    picked = {str(p) for p in entry.options.get(CONF_PEOPLE, []) if p != ALL_PEOPLE}
+    wanted = {s.value for s in sources if s.kind == "person"} | picked
     if wanted and PEOPLE.met(runtime.key_info, is_admin=runtime.is_admin):
         try:
             page = await runtime.client.people(with_hidden=True, size=PEOPLE_PAGE)

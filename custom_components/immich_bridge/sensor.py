@@ -15,7 +15,7 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
-from homeassistant.const import EntityCategory, UnitOfInformation
+from homeassistant.const import EntityCategory, Platform, UnitOfInformation
 
 from .const import CONF_ALBUMS, PERCENTAGE
 from .coordinator import (
@@ -26,6 +26,8 @@ from .coordinator import (
 )
 from .entity import ImmichBridgeEntity, async_track_items
 from .permissions import Source
+from .photos import async_remove_stale_entities
+from .watcher import ImmichAssetWatcher
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -386,6 +388,17 @@ async def async_setup_entry(
         ],
         async_add_entities,
     )
+    photos = runtime.photos
+    if photos is not None and (watcher := photos.watcher) is not None:
+        async_add_entities(
+            ImmichLastPhotoSensor(
+                entry, watcher, person, photos.names.get(f"person:{person}", person)
+            )
+            for person in watcher.people
+        )
+        async_remove_stale_entities(
+            hass, entry, Platform.SENSOR, LAST_PHOTO.key, set(watcher.people)
+        )
     if (queues := runtime.queues) is not None:
         async_track_items(
             hass,
@@ -573,6 +586,41 @@ class ImmichLibrarySensor(_ImmichServerItemSensor[LibraryItem]):
 
     def _name(self, item: LibraryItem) -> str:
         return item.library.name
+
+
+LAST_PHOTO = SensorEntityDescription(
+    key="last_photo",
+    translation_key="last_photo",
+    device_class=SensorDeviceClass.TIMESTAMP,
+    entity_registry_enabled_default=False,
+)
+
+
+class ImmichLastPhotoSensor(ImmichBridgeEntity[ImmichAssetWatcher], SensorEntity):
+    """When the newest photo of a watched person was uploaded (disabled by default)."""
+
+    def __init__(
+        self,
+        entry: ImmichBridgeConfigEntry,
+        coordinator: ImmichAssetWatcher,
+        person_id: str,
+        name: str,
+    ) -> None:
+        """Initialize the sensor of one person."""
+        super().__init__(
+            entry=entry,
+            coordinator=coordinator,
+            description=LAST_PHOTO,
+            item_id=person_id,
+        )
+        self._person_id = person_id
+        self._attr_translation_placeholders = {"name": name}
+
+    @property
+    def native_value(self) -> datetime | None:
+        """Return the upload time of the person's newest photo seen so far."""
+        data = self.coordinator.data
+        return data.last_photo.get(self._person_id) if data is not None else None
 
 
 class ImmichQueueSensor(ImmichBridgeEntity[ImmichQueueCoordinator], SensorEntity):

@@ -20,7 +20,7 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
 from .api import ImmichAsset, ImmichNotFoundError
-from .const import DOMAIN, LOGGER
+from .const import ALL_PEOPLE, CONF_PEOPLE, DOMAIN, LOGGER
 from .frames import frame_sources
 from .helpers import translate_update_errors
 
@@ -47,6 +47,7 @@ STORAGE_VERSION: Final = 1
 SAVE_DELAY: Final = 600
 
 NEW_ASSET: Final = "new_asset"
+ANY_PERSON: Final = "any_person"  # the topic of new photos of every named person
 
 
 def person_topic(person_id: str) -> str:
@@ -66,6 +67,8 @@ class _Stored(TypedDict, total=False):
     recent: dict[str, str]
     people: dict[str, list[str]]
     latest: str | None
+    faces: dict[str, list[str]]  # asset id -> the named people announced on it
+    last_photo: dict[str, str]  # person id -> when their newest photo was uploaded
 
 
 type Listener = Callable[[str, dict[str, Any]], None]
@@ -73,9 +76,14 @@ type Listener = Callable[[str, dict[str, Any]], None]
 
 @dataclass(frozen=True, kw_only=True)
 class WatchData:
-    """What the last poll found: the newest upload."""
+    """What the last poll found: the newest upload, each watched person's newest."""
 
     latest: ImmichAsset | None
+    last_photo: dict[str, datetime]
+
+
+async def _none() -> None:
+    """Stand in for a search that is not made."""
 
 
 def asset_event_type(asset: ImmichAsset) -> str:
@@ -105,11 +113,21 @@ class ImmichAssetWatcher(DataUpdateCoordinator[WatchData]):
         self.client: ImmichClient = entry.runtime_data.client
         # Album ids of new assets need album.read; without it they are left out.
         self.albums_allowed = entry.runtime_data.key_info.has("album.read")
-        self.people = [
-            str(source.value)
-            for source in frame_sources(entry)
-            if source.kind == "person"
-        ]
+        picked = [str(p) for p in entry.options.get(CONF_PEOPLE, [])]
+        # Each watched person costs a search a poll; every named person costs one.
+        self.people = list(
+            dict.fromkeys(
+                [
+                    *(
+                        str(source.value)
+                        for source in frame_sources(entry)
+                        if source.kind == "person"
+                    ),
+                    *(p for p in picked if p != ALL_PEOPLE),
+                ]
+            )
+        )
+        self.all_people = ALL_PEOPLE in picked
         self._store: Store[_Stored] = Store(hass, STORAGE_VERSION, _storage_key(entry))
         self._state: _Stored = {}
         self._subscribers: dict[str, list[Listener]] = {}
@@ -180,7 +198,7 @@ class ImmichAssetWatcher(DataUpdateCoordinator[WatchData]):
             start = since
             if current is not None and current.created_at is not None:
                 start = min(since, current.created_at)
-            found, people = await asyncio.gather(
+            found, people, faces = await asyncio.gather(
                 self._search(start),
                 asyncio.gather(
                     *(
@@ -188,11 +206,13 @@ class ImmichAssetWatcher(DataUpdateCoordinator[WatchData]):
                         for person in self.people
                     )
                 ),
+                self._search(now - PERSON_LOOKBACK) if self.all_people else _none(),
             )
             new_assets = [asset for asset in found if _created(asset) >= since]
             latest = await self._latest(found)
             announced = await self._announce(new_assets, silent=first)
         people_changed = self._announce_people(people)
+        faces_changed = faces is not None and self._announce_faces(faces)
         state["checked_at"] = now.isoformat()
         state["recent"] = {
             asset_id: created
@@ -200,13 +220,26 @@ class ImmichAssetWatcher(DataUpdateCoordinator[WatchData]):
             if (dt_util.parse_datetime(created) or now) >= now - OVERLAP
         }
         latest_id = latest.id if latest is not None else None
-        if first or announced or people_changed or latest_id != state.get("latest"):
+        if (
+            first
+            or announced
+            or people_changed
+            or faces_changed
+            or latest_id != state.get("latest")
+        ):
             state["latest"] = latest_id
             await self._store.async_save(state)
         else:
             # Only the check time moved: spare the disk, nothing can be repeated.
             self._store.async_delay_save(lambda: self._state, SAVE_DELAY)
-        return WatchData(latest=latest)
+        return WatchData(
+            latest=latest,
+            last_photo={
+                person: moment
+                for person, at in state.get("last_photo", {}).items()
+                if (moment := dt_util.parse_datetime(at)) is not None
+            },
+        )
 
     async def _announce(
         self, assets: list[ImmichAsset], *, silent: bool
@@ -272,9 +305,53 @@ class ImmichAssetWatcher(DataUpdateCoordinator[WatchData]):
                         },
                     )
             known[person] = sorted(asset.id for asset in assets)
+            self._note_last_photo(person, assets)
         for person in set(known) - set(self.people):
             del known[person]
         return known != before
+
+    def _note_last_photo(self, person: str, assets: list[ImmichAsset]) -> None:
+        """Remember when a person's newest photo was uploaded."""
+        if not assets:
+            return
+        newest = _created(max(assets, key=_created)).isoformat()
+        last = self._state.setdefault("last_photo", {})
+        if newest > last.get(person, ""):
+            last[person] = newest
+
+    def _announce_faces(self, assets: list[ImmichAsset]) -> bool:
+        """Announce each named person once per photo, also when recognised later.
+
+        Faces are found minutes to hours after an upload: the last day's uploads are
+        looked at with their people on every poll, and what was announced is kept
+        (per asset, for that day). The first look announces nothing.
+        """
+        first = "faces" not in self._state
+        faces = self._state.setdefault("faces", {})
+        before = {asset_id: list(people) for asset_id, people in faces.items()}
+        for asset in sorted(assets, key=_created):
+            announced = faces.setdefault(asset.id, [])
+            for person in asset.people:
+                if not person.name or person.id in announced:
+                    continue
+                announced.append(person.id)
+                if not first:
+                    self._emit(
+                        ANY_PERSON,
+                        asset_event_type(asset),
+                        {
+                            "asset_id": asset.id,
+                            "asset_type": asset.type.lower(),
+                            "person_id": person.id,
+                            "person_name": person.name,
+                            "file_name": asset.original_file_name,
+                        },
+                    )
+        # Forget what left the day's window (the search no longer returns it).
+        seen = {asset.id for asset in assets}
+        for asset_id in set(faces) - seen:
+            del faces[asset_id]
+        return faces != before
 
     async def _current(self) -> ImmichAsset | None:
         """Return the upload shown so far (read again after a restart)."""
