@@ -30,6 +30,7 @@ from custom_components.immich_bridge.const import (
     CONF_FRAME_INTERVAL,
     CONF_FRAMES,
     CONF_LOW_DISK_THRESHOLD,
+    CONF_PEOPLE,
     CONF_QUOTA_THRESHOLD,
     DOMAIN,
 )
@@ -385,6 +386,11 @@ async def test_options(
         f"album:{album_id}",
         f"person:{person_id}",
     ]
+    people_selector = next(v for k, v in schema.items() if k == CONF_PEOPLE)
+    assert people_selector.config["options"] == [
+        {"value": "all", "label": "All named people"},
+        {"value": person_id, "label": "Grandma"},
+    ]
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
         {
@@ -403,6 +409,7 @@ async def test_options(
         CONF_FRAME_INTERVAL: 10,
         CONF_LOW_DISK_THRESHOLD: 20,
         CONF_QUOTA_THRESHOLD: 90,
+        CONF_PEOPLE: [],
     }
     # Reopened, the searches are shown in their own field again.
     result = await hass.config_entries.options.async_init(mock_config_entry.entry_id)
