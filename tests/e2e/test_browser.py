@@ -84,8 +84,17 @@ def onboard(page: Page, steps: Steps, url: str) -> None:
         expect(page.get_by_text("Welcome!", exact=True)).to_be_visible()
     with steps.step("onboarding-user"):
         page.get_by_role("button", name="Create my smart home").click()
+        # The form renders in steps (and moves the focus): wait for its last field, then
+        # fill each field and check it holds its value, filling again if it doesn't.
+        expect(page.locator("input[name=password_confirm]")).to_be_visible()
         for name, value in OWNER.items():
-            page.locator(f"input[name={name}]").fill(value)
+            field = page.locator(f"input[name={name}]")
+            for _ in range(3):
+                field.fill(value)
+                if field.input_value() == value:
+                    break
+        for name, value in OWNER.items():
+            expect(page.locator(f"input[name={name}]")).to_have_value(value)
     with steps.step("onboarding-location"):
         page.get_by_role("button", name="Create account").click()
         expect(page.get_by_text("Home location", exact=True)).to_be_visible()
