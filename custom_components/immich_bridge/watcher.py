@@ -45,6 +45,8 @@ MAX_ALBUM_LOOKUPS: Final = 25
 MAX_PENDING: Final = 100
 STORAGE_VERSION: Final = 1
 SAVE_DELAY: Final = 600
+# A push from the server looks for new assets at once, then at most this often.
+PUSH_COOLDOWN: Final = 1.0
 
 NEW_ASSET: Final = "new_asset"
 
@@ -114,6 +116,8 @@ class ImmichAssetWatcher(DataUpdateCoordinator[WatchData]):
         self._state: _Stored = {}
         self._subscribers: dict[str, list[Listener]] = {}
         self._pending: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+        self._pushed = False
+        self._push_task: asyncio.Task[None] | None = None
 
     async def async_load(self) -> None:
         """Read what earlier polls announced."""
@@ -124,6 +128,26 @@ class ImmichAssetWatcher(DataUpdateCoordinator[WatchData]):
         await super().async_shutdown()
         if self._state:
             await self._store.async_save(self._state)
+
+    @callback
+    def async_refresh_soon(self) -> None:
+        """Look for new assets now: the server pushed an upload or a deletion.
+
+        Pushes that arrive while a look is running lead to one more look after it,
+        at most one a second. Looks never overlap, so nothing is announced twice.
+        """
+        self._pushed = True
+        if self._push_task is None or self._push_task.done():
+            self._push_task = self.config_entry.async_create_background_task(
+                self.hass, self._async_refresh_pushed(), "immich_bridge push refresh"
+            )
+
+    async def _async_refresh_pushed(self) -> None:
+        """Refresh while pushes keep coming, a cooldown apart."""
+        while self._pushed:
+            self._pushed = False
+            await self.async_refresh()
+            await asyncio.sleep(PUSH_COOLDOWN)
 
     @callback
     def async_subscribe(self, topic: str, listener: Listener) -> CALLBACK_TYPE:

@@ -66,6 +66,7 @@ from .models import (
     ImmichVersionCheck,
     SyncStatus,
 )
+from .push import ImmichPush, ImmichPushEvent, PushState
 from .upload import (
     HEAD_SIZE as MEDIA_HEAD_SIZE,
     MediaProblem,
@@ -102,6 +103,8 @@ __all__ = [
     "ImmichPeoplePage",
     "ImmichPermissionError",
     "ImmichPerson",
+    "ImmichPush",
+    "ImmichPushEvent",
     "ImmichQueue",
     "ImmichRandomFilters",
     "ImmichRateLimitError",
@@ -129,6 +132,7 @@ __all__ = [
     "ImmichUserUsage",
     "ImmichVersionCheck",
     "MediaProblem",
+    "PushState",
     "QueueCommand",
     "SyncStatus",
     "TimelineCache",
