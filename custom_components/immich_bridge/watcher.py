@@ -23,6 +23,7 @@ from .api import ImmichAsset, ImmichNotFoundError
 from .const import DOMAIN, LOGGER
 from .frames import frame_sources
 from .helpers import translate_update_errors
+from .views import asset_links
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -255,6 +256,7 @@ class ImmichAssetWatcher(DataUpdateCoordinator[WatchData]):
                 ).isoformat(),
                 "people": [person.name for person in asset.people if person.name],
                 "person_ids": [person.id for person in asset.people],
+                **asset_links(self.hass, self.config_entry, asset.id),
             }
             if asset.id in albums:
                 data["album_ids"] = albums[asset.id]
@@ -293,6 +295,7 @@ class ImmichAssetWatcher(DataUpdateCoordinator[WatchData]):
                             "person_id": person,
                             "person_name": name,
                             "file_name": asset.original_file_name,
+                            **asset_links(self.hass, self.config_entry, asset.id),
                         },
                     )
             known[person] = sorted(asset.id for asset in assets)

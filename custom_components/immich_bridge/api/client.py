@@ -1116,6 +1116,14 @@ class ImmichClient:
         """Delete a shared link."""
         await self._request("DELETE", f"/shared-links/{link_id}", expect="none")
 
+    def asset_web_url(self, asset_id: str) -> str:
+        """Return the web page of an asset."""
+        return f"{self.url}/photos/{asset_id}"
+
+    def album_web_url(self, album_id: str) -> str:
+        """Return the web page of an album."""
+        return f"{self.url}/albums/{album_id}"
+
     async def shared_link_url(self, link: ImmichSharedLink) -> str:
         """Return a link's public URL, on the external domain when one is set."""
         config = await self.server_config()
