@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator, Callable, Iterator
 from datetime import timedelta
+from http import HTTPStatus
 import time
 from unittest.mock import patch
 
@@ -22,6 +23,7 @@ from pytest_homeassistant_custom_component.common import (
     async_capture_events,
     async_fire_time_changed,
 )
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.immich_bridge.api import (
     ImmichClient,
@@ -139,7 +141,9 @@ async def test_push_refuses_key_without_all(
 
 
 async def test_upload_fires_event_through_the_socket(
-    hass: HomeAssistant, immich: ImmichApi
+    hass: HomeAssistant,
+    immich: ImmichApi,
+    hass_client_no_auth: ClientSessionGenerator,
 ) -> None:
     """An upload fires the new-upload event within seconds, exactly once."""
     user = await immich.create_user()
@@ -153,6 +157,17 @@ async def test_upload_fires_event_through_the_socket(
     asset_id = await immich.upload(user.key)
     latency = await _until(lambda: asset_id in _fired(events, eid), PUSH_WITHIN)
     print(f"socket event latency: {latency:.2f} s")  # noqa: T201  # measured
+    # The event's signed preview opens without a login: Immich pushes the upload
+    # once its thumbnails exist.
+    state = hass.states.get(eid)
+    assert state is not None
+    assert state.attributes["url"] == f"{immich.server.url}/photos/{asset_id}"
+    assert user.key not in state.attributes["image_url"]
+    client = await hass_client_no_auth()
+    response = await client.get(state.attributes["image_url"])
+    assert response.status == HTTPStatus.OK
+    assert response.headers["Content-Type"] == "image/jpeg"
+    assert (await response.read()).startswith(b"\xff\xd8\xff")
 
     # A poll afterwards, and another push for another upload, repeat nothing.
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(hours=2))
