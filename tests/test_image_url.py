@@ -9,7 +9,6 @@ from pathlib import Path
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import EVENT_STATE_CHANGED
 from homeassistant.core import HomeAssistant
-import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
@@ -23,15 +22,6 @@ from custom_components.immich_bridge.watcher import WATCH_INTERVAL
 from tests.fake_immich import FakeImmich
 
 JPEG_START = b"\xff\xd8\xff"
-
-
-@pytest.fixture
-def allowed(hass: HomeAssistant, tmp_path: Path) -> Path:
-    """Return the one folder the actions may read."""
-    folder = (tmp_path / "allowed").resolve()
-    folder.mkdir()
-    hass.config.allowlist_external_dirs = {str(folder)}
-    return folder
 
 
 async def _upload(

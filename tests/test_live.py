@@ -34,6 +34,17 @@ async def _until(condition: Callable[[], bool], within: float = 5.0) -> None:
             await asyncio.sleep(0.01)
 
 
+async def _connected(hass: HomeAssistant, server: FakeImmich) -> MockConfigEntry:
+    """Set up the admin's entry with the stand-in's push on; wait until connected."""
+    server.socketio.enabled = True
+    entry = make_entry(server)
+    await _setup(hass, entry)
+    push = entry.runtime_data.photos.push
+    assert push is not None
+    await _until(lambda: push.state is PushState.CONNECTED)
+    return entry
+
+
 async def _setup(hass: HomeAssistant, entry: MockConfigEntry) -> None:
     """Set up the entry with the event platform only."""
     entry.add_to_hass(hass)
@@ -66,16 +77,12 @@ async def test_pushed_upload_fires_at_once_and_once(
 ) -> None:
     """A push makes the watcher look now; pushes in a burst fire each asset once."""
     sockets = immich_server.socketio
-    sockets.enabled = True
-    entry = make_entry(immich_server)
     with patch(
         "custom_components.immich_bridge.watcher.WATCH_INTERVAL",
         timedelta(hours=1),
     ):
-        await _setup(hass, entry)
+        entry = await _connected(hass, immich_server)
     push = entry.runtime_data.photos.push
-    assert push is not None
-    await _until(lambda: push.state is PushState.CONNECTED)
     entity_id = _new_upload(hass, entry)
     events = async_capture_events(hass, EVENT_STATE_CHANGED)
     searches = len(
@@ -132,12 +139,8 @@ async def test_push_closes_when_home_assistant_stops(
 ) -> None:
     """Stopping Home Assistant closes the connection, without an unload."""
     sockets = immich_server.socketio
-    sockets.enabled = True
-    entry = make_entry(immich_server)
-    await _setup(hass, entry)
+    entry = await _connected(hass, immich_server)
     push = entry.runtime_data.photos.push
-    assert push is not None
-    await _until(lambda: push.state is PushState.CONNECTED)
     hass.bus.async_fire(EVENT_HOMEASSISTANT_STOP)
     await hass.async_block_till_done()
     await _until(lambda: push.state is PushState.CLOSED)

@@ -9,8 +9,8 @@ import asyncio
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 import json
-import re
 from pathlib import Path
+import re
 from typing import Any
 
 from homeassistant.config_entries import SOURCE_REAUTH
@@ -37,15 +37,6 @@ UNKNOWN_ID = "0badc0de-0000-4000-8000-000000000000"
 FUZZ_EXAMPLES = 1000
 FUZZ_EXAMPLES_LONG = 5000
 LINK_PASSWORD = "hunter2"  # noqa: S105  # a test value
-
-
-@pytest.fixture
-def allowed(hass: HomeAssistant, tmp_path: Path) -> Path:
-    """Return the one folder the actions may read and write."""
-    folder = (tmp_path / "allowed").resolve()
-    folder.mkdir()
-    hass.config.allowlist_external_dirs = {str(folder)}
-    return folder
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from custom_components.immich_bridge.api import (
 )
 from custom_components.immich_bridge.api.push import backoff_delay
 from tests.fake_immich import FakeImmich
+from tests.fake_immich.socketio import FakeSocketIO
 
 
 async def _until(condition: object, *, within: float = 5.0) -> None:
@@ -24,6 +25,16 @@ async def _until(condition: object, *, within: float = 5.0) -> None:
     async with asyncio.timeout(within):
         while not condition():  # type: ignore[operator]  # noqa: ASYNC110  # polls state
             await asyncio.sleep(0.01)
+
+
+@pytest.fixture
+def sockets(
+    immich_server: FakeImmich, caplog: pytest.LogCaptureFixture
+) -> FakeSocketIO:
+    """Return the stand-in's socket.io, turned on; log everything (for key checks)."""
+    caplog.set_level(logging.DEBUG)
+    immich_server.socketio.enabled = True
+    return immich_server.socketio
 
 
 def _push(client: ImmichClient, events: list[ImmichPushEvent]) -> ImmichPush:
@@ -35,13 +46,11 @@ def _push(client: ImmichClient, events: list[ImmichPushEvent]) -> ImmichPush:
 
 async def test_push_receives_events_answers_pings_and_closes(
     immich_server: FakeImmich,
+    sockets: FakeSocketIO,
     client: ImmichClient,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Connect, get the server version and pushed events, answer pings, close."""
-    caplog.set_level(logging.DEBUG)
-    sockets = immich_server.socketio
-    sockets.enabled = True
     events: list[ImmichPushEvent] = []
     states: list[PushState] = []
     push = _push(client, events)
@@ -73,11 +82,9 @@ async def test_push_receives_events_answers_pings_and_closes(
 
 
 async def test_push_key_without_all_is_refused_once(
-    immich_server: FakeImmich, session: aiohttp.ClientSession
+    immich_server: FakeImmich, sockets: FakeSocketIO, session: aiohttp.ClientSession
 ) -> None:
     """Immich refuses a key without `all`: run() ends and never retries."""
-    sockets = immich_server.socketio
-    sockets.enabled = True
     key = immich_server.state.add_api_key(
         immich_server.user_id, permissions=("asset.read", "asset.view")
     )
@@ -93,13 +100,11 @@ async def test_push_key_without_all_is_refused_once(
 
 async def test_push_reconnects_with_capped_backoff(
     immich_server: FakeImmich,
+    sockets: FakeSocketIO,
     client: ImmichClient,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Refused upgrades and dropped connections are retried, waits doubling to a cap."""
-    caplog.set_level(logging.DEBUG)
-    sockets = immich_server.socketio
-    sockets.enabled = True
     sockets.refuse_status, sockets.refuse_times = 502, 5
     events: list[ImmichPushEvent] = []
     push = _push(client, events)

@@ -7,7 +7,7 @@ seconds of an upload can only have come through the push connection.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from http import HTTPStatus
 import time
@@ -34,7 +34,7 @@ from custom_components.immich_bridge.api import (
 
 from .common import entity_id, setup_entry
 from .harness import ImmichApi, real_entry
-from .test_outage import SwitchProxy
+from .test_outage import SwitchProxy, proxy  # noqa: F401  # the fixture
 
 # An event within this many seconds of the upload came through the socket (the poll
 # waits an hour). Immich pushes once the thumbnails exist, so this bounds its jobs too.
@@ -48,18 +48,6 @@ def _slow_poll() -> Iterator[None]:
         "custom_components.immich_bridge.watcher.WATCH_INTERVAL", timedelta(hours=1)
     ):
         yield
-
-
-@pytest.fixture
-async def proxy(immich: ImmichApi) -> AsyncGenerator[SwitchProxy]:
-    """Return a proxy in front of the real instance."""
-    port = int(immich.server.url.rsplit(":", 1)[1])
-    switch = SwitchProxy(target_port=port)
-    await switch.start()
-    try:
-        yield switch
-    finally:
-        await switch.stop()
 
 
 async def _until(condition: Callable[[], bool], within: float) -> float:
@@ -206,7 +194,9 @@ async def test_polling_stays_for_a_key_without_all(
 
 
 async def test_push_reconnects_after_a_cut(
-    hass: HomeAssistant, immich: ImmichApi, proxy: SwitchProxy
+    hass: HomeAssistant,
+    immich: ImmichApi,
+    proxy: SwitchProxy,  # noqa: F811  # the imported fixture
 ) -> None:
     """After the connection is cut, the push reconnects and uploads fire again."""
     user = await immich.create_user()
