@@ -11,6 +11,7 @@ Tests push events, ping, drop connections and refuse upgrades by hand.
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from dataclasses import dataclass, field
 import json
 import secrets
@@ -45,8 +46,9 @@ class FakeSocketIO:
     enabled: bool = False
     ping_interval_ms: int = 25000
     ping_timeout_ms: int = 20000
-    # Upgrade attempts (each a loop time), accepted or not.
-    attempts: list[float] = field(default_factory=list)
+    # Upgrade attempts (each a loop time), accepted or not: the last 64 (a soak
+    # test makes thousands, and a growing list would count as a leak).
+    attempts: deque[float] = field(default_factory=lambda: deque(maxlen=64))
     # Answer the next upgrades with this HTTP status instead (e.g. a proxy's 502).
     refuse_status: int | None = None
     refuse_times: int = 0
