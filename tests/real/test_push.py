@@ -34,7 +34,7 @@ from custom_components.immich_bridge.api import (
 )
 
 from .common import entity_id, setup_entry
-from .harness import ImmichApi, jpeg, real_entry, run_cli
+from .harness import ImmichApi, RealUser, jpeg, real_entry, run_cli
 from .test_outage import SwitchProxy, proxy  # noqa: F401  # the fixture
 
 # An event within this many seconds of the upload came through the socket (the poll
@@ -60,12 +60,19 @@ async def _until(condition: Callable[[], bool], within: float) -> float:
     return time.monotonic() - start
 
 
-def _push(entry: MockConfigEntry) -> ImmichPush:
-    """Return the entry's push connection."""
+async def _connected(
+    hass: HomeAssistant, immich: ImmichApi, user: RealUser, url: str | None = None
+) -> tuple[MockConfigEntry, ImmichPush, str]:
+    """Set up a user's entry; wait for its push connection; return the event entity."""
+    entry = await setup_entry(hass, real_entry(immich.server, user, url=url))
     photos = entry.runtime_data.photos
     assert photos is not None
-    assert photos.push is not None
-    return photos.push
+    push = photos.push
+    assert push is not None
+    await _until(lambda: push.state is PushState.CONNECTED, 30)
+    eid = entity_id(hass, entry, "event", "new_asset")
+    assert eid is not None
+    return entry, push, eid
 
 
 def _fired(events: list[Event], eid: str) -> list[str]:
@@ -136,11 +143,7 @@ async def test_upload_fires_event_through_the_socket(
 ) -> None:
     """An upload fires the new-upload event within seconds, exactly once."""
     user = await immich.create_user()
-    entry = await setup_entry(hass, real_entry(immich.server, user))
-    push = _push(entry)
-    await _until(lambda: push.state is PushState.CONNECTED, 30)
-    eid = entity_id(hass, entry, "event", "new_asset")
-    assert eid is not None
+    entry, push, eid = await _connected(hass, immich, user)
     events = async_capture_events(hass, EVENT_STATE_CHANGED)
 
     asset_id = await immich.upload(user.key)
@@ -201,11 +204,7 @@ async def test_push_reconnects_after_a_cut(
 ) -> None:
     """After the connection is cut, the push reconnects and uploads fire again."""
     user = await immich.create_user()
-    entry = await setup_entry(hass, real_entry(immich.server, user, url=proxy.url))
-    push = _push(entry)
-    await _until(lambda: push.state is PushState.CONNECTED, 30)
-    eid = entity_id(hass, entry, "event", "new_asset")
-    assert eid is not None
+    _, push, eid = await _connected(hass, immich, user, proxy.url)
 
     proxy.drop_all()
     await _until(lambda: push.connections == 2, 30)
@@ -221,11 +220,7 @@ async def test_cli_upload_fires_within_seconds(
 ) -> None:
     """A photo uploaded with the `immich` CLI fires its event about a second later."""
     user = await immich.create_user()
-    entry = await setup_entry(hass, real_entry(immich.server, user))
-    push = _push(entry)
-    await _until(lambda: push.state is PushState.CONNECTED, 30)
-    eid = entity_id(hass, entry, "event", "new_asset")
-    assert eid is not None
+    _, _, eid = await _connected(hass, immich, user)
     events = async_capture_events(hass, EVENT_STATE_CHANGED)
     photo = tmp_path / "cli.jpg"
     photo.write_bytes(jpeg("cli push"))
