@@ -11,6 +11,7 @@ import custom_components.immich_bridge  # noqa: F401
 
 from collections.abc import Generator
 import itertools
+from pathlib import Path
 from typing import Any
 from unittest.mock import PropertyMock, patch
 import uuid
@@ -63,6 +64,15 @@ def deterministic_ids(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(fake_state, "new_id", new_id)
     monkeypatch.setattr(fake_views, "new_id", new_id)
+
+
+@pytest.fixture
+def allowed(hass: HomeAssistant, tmp_path: Path) -> Path:
+    """Return the one folder the actions may read and write."""
+    folder = (tmp_path / "allowed").resolve()
+    folder.mkdir()
+    hass.config.allowlist_external_dirs = {str(folder)}
+    return folder
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from unittest.mock import patch
 
@@ -343,11 +344,17 @@ async def test_diagnostics(
     album = server.state.add_album(server.admin_id, "Secret trip")
     server.state.add_library(server.admin_id, "NAS")
     server.state.add_person(server.admin_id, "Grandma")
+    server.socketio.enabled = True
     # A picked album: the coordinator keeps only those, and its name is redacted.
     entry = make_entry(server, options={CONF_ALBUMS: [album]})
     await _setup(hass, entry, [Platform.SENSOR])
+    push = entry.runtime_data.photos.push
+    async with asyncio.timeout(5):
+        while push.last_event_at is None:  # noqa: ASYNC110  # the server version
+            await asyncio.sleep(0.01)
     assert await async_setup_component(hass, "diagnostics", {})
     result = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    assert result["push"]["last_event_at"] is not None
     dumped = json.dumps(result)
     for secret in (server.admin_key, server.url, "admin@example.com", "Secret trip"):
         assert secret not in dumped
@@ -367,4 +374,5 @@ def _volatile(prop: object, path: tuple[object, ...]) -> bool:
         "start_date",
         "end_date",
         "last_modified_asset_timestamp",
+        "last_event_at",
     } or (len(path) > 0 and str(path[-1]) == "updated_at")

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_API_KEY, CONF_URL
+from homeassistant.util import dt as dt_util
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -58,6 +59,7 @@ async def async_get_config_entry_diagnostics(
     """Return diagnostics for a config entry."""
     runtime = entry.runtime_data
     queues = runtime.queues
+    push = runtime.photos.push if runtime.photos is not None else None
     return {
         "entry": async_redact_data(entry.as_dict(), TO_REDACT),
         "server_version": str(runtime.version),
@@ -67,4 +69,18 @@ async def async_get_config_entry_diagnostics(
         "denied_sources": sorted(runtime.server.denied),
         "server": _redact_data(runtime.server.data),
         "queues": _redact_data(queues.data) if queues is not None else None,
+        # None: the key may not open Immich's push connection (it needs `all`).
+        "push": (
+            {
+                "state": push.state.value,
+                "connections": push.connections,
+                "last_event_at": (
+                    dt_util.utc_from_timestamp(push.last_event_at).isoformat()
+                    if push.last_event_at is not None
+                    else None
+                ),
+            }
+            if push is not None
+            else None
+        ),
     }

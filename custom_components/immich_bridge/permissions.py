@@ -155,6 +155,8 @@ FEATURES: Final[dict[str, Requirement]] = {
 PHOTOS: Final = Requirement(permissions=("asset.read", "asset.view"))
 MEMORIES: Final = Requirement(permissions=("asset.read", "asset.view", "memory.read"))
 WATCH: Final = Requirement(permissions=("asset.read",))
+# Immich opens its push connection (socket.io) only to keys with `all`.
+PUSH: Final = Requirement(permissions=("all",))
 PEOPLE: Final = Requirement(permissions=("person.read",))
 
 # What the options can ask for, by the key of their label (selector.feature.options).

@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING, Final
 from homeassistant.core import callback
 from homeassistant.helpers import entity_registry as er
 
-from .api import ImmichError
+from .api import ImmichError, ImmichPush
 from .const import ALL_PEOPLE, CONF_PEOPLE, DOMAIN, LOGGER
 from .frames import FrameSource, ImmichFrameCoordinator, frame_sources
+from .live import async_start_push
 from .permissions import MEMORIES, PEOPLE, PHOTOS, WATCH
 from .watcher import ImmichAssetWatcher
 
@@ -28,6 +29,7 @@ class ImmichPhotos:
 
     frames: dict[str, ImmichFrameCoordinator] = field(default_factory=dict)
     watcher: ImmichAssetWatcher | None = None
+    push: ImmichPush | None = None  # the push connection that wakes the watcher
     names: dict[str, str] = field(default_factory=dict)
 
     def title(self, source: FrameSource) -> str:
@@ -62,6 +64,7 @@ async def async_setup_photos(
         entry.async_create_task(
             hass, photos.watcher.async_refresh(), "immich_bridge watcher"
         )
+        photos.push = async_start_push(hass, entry, photos.watcher)
     return photos
 
 

@@ -50,6 +50,7 @@ from .api import (
 from .const import DOMAIN, LOGGER
 from .helpers import translate_action_errors
 from .repairs import async_update_permission_issue
+from .views import asset_links
 
 if TYPE_CHECKING:
     from .coordinator import ImmichBridgeConfigEntry
@@ -541,16 +542,6 @@ def _check_media_type(media: ImmichMediaTypes, name: str) -> None:
 # ---------------------------------------------------------------- resolvers
 
 
-def _asset_url(client: ImmichClient, asset_id: str) -> str:
-    """Return the web UI link of an asset."""
-    return f"{client.url}/photos/{asset_id}"
-
-
-def _album_url(client: ImmichClient, album_id: str) -> str:
-    """Return the web UI link of an album."""
-    return f"{client.url}/albums/{album_id}"
-
-
 async def _async_find_album(
     entry: ImmichBridgeConfigEntry, ref: str
 ) -> ImmichAlbum | None:
@@ -682,7 +673,7 @@ def _asset_summary(client: ImmichClient, asset: ImmichAsset) -> dict[str, Any]:
         "taken_at": taken.isoformat(),
         "type": asset.type.lower(),
         "favorite": asset.is_favorite,
-        "url": _asset_url(client, asset.id),
+        "url": client.asset_web_url(asset.id),
     }
 
 
@@ -872,7 +863,7 @@ async def _async_upload(
                 "source": source.label,
                 "asset_id": result.asset_id,
                 "status": "duplicate" if result.duplicate else "created",
-                "url": _asset_url(client, result.asset_id),
+                **asset_links(hass, entry, result.asset_id),
             }
             for source, result in results
         ],
@@ -991,7 +982,7 @@ def _album_response(client: ImmichClient, album: ImmichAlbum) -> dict[str, Any]:
         "name": album.name,
         "description": album.description,
         "asset_count": album.asset_count,
-        "url": _album_url(client, album.id),
+        "url": client.album_web_url(album.id),
     }
 
 

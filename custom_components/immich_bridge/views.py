@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
+from datetime import timedelta
 from http import HTTPStatus
 import re
 from typing import TYPE_CHECKING, Final, Literal, get_args
 
 from aiohttp import hdrs, web
+from homeassistant.components.http.auth import async_sign_path
 from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import callback
 from homeassistant.helpers.http import KEY_HASS, HomeAssistantView
 
 from .api import (
@@ -27,6 +30,8 @@ from .api import (
 from .const import DOMAIN, LOGGER
 
 if TYPE_CHECKING:
+    from homeassistant.core import HomeAssistant
+
     from .coordinator import ImmichBridgeConfigEntry
 
 type Variant = Literal[
@@ -43,6 +48,9 @@ _SIZES: Final[dict[str, AssetSize]] = {
 STREAM_CHUNK_SIZE: Final = 256 * 1024
 CACHE_CONTROL: Final = "private, max-age=86400"
 SANDBOX: Final = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+# How long the signed image link of an event or upload opens without a login. Home
+# Assistant's signing secret is new at each start, so a restart ends it sooner.
+IMAGE_URL_LIFETIME: Final = timedelta(days=1)
 # One range only: a multi-range request is answered with the whole file.
 _RANGE_RE: Final = re.compile(r"bytes=(\d+-\d*|-\d+)")
 
@@ -50,6 +58,27 @@ _RANGE_RE: Final = re.compile(r"bytes=(\d+-\d*|-\d+)")
 def asset_url(entry_id: str, item_id: str, variant: Variant) -> str:
     """Return the view's path for an asset (or a person's face) of an entry."""
     return f"/api/{DOMAIN}/{entry_id}/{item_id}/{variant}"
+
+
+@callback
+def asset_links(
+    hass: HomeAssistant, entry: ImmichBridgeConfigEntry, asset_id: str
+) -> dict[str, str]:
+    """Return an asset's Immich web page and a signed link to its preview.
+
+    `image_url` is a path on Home Assistant (the companion app puts its own server
+    address in front) that opens without a login until `IMAGE_URL_LIFETIME` passes:
+    made for notifications (`data: image:`). It holds no Immich key.
+    """
+    return {
+        "url": entry.runtime_data.client.asset_web_url(asset_id),
+        "image_url": async_sign_path(
+            hass,
+            asset_url(entry.entry_id, asset_id, "preview"),
+            IMAGE_URL_LIFETIME,
+            use_content_user=True,
+        ),
+    }
 
 
 class ImmichBridgeMediaView(HomeAssistantView):

@@ -23,6 +23,7 @@ from .api import ImmichAsset, ImmichNotFoundError
 from .const import ALL_PEOPLE, CONF_PEOPLE, DOMAIN, LOGGER
 from .frames import frame_sources
 from .helpers import translate_update_errors
+from .views import asset_links
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -45,6 +46,8 @@ MAX_ALBUM_LOOKUPS: Final = 25
 MAX_PENDING: Final = 100
 STORAGE_VERSION: Final = 1
 SAVE_DELAY: Final = 600
+# A push from the server looks for new assets at once, then at most this often.
+PUSH_COOLDOWN: Final = 1.0
 
 NEW_ASSET: Final = "new_asset"
 ANY_PERSON: Final = "any_person"  # the topic of new photos of every named person
@@ -132,6 +135,8 @@ class ImmichAssetWatcher(DataUpdateCoordinator[WatchData]):
         self._state: _Stored = {}
         self._subscribers: dict[str, list[Listener]] = {}
         self._pending: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+        self._pushed = False
+        self._push_task: asyncio.Task[None] | None = None
 
     async def async_load(self) -> None:
         """Read what earlier polls announced."""
@@ -142,6 +147,26 @@ class ImmichAssetWatcher(DataUpdateCoordinator[WatchData]):
         await super().async_shutdown()
         if self._state:
             await self._store.async_save(self._state)
+
+    @callback
+    def async_refresh_soon(self) -> None:
+        """Look for new assets now: the server pushed an upload or a deletion.
+
+        Pushes that arrive while a look is running lead to one more look after it,
+        at most one a second. Looks never overlap, so nothing is announced twice.
+        """
+        self._pushed = True
+        if self._push_task is None or self._push_task.done():
+            self._push_task = self.config_entry.async_create_background_task(
+                self.hass, self._async_refresh_pushed(), "immich_bridge push refresh"
+            )
+
+    async def _async_refresh_pushed(self) -> None:
+        """Refresh while pushes keep coming, a cooldown apart."""
+        while self._pushed:
+            self._pushed = False
+            await self.async_refresh()
+            await asyncio.sleep(PUSH_COOLDOWN)
 
     @callback
     def async_subscribe(self, topic: str, listener: Listener) -> CALLBACK_TYPE:
@@ -185,7 +210,11 @@ class ImmichAssetWatcher(DataUpdateCoordinator[WatchData]):
         return found
 
     async def _async_update_data(self) -> WatchData:
-        """Look for new uploads and new photos of watched people."""
+        """Look for new uploads and new photos of watched people.
+
+        Looks never overlap: Home Assistant runs a coordinator's refreshes (scheduled,
+        requested, a push's) one at a time.
+        """
         now = dt_util.utcnow()
         state = self._state
         first = "checked_at" not in state
@@ -264,6 +293,7 @@ class ImmichAssetWatcher(DataUpdateCoordinator[WatchData]):
                 ).isoformat(),
                 "people": [person.name for person in asset.people if person.name],
                 "person_ids": [person.id for person in asset.people],
+                **asset_links(self.hass, self.config_entry, asset.id),
             }
             if asset.id in albums:
                 data["album_ids"] = albums[asset.id]
@@ -302,6 +332,7 @@ class ImmichAssetWatcher(DataUpdateCoordinator[WatchData]):
                             "person_id": person,
                             "person_name": name,
                             "file_name": asset.original_file_name,
+                            **asset_links(self.hass, self.config_entry, asset.id),
                         },
                     )
             known[person] = sorted(asset.id for asset in assets)
@@ -345,6 +376,7 @@ class ImmichAssetWatcher(DataUpdateCoordinator[WatchData]):
                             "person_id": person.id,
                             "person_name": person.name,
                             "file_name": asset.original_file_name,
+                            **asset_links(self.hass, self.config_entry, asset.id),
                         },
                     )
         # Forget what left the day's window (the search no longer returns it).

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 from aiohttp import BodyPartReader, web
 
+from .socketio import PATH as SOCKET_PATH, FakeSocketIO
 from .spec import API_PREFIX, SpecName, SpecRequest, SpecResponse, load_spec
 from .state import ImmichState
 from .views import HANDLERS, Call, FileReply, ImmichHTTPError, Reply, UploadForm
@@ -130,6 +131,9 @@ class FakeImmich:
         self._sleepers: set[threading.Event] = set()
         self._arrived: asyncio.Event | None = None
         self.app = web.Application(client_max_size=MAX_JSON_BODY)
+        # Push events: not in the spec, so outside its validation (see socketio.py).
+        self.socketio = FakeSocketIO(self.state, self.spec.version)
+        self.app.router.add_get(SOCKET_PATH, self.socketio.handle)
         self.app.router.add_route("*", "/{tail:.*}", self._dispatch)
         if seed:
             self.state.seed(self.admin_id, self.user_id)

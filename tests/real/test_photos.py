@@ -89,14 +89,6 @@ async def test_new_upload_with_the_cli_fires_an_event(
     before = hass.states.get(new_asset)
     assert before is not None
 
-    folder = tmp_path / "camera"
-    folder.mkdir()
-    for index in range(2):
-        (folder / f"cli-{index}.jpg").write_bytes(jpeg(f"cli {index}"))
-    await hass.async_add_executor_job(
-        run_cli, immich.server, user.key, "upload", "--recursive", str(folder)
-    )
-
     fired: list[str] = []
 
     @callback
@@ -109,7 +101,16 @@ async def test_new_upload_with_the_cli_fires_an_event(
         ):
             fired.append(state.attributes["file_name"])
 
+    # Listen before the upload: with this key (`all`) Immich's push may announce the
+    # photos while the CLI still runs; the poll below finds the rest, nothing twice.
     unsubscribe = hass.bus.async_listen(EVENT_STATE_CHANGED, _record)
+    folder = tmp_path / "camera"
+    folder.mkdir()
+    for index in range(2):
+        (folder / f"cli-{index}.jpg").write_bytes(jpeg(f"cli {index}"))
+    await hass.async_add_executor_job(
+        run_cli, immich.server, user.key, "upload", "--recursive", str(folder)
+    )
     watcher = entry.runtime_data.photos.watcher
     await watcher.async_refresh()
     await hass.async_block_till_done()

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 import os
-from pathlib import Path
 from typing import Any
 from unittest.mock import patch
 
@@ -66,15 +65,6 @@ def with_retry_after(
         return response
 
     monkeypatch.setattr(server, "_error", answer)
-
-
-@pytest.fixture
-def allowed(hass: HomeAssistant, tmp_path: Path) -> Path:
-    """Return the one folder actions may read and write."""
-    folder = (tmp_path / "allowed").resolve()
-    folder.mkdir()
-    hass.config.allowlist_external_dirs = {str(folder)}
-    return folder
 
 
 @pytest.fixture

@@ -68,6 +68,7 @@ from .models import (
     ImmichVersionCheck,
     SyncStatus,
 )
+from .push import ImmichPush, ImmichPushEvent, PushState
 from .upload import (
     HEAD_SIZE as MEDIA_HEAD_SIZE,
     MediaProblem,
@@ -106,6 +107,8 @@ __all__ = [
     "ImmichPeoplePage",
     "ImmichPermissionError",
     "ImmichPerson",
+    "ImmichPush",
+    "ImmichPushEvent",
     "ImmichQueue",
     "ImmichRandomFilters",
     "ImmichRateLimitError",
@@ -133,6 +136,7 @@ __all__ = [
     "ImmichUserUsage",
     "ImmichVersionCheck",
     "MediaProblem",
+    "PushState",
     "QueueCommand",
     "SyncStatus",
     "TimelineCache",

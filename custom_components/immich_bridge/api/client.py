@@ -267,9 +267,7 @@ class ImmichClient:
                     json=json_body,
                     data=data,
                     headers=request_headers,
-                    ssl=self.ssl_context
-                    if self.verify_ssl and self.ssl_context is not None
-                    else self.verify_ssl,
+                    ssl=self._ssl(),
                     timeout=aiohttp.ClientTimeout(
                         total=None,
                         sock_connect=self.request_timeout,
@@ -297,6 +295,39 @@ class ImmichClient:
             raise ImmichConnectionError(msg) from err
         except aiohttp.ClientError as err:
             msg = f"{where}: connection failed ({self._safe(err)})"
+            raise ImmichConnectionError(msg) from err
+
+    def _ssl(self) -> ssl.SSLContext | bool:
+        """Return aiohttp's `ssl` argument: the CA context, or whether to verify."""
+        if self.verify_ssl and self.ssl_context is not None:
+            return self.ssl_context
+        return self.verify_ssl
+
+    async def open_websocket(
+        self, path: str, *, max_msg_size: int
+    ) -> aiohttp.ClientWebSocketResponse:
+        """Open a websocket at `path` (with the query) under the server URL.
+
+        The key goes in the upgrade request's `x-api-key` header, as for REST calls.
+        """
+        scheme, _, rest = self.url.partition("://")
+        url = f"{'wss' if scheme == 'https' else 'ws'}://{rest}{path}"
+        try:
+            return await self._session().ws_connect(
+                url,
+                headers={"x-api-key": self.api_key},
+                ssl=self._ssl(),
+                timeout=aiohttp.ClientWSTimeout(ws_close=5.0),
+                max_msg_size=max_msg_size,
+            )
+        except aiohttp.WSServerHandshakeError as err:
+            msg = f"websocket: upgrade refused (HTTP {err.status})"
+            raise ImmichConnectionError(msg) from err
+        except aiohttp.ClientConnectorCertificateError as err:
+            msg = f"websocket: TLS certificate refused ({self._safe(err)})"
+            raise ImmichSSLError(msg, certificate=True) from err
+        except (aiohttp.ClientError, OSError) as err:
+            msg = f"websocket: connection failed ({self._safe(err)})"
             raise ImmichConnectionError(msg) from err
 
     def _safe(self, err: BaseException | str) -> str:
@@ -1079,6 +1110,14 @@ class ImmichClient:
     async def delete_shared_link(self, link_id: str) -> None:
         """Delete a shared link."""
         await self._request("DELETE", f"/shared-links/{link_id}", expect="none")
+
+    def asset_web_url(self, asset_id: str) -> str:
+        """Return the web page of an asset."""
+        return f"{self.url}/photos/{asset_id}"
+
+    def album_web_url(self, album_id: str) -> str:
+        """Return the web page of an album."""
+        return f"{self.url}/albums/{album_id}"
 
     async def shared_link_url(self, link: ImmichSharedLink) -> str:
         """Return a link's public URL, on the external domain when one is set."""
