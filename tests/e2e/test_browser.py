@@ -84,15 +84,21 @@ def onboard(page: Page, steps: Steps, url: str) -> None:
         expect(page.get_by_text("Welcome!", exact=True)).to_be_visible()
     with steps.step("onboarding-user"):
         page.get_by_role("button", name="Create my smart home").click()
-        # The form renders in steps (and moves the focus): wait for its last field, then
-        # fill each field and check it holds its value, filling again if it doesn't.
+        # The form renders in steps, moves the focus and derives the username from the
+        # name: a fill can land in another field. Fill, read every field back, and fill
+        # again what doesn't hold its value.
         expect(page.locator("input[name=password_confirm]")).to_be_visible()
-        for name, value in OWNER.items():
-            field = page.locator(f"input[name={name}]")
-            for _ in range(3):
-                field.fill(value)
-                if field.input_value() == value:
-                    break
+        for _ in range(5):
+            wrong = [
+                (name, value)
+                for name, value in OWNER.items()
+                if page.locator(f"input[name={name}]").input_value() != value
+            ]
+            if not wrong:
+                break
+            for name, value in wrong:
+                page.locator(f"input[name={name}]").fill(value)
+            page.wait_for_timeout(300)  # let the form settle before reading back
         for name, value in OWNER.items():
             expect(page.locator(f"input[name={name}]")).to_have_value(value)
     with steps.step("onboarding-location"):
