@@ -74,6 +74,15 @@ def _entity_id(hass: HomeAssistant, domain: str, unique_id: str) -> str:
     return entity_id
 
 
+async def _album_frame(
+    hass: HomeAssistant, server: FakeImmich, album_id: str
+) -> tuple[MockConfigEntry, str]:
+    """Set up an entry with a slideshow of one album; return it and the image entity."""
+    entry = make_entry(server, options={CONF_FRAMES: [f"album:{album_id}"]})
+    await _setup(hass, entry)
+    return entry, _entity_id(hass, "image", f"{entry.unique_id}_frame_album_{album_id}")
+
+
 def _shown(hass: HomeAssistant, entity_id: str) -> str:
     """Return the asset id an image shows."""
     state = hass.states.get(entity_id)
@@ -160,9 +169,7 @@ async def test_frame_attributes_and_image_bytes(
 ) -> None:
     """The frame shows date and place, and fetches the preview once per photo."""
     album_id, _ = album
-    entry = make_entry(immich_server, options={CONF_FRAMES: [f"album:{album_id}"]})
-    await _setup(hass, entry)
-    entity_id = _entity_id(hass, "image", f"{entry.unique_id}_frame_album_{album_id}")
+    _entry, entity_id = await _album_frame(hass, immich_server, album_id)
     state = hass.states.get(entity_id)
     asset = immich_server.state.assets[state.attributes["asset_id"]]
     assert state.attributes["city"] == "Oslo"
@@ -199,9 +206,7 @@ async def test_next_image_action_and_button(
 ) -> None:
     """The next_image action and the button advance a frame at once."""
     album_id, photos = album
-    entry = make_entry(immich_server, options={CONF_FRAMES: [f"album:{album_id}"]})
-    await _setup(hass, entry)
-    image = _entity_id(hass, "image", f"{entry.unique_id}_frame_album_{album_id}")
+    entry, image = await _album_frame(hass, immich_server, album_id)
     button = _entity_id(
         hass, "button", f"{entry.unique_id}_next_image_album_{album_id}"
     )
@@ -308,9 +313,7 @@ async def test_album_frame_shows_every_members_photos(
     )
     state.albums[album_id].users[immich_server.admin_id] = "viewer"
     monkeypatch.setattr(frames, "MAX_SEEN", 1)  # forget all but the photo shown
-    entry = make_entry(immich_server, options={CONF_FRAMES: [f"album:{album_id}"]})
-    await _setup(hass, entry)
-    entity_id = _entity_id(hass, "image", f"{entry.unique_id}_frame_album_{album_id}")
+    _entry, entity_id = await _album_frame(hass, immich_server, album_id)
     shown = [_shown(hass, entity_id)]
     for _ in range(3):
         await hass.services.async_call(
@@ -400,9 +403,7 @@ async def test_preview_failure(
 ) -> None:
     """A preview that fails to load gives no image."""
     album_id, _ = album
-    entry = make_entry(immich_server, options={CONF_FRAMES: [f"album:{album_id}"]})
-    await _setup(hass, entry)
-    entity_id = _entity_id(hass, "image", f"{entry.unique_id}_frame_album_{album_id}")
+    _entry, entity_id = await _album_frame(hass, immich_server, album_id)
     immich_server.set_fault("viewAsset", status=HTTPStatus.INTERNAL_SERVER_ERROR)
     client = await hass_client()
     url = hass.states.get(entity_id).attributes["entity_picture"]
@@ -418,9 +419,7 @@ async def test_frame_photo_deleted_before_it_is_shown(
 ) -> None:
     """A frame's photo deleted before its picture is asked for gives way to another."""
     album_id, photos = album
-    entry = make_entry(immich_server, options={CONF_FRAMES: [f"album:{album_id}"]})
-    await _setup(hass, entry)
-    entity_id = _entity_id(hass, "image", f"{entry.unique_id}_frame_album_{album_id}")
+    _entry, entity_id = await _album_frame(hass, immich_server, album_id)
     gone = _shown(hass, entity_id)
     del immich_server.state.assets[gone]
     client = await hass_client()
