@@ -26,7 +26,7 @@ from .const import DOMAIN, LOGGER
 from .coordinator import ImmichBridgeConfigEntry
 from .entity import ImmichBridgeEntity
 from .helpers import translate_update_errors
-from .permissions import Requirement
+from .permissions import BIRTHDAYS, MEMORY_DAYS
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -40,8 +40,6 @@ CALENDAR_INTERVAL: Final = timedelta(hours=1)  # birthdays and memories change r
 PEOPLE_PAGE: Final = 1000
 MAX_PEOPLE_PAGES: Final = 20
 
-BIRTHDAYS: Final = Requirement(permissions=("person.read",))
-MEMORIES: Final = Requirement(permissions=("memory.read",))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -186,7 +184,7 @@ CALENDARS: Final = (
         ),
     ),
     (
-        MEMORIES,
+        MEMORY_DAYS,
         ImmichCalendarDescription(
             key="memories", translation_key="memories", events_fn=_memory_events
         ),

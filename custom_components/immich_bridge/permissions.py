@@ -158,6 +158,9 @@ WATCH: Final = Requirement(permissions=("asset.read",))
 # Immich opens its push connection (socket.io) only to keys with `all`.
 PUSH: Final = Requirement(permissions=("all",))
 PEOPLE: Final = Requirement(permissions=("person.read",))
+# The calendars: birth dates come with the people, memories' days with the memories.
+BIRTHDAYS: Final = PEOPLE
+MEMORY_DAYS: Final = Requirement(permissions=("memory.read",))
 
 # What the options can ask for, by the key of their label (selector.feature.options).
 OPTION_NEEDS: Final[dict[str, Requirement]] = {
