@@ -197,15 +197,26 @@ async def _assert_matches_server(
     return dict(counts)
 
 
+async def _paused_and_failed_work(
+    hass: HomeAssistant, immich: ImmichApi, tmp_path: Path, photos: int
+) -> tuple[MockConfigEntry, set[str], str]:
+    """Set up the admin's entry; CLI uploads wait in the paused queue, one job failed.
+
+    Returns the entry, the uploaded assets and the failed job's id.
+    """
+    entry = await setup_entry(hass, real_entry(immich.server, immich.admin))
+    assets = await _upload_with_cli(hass, immich, tmp_path / "photos", photos)
+    await _wait_paused(immich, assets)
+    failed = await hass.async_add_executor_job(_add_failed_job, immich.server, QUEUE)
+    return entry, assets, failed
+
+
 @pytest.mark.usefixtures("paused_queue")
 async def test_clear_failed_keeps_waiting_and_paused_jobs(
     hass: HomeAssistant, immich: ImmichApi, tmp_path: Path
 ) -> None:
     """clear_failed (action and button) removes failed jobs and nothing else."""
-    entry = await setup_entry(hass, real_entry(immich.server, immich.admin))
-    assets = await _upload_with_cli(hass, immich, tmp_path / "photos", 3)
-    await _wait_paused(immich, assets)
-    failed = await hass.async_add_executor_job(_add_failed_job, immich.server, QUEUE)
+    entry, assets, failed = await _paused_and_failed_work(hass, immich, tmp_path, 3)
     assert failed in await _failed_job_ids(immich)
 
     counts = await _assert_matches_server(hass, entry, immich)
@@ -254,10 +265,7 @@ async def test_empty_drops_pending_jobs_only(
     hass: HomeAssistant, immich: ImmichApi, tmp_path: Path
 ) -> None:
     """Empty drops waiting and paused jobs; failed jobs and the pause stay."""
-    entry = await setup_entry(hass, real_entry(immich.server, immich.admin))
-    assets = await _upload_with_cli(hass, immich, tmp_path / "photos", 2)
-    await _wait_paused(immich, assets)
-    failed = await hass.async_add_executor_job(_add_failed_job, immich.server, QUEUE)
+    entry, assets, failed = await _paused_and_failed_work(hass, immich, tmp_path, 2)
 
     await _job_command(hass, entry, "empty")
     assert not assets & await _paused_asset_ids(immich)
