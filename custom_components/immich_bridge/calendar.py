@@ -41,7 +41,6 @@ PEOPLE_PAGE: Final = 1000
 MAX_PEOPLE_PAGES: Final = 20
 
 
-
 @dataclass(frozen=True, kw_only=True)
 class Birthday:
     """A named person's birth date."""
