@@ -40,6 +40,20 @@ def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
     return
 
 
+@pytest.fixture(autouse=True)
+def private_config_dir(request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    """Give each test's Home Assistant a configuration folder of its own.
+
+    The integration writes into it (its blueprints); the default folder is shared by
+    every test, inside the installed test plugin.
+    """
+    if "hass" in request.fixturenames:
+        hass: HomeAssistant = request.getfixturevalue("hass")
+        config_dir = tmp_path / "config"
+        config_dir.mkdir()
+        hass.config.config_dir = str(config_dir)
+
+
 @pytest.fixture
 def entity_registry_enabled_by_default() -> Generator[None]:
     """Create entities that are disabled by default as enabled."""

@@ -14,17 +14,12 @@ from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 import yaml
 
+from custom_components.immich_bridge.blueprint_files import SHIPPED
 from custom_components.immich_bridge.services import ACTIONS
 from tests.fake_immich import FakeImmich
 from tests.services.platforms import async_setup_stand_ins
 
-BLUEPRINT = (
-    Path(__file__).parent.parent
-    / "blueprints"
-    / "automation"
-    / "immich_bridge"
-    / "camera_snapshot_to_album.yaml"
-)
+BLUEPRINT = SHIPPED / "automation" / "camera_snapshot_to_album.yaml"
 
 
 async def setup_doorbell_automation(

@@ -19,6 +19,7 @@ from .api import (
     ImmichSSLError,
     ImmichUnsupportedVersionError,
 )
+from .blueprint_files import async_install_blueprints
 from .const import CONF_CA_CERT, DOMAIN
 from .coordinator import (
     ImmichBridgeConfigEntry,
@@ -56,10 +57,11 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:  # noqa: ARG001
-    """Register the integration's actions."""
+    """Register the integration's actions; install its blueprints."""
     async_setup_services(hass)
     async_setup_image_services(hass)
     hass.http.register_view(ImmichBridgeMediaView())
+    await async_install_blueprints(hass)
     return True
 
 

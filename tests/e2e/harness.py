@@ -284,7 +284,7 @@ class HomeAssistant:
     log: Path
 
 
-BLUEPRINT = REPO / "blueprints" / "automation" / "immich_bridge"
+BLUEPRINT = REPO / "custom_components" / "immich_bridge" / "blueprints" / "automation"
 AUTOMATIONS = "automations.yaml"
 
 
@@ -305,7 +305,7 @@ def write_config(config: Path, port: int, media: Path) -> None:
     text += f"automation: !include {AUTOMATIONS}\n"
     (config / "configuration.yaml").write_text(text)
     (config / AUTOMATIONS).write_text("[]\n")
-    shutil.copytree(BLUEPRINT, config / "blueprints" / "automation" / BLUEPRINT.name)
+    shutil.copytree(BLUEPRINT, config / "blueprints" / "automation" / "immich_bridge")
     (config / "custom_components").mkdir(exist_ok=True)
     link = config / "custom_components" / "immich_bridge"
     link.symlink_to(REPO / "custom_components" / "immich_bridge")
