@@ -8,11 +8,17 @@ import hashlib
 import secrets
 from typing import TYPE_CHECKING, Final, Literal
 
-from homeassistant.exceptions import HomeAssistantError
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
-from .api import ImmichBadRequestError, ImmichNotFoundError, is_uuid
+from .api import (
+    ImmichAmbiguousAlbumError,
+    ImmichBadRequestError,
+    ImmichNotFoundError,
+    is_uuid,
+)
 from .const import (
     CONF_FRAME_INTERVAL,
     CONF_FRAMES,
@@ -25,7 +31,7 @@ from .helpers import translate_update_errors
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from homeassistant.core import HomeAssistant
+    from homeassistant.core import CALLBACK_TYPE, HomeAssistant
 
     from .api import ImmichAsset, ImmichClient, TimelineCache
     from .coordinator import ImmichBridgeConfigEntry
@@ -64,6 +70,11 @@ class FrameSource:
         return None
 
     @property
+    def option(self) -> str:
+        """Return the source as written in the options (`album:<id>`, `memories`)."""
+        return self.kind if self.value is None else f"{self.kind}:{self.value}"
+
+    @property
     def key(self) -> str:
         """Return a stable key for unique ids (a hash for search queries)."""
         if self.value is None:
@@ -85,12 +96,58 @@ def frame_sources(entry: ImmichBridgeConfigEntry) -> list[FrameSource]:
     return list(sources.values())
 
 
+async def async_resolve_frame_source(
+    client: ImmichClient, option: str, *, owner_id: str | None
+) -> FrameSource:
+    """Parse a source given in an action: albums and people also by name.
+
+    Raise ServiceValidationError for what is not a source or names nothing.
+    """
+    kind, _, value = option.partition(":")
+    kind, value = kind.strip().lower(), value.strip()
+    if kind == "album" and value and not is_uuid(value):
+        try:
+            album = await client.find_album(value, owner_id=owner_id)
+        except ImmichAmbiguousAlbumError as err:
+            raise _invalid(
+                key="album_ambiguous", album=value, count=str(err.count)
+            ) from err
+        if album is None:
+            raise _invalid(key="album_not_found", album=value)
+        value = album.id
+    elif kind == "person" and value and not is_uuid(value):
+        folded = value.casefold()
+        people = (await client.people(with_hidden=True, size=1000)).people
+        person = next((p for p in people if p.name.casefold() == folded), None)
+        if person is None:
+            raise _invalid(key="person_not_found", person=value)
+        value = person.id
+    source = FrameSource.parse(f"{kind}:{value}" if value else kind)
+    if source is None:
+        raise _invalid(key="invalid_frame_source", source=option)
+    return source
+
+
+def _invalid(*, key: str, **placeholders: str) -> ServiceValidationError:
+    return ServiceValidationError(
+        translation_domain=DOMAIN,
+        translation_key=key,
+        translation_placeholders=placeholders,
+    )
+
+
 @dataclass(frozen=True, kw_only=True)
 class FrameData:
-    """The photo a frame shows now; None when its source has no photos."""
+    """The photo a frame shows now; None when its source has no photos.
+
+    `visiting` is another source the frame shows until `visiting_until` (the
+    show_on_frame action), instead of its own.
+    """
 
     asset: ImmichAsset | None
     changed_at: datetime
+    visiting: FrameSource | None = None
+    visiting_until: datetime | None = None
 
 
 class FrameDeck:
@@ -195,6 +252,18 @@ class FrameDeck:
         return self._show(by_id[pick])
 
 
+def _frame_data(
+    asset: ImmichAsset | None, visiting: FrameSource | None, until: datetime | None
+) -> FrameData:
+    """Return what a frame shows from now on."""
+    return FrameData(
+        asset=asset,
+        changed_at=dt_util.utcnow(),
+        visiting=visiting,
+        visiting_until=until if visiting is not None else None,
+    )
+
+
 class ImmichFrameCoordinator(DataUpdateCoordinator[FrameData]):
     """Change a frame's photo every interval; a refresh is a new photo."""
 
@@ -217,12 +286,60 @@ class ImmichFrameCoordinator(DataUpdateCoordinator[FrameData]):
         )
         self.source = source
         self.deck = FrameDeck(entry.runtime_data.client, source)
+        self._visit: tuple[FrameDeck, datetime] | None = None
+        self._end_visit: CALLBACK_TYPE | None = None
+
+    def _deck(self) -> tuple[FrameDeck, datetime | None]:
+        """Return the deck to draw from now, and when its visit ends (None: own)."""
+        visit = self._visit
+        if visit is not None and visit[1] <= dt_util.utcnow():
+            visit = self._visit = None
+        return visit if visit is not None else (self.deck, None)
 
     async def _async_update_data(self) -> FrameData:
-        """Draw the next photo."""
+        """Draw the next photo (of the visiting source while it lasts)."""
+        deck, until = self._deck()
         with translate_update_errors():
-            asset = await self.deck.draw()
-        return FrameData(asset=asset, changed_at=dt_util.utcnow())
+            asset = await deck.draw()
+            if self._deck()[0] is not deck:
+                # A visit began or ended during the draw: draw from what is shown now.
+                deck, until = self._deck()
+                asset = await deck.draw()
+        return _frame_data(asset, deck.source if until else None, until)
+
+    async def async_show(self, source: FrameSource, duration: timedelta) -> None:
+        """Show photos of another source for a while, then the frame's own again.
+
+        The photo changes every interval as usual. Raises client errors as they are,
+        and ServiceValidationError when the source has no photo to show (the frame
+        then stays as it was).
+        """
+        deck = FrameDeck(self.deck.client, source)
+        if (asset := await deck.draw()) is None:
+            raise _invalid(key="frame_source_empty", source=source.option)
+        until = dt_util.utcnow() + duration
+        self._visit = (deck, until)
+        self._cancel_end_visit()
+        self._end_visit = async_track_point_in_utc_time(
+            self.hass, self._async_visit_over, until
+        )
+        self.async_set_updated_data(_frame_data(asset, source, until))
+
+    async def _async_visit_over(self, _now: datetime) -> None:
+        """Go back to the frame's own source."""
+        self._end_visit = None
+        self._visit = None
+        await self.async_refresh()
+
+    def _cancel_end_visit(self) -> None:
+        if self._end_visit is not None:
+            self._end_visit()
+            self._end_visit = None
+
+    async def async_shutdown(self) -> None:
+        """Stop the timers, the visit's too."""
+        self._cancel_end_visit()
+        await super().async_shutdown()
 
     async def async_next(self) -> None:
         """Show the next photo now (the interval starts again), or raise."""

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Final
 
 from homeassistant.components.image import ImageEntity, ImageEntityDescription
 from homeassistant.const import Platform
 from homeassistant.core import callback
 from homeassistant.exceptions import ServiceValidationError
-from homeassistant.helpers import service
+from homeassistant.helpers import config_validation as cv, service
 from homeassistant.util import dt as dt_util
+import voluptuous as vol
 
 from .api import ImmichAsset, ImmichError, ImmichNotFoundError
 from .const import DOMAIN, LOGGER
 from .entity import ImmichBridgeEntity
-from .frames import ImmichFrameCoordinator
+from .frames import ImmichFrameCoordinator, async_resolve_frame_source
+from .helpers import translate_action_errors
 from .permissions import PHOTOS
 from .photos import async_remove_stale_entities
 from .watcher import ImmichAssetWatcher
@@ -29,6 +32,11 @@ if TYPE_CHECKING:
 PARALLEL_UPDATES = 0
 
 SERVICE_NEXT_IMAGE: Final = "next_image"
+SERVICE_SHOW_ON_FRAME: Final = "show_on_frame"
+ATTR_SOURCE: Final = "source"
+ATTR_DURATION: Final = "duration"
+DEFAULT_VISIT: Final = timedelta(hours=1)
+VISIT_RANGE: Final = (timedelta(minutes=1), timedelta(days=1))
 FRAME_KEY: Final = "frame"
 
 FRAME_DESCRIPTIONS: Final[dict[str, ImageEntityDescription]] = {
@@ -50,6 +58,17 @@ def async_setup_image_services(hass: HomeAssistant) -> None:
         entity_domain=Platform.IMAGE,
         schema=None,
         func="async_next_image",
+    )
+    service.async_register_platform_entity_service(
+        hass,
+        DOMAIN,
+        SERVICE_SHOW_ON_FRAME,
+        entity_domain=Platform.IMAGE,
+        schema={
+            vol.Required(ATTR_SOURCE): cv.string,
+            vol.Optional(ATTR_DURATION, default=DEFAULT_VISIT): cv.time_period,
+        },
+        func="async_show_on_frame",
     )
 
 
@@ -243,9 +262,44 @@ class ImmichFrameImage(_ImmichImage[ImmichFrameCoordinator]):
         data = self.coordinator.data
         return data.asset if data is not None else None
 
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """Return the photo's id, date and place; and what the frame visits."""
+        attributes = super().extra_state_attributes
+        data = self.coordinator.data
+        if attributes is None or data.visiting is None or data.visiting_until is None:
+            return attributes
+        return {
+            **attributes,
+            "showing": data.visiting.option,
+            "showing_until": data.visiting_until.isoformat(),
+        }
+
     async def async_next_image(self) -> None:
         """Show the next photo now (the interval starts again)."""
         await self.coordinator.async_next()
+
+    async def async_show_on_frame(self, source: str, duration: timedelta) -> None:
+        """Show photos of another source for a while, then the frame's own again."""
+        low, high = VISIT_RANGE
+        if not low <= duration <= high:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="frame_duration_out_of_range",
+                translation_placeholders={
+                    "minimum": str(low),
+                    "maximum": str(high),
+                },
+            )
+        entry = self.coordinator.config_entry
+        runtime = entry.runtime_data
+        with translate_action_errors(self.hass, entry):
+            visiting = await async_resolve_frame_source(
+                runtime.client,
+                source,
+                owner_id=runtime.user.id if runtime.user is not None else None,
+            )
+            await self.coordinator.async_show(visiting, duration)
 
 
 class ImmichLatestUploadImage(_ImmichImage[ImmichAssetWatcher]):
@@ -262,3 +316,7 @@ class ImmichLatestUploadImage(_ImmichImage[ImmichAssetWatcher]):
         raise ServiceValidationError(
             translation_domain=DOMAIN, translation_key="not_a_frame"
         )
+
+    async def async_show_on_frame(self, source: str, duration: timedelta) -> None:  # noqa: ARG002
+        """Refuse: only photo frames show other sources."""
+        await self.async_next_image()
