@@ -370,6 +370,27 @@ class ImmichApi:
         body = await self.call("POST", "/assets", key=key, data=form)
         return str(body["id"])
 
+    async def tag_face(self, key: str, asset_id: str, person_id: str) -> None:
+        """Put a person's face on a photo, as Immich's face recognition would.
+
+        Immich lists only people with a face on a timeline photo.
+        """
+        await self.call(
+            "POST",
+            "/faces",
+            key=key,
+            json_body={
+                "assetId": asset_id,
+                "personId": person_id,
+                "imageWidth": 64,
+                "imageHeight": 64,
+                "x": 8,
+                "y": 8,
+                "width": 32,
+                "height": 32,
+            },
+        )
+
     async def asset(self, key: str, asset_id: str) -> dict[str, Any]:
         """Return one asset as the key's owner sees it."""
         return dict(await self.call("GET", f"/assets/{asset_id}", key=key))

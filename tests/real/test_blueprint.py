@@ -1,15 +1,26 @@
-"""The camera snapshot blueprint against a real Immich: snapshot → album, tagged."""
+"""The blueprints against a real Immich: snapshot → album, person → phone, memories."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from http import HTTPStatus
 from pathlib import Path
 import uuid
 
 from homeassistant.core import HomeAssistant
+from homeassistant.setup import async_setup_component
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
+from custom_components.immich_bridge.const import (
+    ALL_PEOPLE,
+    CONF_FRAMES,
+    CONF_PEOPLE,
+    DOMAIN,
+)
+from tests.phone import phone
 from tests.test_blueprint import setup_doorbell_automation
 
-from .common import setup_entry
+from .common import entity_id, setup_entry
 from .harness import ImmichApi, jpeg, real_entry, sha1_hex
 
 
@@ -44,3 +55,156 @@ async def test_camera_snapshot_lands_in_a_shared_album(
     await immich.wait_idle(("sidecar", "metadataExtraction"))
     tagged = await immich.asset(user.key, asset_id)
     assert {t["value"] for t in tagged.get("tags", [])} == {tag}
+
+
+async def test_new_photo_of_person_reaches_the_phone(
+    hass: HomeAssistant,
+    immich: ImmichApi,
+    hass_client_no_auth: ClientSessionGenerator,
+) -> None:
+    """A face found on a new photo: the phone gets the photo through a signed link.
+
+    The link opens without a Home Assistant login and serves Immich's own preview.
+    """
+    user = await immich.create_user("Family")
+    grandma = await immich.call(
+        "POST", "/people", key=user.key, json_body={"name": "Grandma"}
+    )
+    stranger = await immich.call(
+        "POST", "/people", key=user.key, json_body={"name": "Stranger"}
+    )
+    entry = await setup_entry(
+        hass, real_entry(immich.server, user, options={CONF_PEOPLE: [ALL_PEOPLE]})
+    )
+    await hass.async_block_till_done(wait_background_tasks=True)
+    anyone = entity_id(hass, entry, "event", "any_person")
+    async with phone(hass) as device:
+        assert await async_setup_component(
+            hass,
+            "automation",
+            {
+                "automation": {
+                    "use_blueprint": {
+                        "path": "immich_bridge/new_photo_of_person_notify.yaml",
+                        "input": {
+                            "person_events": [anyone],
+                            "people": ["Grandma"],
+                            "phone": device.device_id,
+                        },
+                    }
+                }
+            },
+        )
+        await hass.async_block_till_done()
+        photo = await immich.upload(user.key, jpeg("grandma"), "grandma.jpg")
+        other = await immich.upload(user.key, jpeg("stranger"), "stranger.jpg")
+        await immich.tag_face(user.key, photo, grandma["id"])
+        await immich.tag_face(user.key, other, stranger["id"])
+        await entry.runtime_data.photos.watcher.async_refresh()
+        await hass.async_block_till_done(wait_background_tasks=True)
+
+        assert len(device.received) == 1
+        sent = device.received[0]
+        assert sent["title"] == "New photo of Grandma"
+        assert sent["message"] == "grandma.jpg"
+        assert photo in sent["data"]["url"]
+        assert user.key not in str(sent)
+        client = await hass_client_no_auth()
+        answer = await client.get(sent["data"]["image"])
+        assert answer.status == HTTPStatus.OK
+        preview = await immich.call(
+            "GET",
+            f"/assets/{photo}/thumbnail",
+            key=user.key,
+            params={"size": "preview"},
+        )
+        assert await answer.read() == preview
+
+
+async def test_memories_on_frame_then_its_album(
+    hass: HomeAssistant, immich: ImmichApi
+) -> None:
+    """The memories blueprint's actions on a real Immich; show_on_frame by name."""
+    await hass.config.async_set_time_zone("UTC")  # Immich's memory days are UTC days
+    user = await immich.create_user("Frame owner")
+    own = await immich.upload(user.key, jpeg("album"))
+    album = await immich.create_album(
+        user.key, f"Kitchen {uuid.uuid4().hex[:6]}", [own]
+    )
+    then = await immich.upload(user.key, jpeg("then"))
+    midnight = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    await immich.call(
+        "POST",
+        "/memories",
+        key=user.key,
+        json_body={
+            "type": "on_this_day",
+            "data": {"year": 2018},
+            "memoryAt": midnight.replace(year=2018).isoformat(),
+            "showAt": midnight.isoformat(),
+            "hideAt": (midnight + timedelta(days=1, milliseconds=-1)).isoformat(),
+            "assetIds": [then],
+        },
+    )
+    grandma = await immich.call(
+        "POST", "/people", key=user.key, json_body={"name": "Grandma"}
+    )
+    of_grandma = await immich.upload(user.key, jpeg("grandma"))
+    await immich.tag_face(user.key, of_grandma, grandma["id"])
+    entry = await setup_entry(
+        hass,
+        real_entry(
+            immich.server, user, options={CONF_FRAMES: [f"album:{album['id']}"]}
+        ),
+    )
+    frame = entity_id(hass, entry, "image", f"frame_album_{album['id']}")
+    calendar = entity_id(hass, entry, "calendar", "memories")
+    assert frame is not None
+    assert calendar is not None
+    assert hass.states.get(calendar).state == "on"
+    assert hass.states.get(frame).attributes["asset_id"] == own
+    assert await async_setup_component(
+        hass,
+        "automation",
+        {
+            "automation": {
+                "id": "memories",
+                "alias": "Memories",
+                "use_blueprint": {
+                    "path": "immich_bridge/memories_on_frame.yaml",
+                    "input": {"frames": [frame], "memories_calendar": calendar},
+                },
+            }
+        },
+    )
+    await hass.async_block_till_done()
+    assert hass.states.get("automation.memories") is not None
+    await hass.services.async_call(
+        "automation",
+        "trigger",
+        {"entity_id": "automation.memories", "skip_condition": False},
+        blocking=True,
+    )
+    await hass.async_block_till_done(wait_background_tasks=True)
+    attributes = hass.states.get(frame).attributes
+    assert attributes["asset_id"] == then
+    assert attributes["showing"] == "memories"
+
+    await hass.services.async_call(
+        DOMAIN,
+        "show_on_frame",
+        {"entity_id": frame, "source": "person:grandma", "duration": {"minutes": 5}},
+        blocking=True,
+    )
+    attributes = hass.states.get(frame).attributes
+    assert attributes["asset_id"] == of_grandma
+    assert attributes["showing"] == f"person:{grandma['id']}"
+    await hass.services.async_call(
+        DOMAIN,
+        "show_on_frame",
+        {"entity_id": frame, "source": f"album:{album['albumName']}"},
+        blocking=True,
+    )
+    attributes = hass.states.get(frame).attributes
+    assert attributes["asset_id"] == own
+    assert attributes["showing"] == f"album:{album['id']}"

@@ -32,22 +32,7 @@ async def test_birthdays_and_memories(hass: HomeAssistant, immich: ImmichApi) ->
         json_body={"name": "Grandpa", "birthDate": born.isoformat()},
     )
     photo = await immich.upload(user.key, jpeg("calendar"))
-    # Immich lists only people with a face on a timeline photo: tag one by hand.
-    await immich.call(
-        "POST",
-        "/faces",
-        key=user.key,
-        json_body={
-            "assetId": photo,
-            "personId": grandpa["id"],
-            "imageWidth": 64,
-            "imageHeight": 64,
-            "x": 8,
-            "y": 8,
-            "width": 32,
-            "height": 32,
-        },
-    )
+    await immich.tag_face(user.key, photo, grandpa["id"])
     midnight = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     shown: list[str] = []
     for days, year in ((0, 2020), (2, 2019)):

@@ -15,25 +15,6 @@ from .common import entity_id, setup_entry
 from .harness import ImmichApi, jpeg, real_entry
 
 
-async def _tag_face(immich: ImmichApi, key: str, asset: str, person: str) -> None:
-    """Put a person's face on a photo, as Immich's face recognition would."""
-    await immich.call(
-        "POST",
-        "/faces",
-        key=key,
-        json_body={
-            "assetId": asset,
-            "personId": person,
-            "imageWidth": 64,
-            "imageHeight": 64,
-            "x": 8,
-            "y": 8,
-            "width": 32,
-            "height": 32,
-        },
-    )
-
-
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_people_events_when_faces_are_found_later(
     hass: HomeAssistant, immich: ImmichApi
@@ -44,7 +25,7 @@ async def test_people_events_when_faces_are_found_later(
         "POST", "/people", key=user.key, json_body={"name": "Grandma"}
     )
     old = await immich.upload(user.key, jpeg("old"))
-    await _tag_face(immich, user.key, old, grandma["id"])  # before: announced by nobody
+    await immich.tag_face(user.key, old, grandma["id"])  # before: announced by nobody
     entry = await setup_entry(
         hass,
         real_entry(
@@ -77,7 +58,7 @@ async def test_people_events_when_faces_are_found_later(
     await hass.async_block_till_done()
     assert fired == {anyone: [], of_grandma: []}  # no face yet
 
-    await _tag_face(immich, user.key, photo, grandma["id"])
+    await immich.tag_face(user.key, photo, grandma["id"])
     for _ in range(2):  # the second look repeats nothing
         await watcher.async_refresh()
         await hass.async_block_till_done()
