@@ -41,7 +41,9 @@ def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
 
 
 @pytest.fixture(autouse=True)
-def private_config_dir(request: pytest.FixtureRequest, tmp_path: Path) -> None:
+def private_config_dir(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     """Give each test's Home Assistant a configuration folder of its own.
 
     The integration writes into it (its blueprints); the default folder is shared by
@@ -49,9 +51,8 @@ def private_config_dir(request: pytest.FixtureRequest, tmp_path: Path) -> None:
     """
     if "hass" in request.fixturenames:
         hass: HomeAssistant = request.getfixturevalue("hass")
-        config_dir = tmp_path / "config"
-        config_dir.mkdir()
-        hass.config.config_dir = str(config_dir)
+        # Not under tmp_path: tests may expect that folder to hold only their files.
+        hass.config.config_dir = str(tmp_path_factory.mktemp("config"))
 
 
 @pytest.fixture
