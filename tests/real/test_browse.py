@@ -135,7 +135,8 @@ async def _show_partner_in_timeline(
 async def _travels(immich: ImmichApi) -> tuple[RealUser, dict[str, str]]:
     """Make a user with photos of Berlin, Paris, nowhere and a partner's of Tokyo.
 
-    Return the user and the asset ids by name. One was taken at 01:00 on 1 May 2019 in Berlin: 30 April, 23:00 UTC.
+    Return the user and the asset ids by name. One was taken at 01:00 on 1 May 2019
+    in Berlin: 30 April, 23:00 UTC.
     """
     user = await immich.create_user("Traveller")
     partner = await immich.create_user("Partner")
