@@ -1455,19 +1455,26 @@ def search_suggestions(call: Call) -> Reply:
 
 @handles("getAssetsByCity")
 def assets_by_city(call: Call) -> Reply:
-    """Return one timeline photo per city of the caller's (and partners'), by city."""
+    """Return one timeline photo per city of the caller's (and partners'), by city.
+
+    As Immich 2.7.5 (a recursive query that starts at the smallest city, nulls last):
+    when no photo has a city, one photo without a city is the answer.
+    """
     owners = call.state.search_owner_ids(call.user_id)
+    photos = [
+        item
+        for item in call.state.assets.values()
+        if item.owner_id in owners
+        and item.asset_type == "IMAGE"
+        and item.visibility == "timeline"
+        and not item.is_trashed
+    ]
     by_city: dict[str, Asset] = {}
-    for item in call.state.assets.values():
-        if (
-            item.city
-            and item.owner_id in owners
-            and item.asset_type == "IMAGE"
-            and item.visibility == "timeline"
-            and not item.is_trashed
-        ):
+    for item in photos:
+        if item.city:
             by_city.setdefault(item.city, item)
-    return Reply([dto.asset(call.state, by_city[c]) for c in sorted(by_city)])
+    found = [by_city[city] for city in sorted(by_city)] or photos[:1]
+    return Reply([dto.asset(call.state, item) for item in found])
 
 
 @handles("searchRandom")
