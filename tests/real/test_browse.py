@@ -29,6 +29,7 @@ from custom_components.immich_bridge.const import (
     CONF_FRAMES,
     DOMAIN,
 )
+from tests.key_recipes import RECIPES
 
 from .common import entity_id, setup_entry
 from .harness import ImmichApi, RealUser, jpeg, real_entry
@@ -39,6 +40,8 @@ PARIS = (48.8566, 2.3522)
 TOKYO = (35.68, 139.69)
 
 _colours = iter(range(1, 10_000))
+# The key the README proposes for slideshows, search and the media browser.
+MEDIA_KEY = next(r for r in RECIPES if r.use.startswith("slideshows")).permissions
 
 
 def _dms(value: float) -> tuple[IFDRational, IFDRational, IFDRational]:
@@ -174,7 +177,8 @@ async def test_timeline(hass: HomeAssistant, immich: ImmichApi) -> None:
     """
     user, ids = await _travels(immich)
     assert await async_setup_component(hass, "media_source", {})
-    entry = await setup_entry(hass, real_entry(immich.server, user))
+    key = await immich.create_key(user, MEDIA_KEY)  # enough for the timeline
+    entry = await setup_entry(hass, real_entry(immich.server, user, key=key))
     server = str(entry.unique_id)
     root = await _browse(hass)
     assert root.title == entry.title  # the only server: its folders at the root
@@ -216,7 +220,8 @@ async def test_places(
     """Countries, cities and a city's photos match the server's own suggestions."""
     user, ids = await _travels(immich)
     assert await async_setup_component(hass, "media_source", {})
-    entry = await setup_entry(hass, real_entry(immich.server, user))
+    key = await immich.create_key(user, MEDIA_KEY)  # enough for places
+    entry = await setup_entry(hass, real_entry(immich.server, user, key=key))
     server = str(entry.unique_id)
     countries = await immich.call(
         "GET", "/search/suggestions", key=user.key, params={"type": "country"}
@@ -265,8 +270,10 @@ async def test_library_slideshow_photos_only_by_default(
     photos = {await immich.upload(user.key, filename=f"p{i}.jpg") for i in range(2)}
     await immich.upload(user.key, await _video(hass, tmp_path), "clip.mp4")
     await immich.wait_idle(within=120)
+    key = await immich.create_key(user, MEDIA_KEY)
     entry = await setup_entry(
-        hass, real_entry(immich.server, user, options={CONF_FRAMES: ["library"]})
+        hass,
+        real_entry(immich.server, user, key=key, options={CONF_FRAMES: ["library"]}),
     )
     await hass.async_block_till_done(wait_background_tasks=True)
     frame = entity_id(hass, entry, "image", "frame_library")
