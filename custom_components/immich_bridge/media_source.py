@@ -107,7 +107,7 @@ async def async_get_media_source(hass: HomeAssistant) -> MediaSource:  # noqa: A
     return ImmichBridgeMediaSource()
 
 
-def place_id(name: str) -> str:
+def _place_id(name: str) -> str:
     """Return a country or city as an identifier part ("/" and "%" escaped)."""
     return name.replace("%", "%25").replace("/", "%2F")
 
@@ -540,7 +540,7 @@ class _Browser:
             page = await self.client.search_metadata(
                 size=BROWSE_LIMIT, country=country, city=city
             )
-            identifier = f"{base}/{place_id(country)}/{place_id(city)}"
+            identifier = f"{base}/{_place_id(country)}/{_place_id(city)}"
             return self._photos(identifier, city, page.items, can_search=True)
         if country is None:
             names, covers = await asyncio.gather(
@@ -554,14 +554,14 @@ class _Browser:
                 self.client.city_assets(),
             )
             by_name = {a.city: a.id for a in covers if a.city and a.country == country}
-            base = identifier = f"{base}/{place_id(country)}"
+            base = identifier = f"{base}/{_place_id(country)}"
             title = country
         return _folder(
             identifier,
             title,
             children=[
                 _folder(
-                    f"{base}/{place_id(name)}",
+                    f"{base}/{_place_id(name)}",
                     name,
                     thumbnail=self._thumbnail(by_name.get(name)),
                     can_search=True,
