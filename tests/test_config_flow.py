@@ -28,6 +28,7 @@ from custom_components.immich_bridge.config_flow import (
 from custom_components.immich_bridge.const import (
     CONF_ALBUMS,
     CONF_FRAME_INTERVAL,
+    CONF_FRAME_VIDEOS,
     CONF_FRAMES,
     CONF_LOW_DISK_THRESHOLD,
     CONF_PEOPLE,
@@ -381,6 +382,7 @@ async def test_options(
     frames_selector = next(v for k, v in schema.items() if k == CONF_FRAMES)
     frame_values = [option["value"] for option in frames_selector.config["options"]]
     assert frame_values == [
+        "library",
         "favorites",
         "memories",
         f"album:{album_id}",
@@ -395,9 +397,10 @@ async def test_options(
         result["flow_id"],
         {
             CONF_ALBUMS: [album_id],
-            CONF_FRAMES: ["favorites", f"person:{person_id}"],
+            CONF_FRAMES: ["library", "favorites", f"person:{person_id}"],
             "frame_searches": ["beach at sunset", "  "],
             CONF_FRAME_INTERVAL: 10,
+            CONF_FRAME_VIDEOS: True,
             CONF_LOW_DISK_THRESHOLD: 20,
         },
     )
@@ -405,8 +408,14 @@ async def test_options(
     await hass.async_block_till_done()
     assert mock_config_entry.options == {
         CONF_ALBUMS: [album_id],
-        CONF_FRAMES: ["favorites", f"person:{person_id}", "search:beach at sunset"],
+        CONF_FRAMES: [
+            "library",
+            "favorites",
+            f"person:{person_id}",
+            "search:beach at sunset",
+        ],
         CONF_FRAME_INTERVAL: 10,
+        CONF_FRAME_VIDEOS: True,
         CONF_LOW_DISK_THRESHOLD: 20,
         CONF_QUOTA_THRESHOLD: 90,
         CONF_PEOPLE: [],
@@ -419,8 +428,9 @@ async def test_options(
         for key in schema
         if key.description and "suggested_value" in key.description
     }
-    assert suggested["frames"] == ["favorites", f"person:{person_id}"]
+    assert suggested["frames"] == ["library", "favorites", f"person:{person_id}"]
     assert suggested["frame_searches"] == ["beach at sunset"]
+    assert suggested[CONF_FRAME_VIDEOS] is True
     assert mock_config_entry.state is ConfigEntryState.LOADED
     assert hass.states.get("sensor.immich_admin_album_holidays") is not None
 
@@ -584,6 +594,7 @@ async def test_options_key_without_people(
     schema = result["data_schema"].schema
     frames_selector = next(v for k, v in schema.items() if k == CONF_FRAMES)
     assert [o["value"] for o in frames_selector.config["options"]] == [
+        "library",
         "favorites",
         "memories",
     ]

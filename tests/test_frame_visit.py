@@ -131,6 +131,17 @@ async def test_show_memories_then_back(
     assert _attributes(hass, entity_id)["asset_id"] in photos
 
 
+async def test_show_the_whole_library(
+    hass: HomeAssistant, frame: tuple[str, list[str], dict[str, str]]
+) -> None:
+    """The whole library is a source too: any of the user's photos."""
+    entity_id, photos, ids = frame
+    await _show(hass, entity_id, source="library")
+    attributes = _attributes(hass, entity_id)
+    assert attributes["showing"] == "library"
+    assert attributes["asset_id"] in {*photos, ids["anna"], ids["memory"]}
+
+
 @pytest.mark.parametrize(
     ("source", "expected"),
     [

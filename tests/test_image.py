@@ -26,6 +26,7 @@ from custom_components.immich_bridge import frames
 from custom_components.immich_bridge.api import ImmichClient
 from custom_components.immich_bridge.const import (
     CONF_FRAME_INTERVAL,
+    CONF_FRAME_VIDEOS,
     CONF_FRAMES,
     DOMAIN,
 )
@@ -285,6 +286,79 @@ async def test_sources(
         if e.domain == "image" and "_frame_" in e.unique_id
     ]
     assert len(frames) == 4
+
+
+async def _next_images(hass: HomeAssistant, entity_id: str, times: int) -> list[str]:
+    """Show the next photo `times` times; return all shown, the first included."""
+    shown = [_shown(hass, entity_id)]
+    for _ in range(times):
+        await hass.services.async_call(
+            DOMAIN, "next_image", {ATTR_ENTITY_ID: entity_id}, blocking=True
+        )
+        shown.append(_shown(hass, entity_id))
+    return shown
+
+
+async def test_library_frame(hass: HomeAssistant, immich_server: FakeImmich) -> None:
+    """The whole library shows the user's and timeline partners' photos, no videos."""
+    state, me, partner = (
+        immich_server.state,
+        immich_server.admin_id,
+        immich_server.user_id,
+    )
+    mine = [state.add_asset(me, filename=f"m{index}.jpg") for index in range(3)]
+    theirs = state.add_asset(partner, filename="theirs.jpg")
+    state.add_partner(partner, me, in_timeline=True)
+    state.add_asset(me, filename="clip.mp4", asset_type="VIDEO", data=b"v")
+    archived = state.add_asset(me, filename="archived.jpg")
+    state.assets[archived].visibility = "archive"
+    entry = make_entry(immich_server, options={CONF_FRAMES: ["library"]})
+    await _setup(hass, entry)
+    entity_id = _entity_id(hass, "image", f"{entry.unique_id}_frame_library")
+    assert entity_id == "image.immich_admin_library_slideshow"
+    shown = await _next_images(hass, entity_id, 3)
+    assert sorted(shown) == sorted([*mine, theirs])  # a round without repeats
+    assert immich_server.requests[-1].operation_id == "searchRandom"
+
+
+async def test_videos_opt_in(
+    hass: HomeAssistant,
+    immich_server: FakeImmich,
+    hass_client: ClientSessionGenerator,
+) -> None:
+    """With videos on, every kind of source shows videos too, as their preview."""
+    state, me = immich_server.state, immich_server.admin_id
+    photo = state.add_asset(me, filename="p.jpg", favorite=True, description="sea")
+    clip = state.add_asset(
+        me,
+        filename="clip.mp4",
+        asset_type="VIDEO",
+        data=b"v",
+        favorite=True,
+        description="sea",
+    )
+    state.add_asset(me, filename="song.mp3", asset_type="AUDIO", data=b"a")
+    album_id = state.add_album(me, "Both", asset_ids=[photo, clip])
+    state.add_memory(me, 2019, [photo, clip])
+    sources = ["library", "favorites", "memories", "search:sea", f"album:{album_id}"]
+    entry = make_entry(
+        immich_server, options={CONF_FRAMES: sources, CONF_FRAME_VIDEOS: True}
+    )
+    await _setup(hass, entry)
+    client = await hass_client()
+    for source in sources:
+        key = FrameSource.parse(source).key
+        entity_id = _entity_id(hass, "image", f"{entry.unique_id}_frame_{key}")
+        shown = await _next_images(hass, entity_id, 3)
+        assert set(shown) == {photo, clip}, source
+        if _shown(hass, entity_id) != clip:
+            await _next_images(hass, entity_id, 1)
+        assert _shown(hass, entity_id) == clip
+        state_of = hass.states.get(entity_id)
+        response = await client.get(state_of.attributes["entity_picture"])
+        assert response.status == HTTPStatus.OK
+        assert response.content_type == "image/jpeg"  # the video's preview picture
+        assert (await response.read()).startswith(b"\xff\xd8")
 
 
 async def test_empty_source_is_unavailable(

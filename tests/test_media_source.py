@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from http import HTTPStatus
 
 from homeassistant.components import media_source
@@ -13,6 +14,7 @@ from homeassistant.components.media_player import (
 )
 from homeassistant.components.media_source import MediaSourceItem, Unresolvable
 from homeassistant.components.media_source.const import MEDIA_SOURCE_DATA
+from homeassistant.const import CONF_API_KEY
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
 import pytest
@@ -42,6 +44,16 @@ async def loaded(
     return init_integration
 
 
+@pytest.fixture
+async def bare(
+    hass: HomeAssistant, immich_server: FakeImmich, init_integration: MockConfigEntry
+) -> MockConfigEntry:
+    """Set up the media source next to a loaded entry of an empty server."""
+    assert await async_setup_component(hass, "media_source", {})
+    await hass.async_block_till_done()
+    return init_integration
+
+
 def _titles(node: media_source.BrowseMediaSource) -> list[str]:
     """Return the titles of a node's children."""
     return [child.title for child in node.children or []]
@@ -57,26 +69,80 @@ async def _browse(
     return result
 
 
-async def test_browse_servers_and_categories(
+CATEGORIES = [
+    "Albums",
+    "People",
+    "Tags",
+    "Favorites",
+    "On this day",
+    "Recently added",
+    "Timeline",
+    "Places",
+]
+
+
+async def test_browse_one_server_lists_its_categories(
     hass: HomeAssistant, loaded: MockConfigEntry
 ) -> None:
-    """The root lists each server; a server lists its categories."""
+    """With one server the root lists its categories; the server's id still works."""
+    root = await _browse(hass)
+    assert root.title == loaded.title
+    assert root.media_content_id == ROOT
+    assert root.can_search
+    assert _titles(root) == CATEGORIES
+    server = str(loaded.unique_id)
+    assert root.children[0].media_content_id == f"{ROOT}/{server}/albums"
+
+    categories = await _browse(hass, server)
+    assert categories.media_content_id == f"{ROOT}/{server}"
+    assert _titles(categories) == CATEGORIES
+
+
+async def test_browse_several_servers(
+    hass: HomeAssistant, immich_server: FakeImmich, loaded: MockConfigEntry
+) -> None:
+    """With several servers the root lists them; each lists its categories."""
+    alice = MockConfigEntry(
+        domain=DOMAIN,
+        title="Immich Alice",
+        unique_id=immich_server.user_id,
+        data={**loaded.data, CONF_API_KEY: immich_server.user_key},
+    )
+    alice.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(alice.entry_id)
+    await hass.async_block_till_done()
+
     root = await _browse(hass)
     assert root.title == "Immich Bridge"
-    assert _titles(root) == [loaded.title]
-    server = root.children[0]
-    assert server.media_content_id == f"{ROOT}/{loaded.unique_id}"
-    assert server.can_expand
+    assert _titles(root) == ["Immich Admin", "Immich Alice"]
+    assert root.children[1].media_content_id == f"{ROOT}/{immich_server.user_id}"
+    assert root.children[1].can_expand
+    assert _titles(await _browse(hass, immich_server.user_id)) == CATEGORIES
 
-    categories = await _browse(hass, str(loaded.unique_id))
-    assert _titles(categories) == [
-        "Albums",
-        "People",
-        "Tags",
-        "Favorites",
-        "On this day",
-        "Recently added",
+
+async def test_titles_follow_the_language(
+    hass: HomeAssistant, immich_server: FakeImmich, bare: MockConfigEntry
+) -> None:
+    """Folder titles come in the configured language (Simplified Chinese here)."""
+    immich_server.state.add_asset(
+        immich_server.admin_id, taken_at=datetime(2021, 7, 14, 12, tzinfo=UTC)
+    )
+    await hass.config.async_update(language="zh-Hans")
+    root = await _browse(hass)
+    assert _titles(root) == [
+        "相册",
+        "人物",
+        "标签",
+        "收藏",
+        "那年今日",
+        "最近添加",
+        "时间线",
+        "地点",
     ]
+    server = str(bare.unique_id)
+    assert _titles(await _browse(hass, f"{server}/timeline/2021")) == ["7月"]
+    month = await _browse(hass, f"{server}/timeline/2021-07")
+    assert month.title == "2021年7月"
 
 
 async def test_browse_albums_owned_and_shared_once(
@@ -196,6 +262,11 @@ async def test_resolve_photo_and_fetch_it(
         "{server}/favorites/00000000-0000-4000-8000-000000000001",
         "{server}/asset/00000000-0000-4000-8000-000000000001/image/jpeg",
         "{server}/albums/00000000-0000-4000-8000-000000000001/x",
+        "{server}/timeline/21",
+        "{server}/timeline/2021-13",
+        "{server}/timeline/2021-07/x",
+        "{server}/places//Berlin",
+        "{server}/places/Germany/Berlin/x",
     ],
 )
 async def test_browse_invalid(
@@ -322,7 +393,7 @@ async def test_search(
     assert len(await _search(hass, f"{server}/people/{anna.id}", "beach")) == 2
 
     root = await _browse(hass)
-    assert root.children[0].can_search
+    assert root.can_search
     albums = await _browse(hass, f"{server}/albums")
     assert not albums.can_search
     assert all(child.can_search for child in albums.children)
@@ -342,3 +413,114 @@ async def test_search_errors(
     with pytest.raises(SearchError) as err:
         await _search(hass, str(loaded.unique_id), "x")
     assert err.value.translation_key == "server_error"
+
+
+def _asset_ids(node: media_source.BrowseMediaSource) -> list[str]:
+    """Return the asset ids of a folder's photos and videos, in order."""
+    return [child.media_content_id.split("/")[-3] for child in node.children or []]
+
+
+async def test_timeline_years_months_and_photos(
+    hass: HomeAssistant, immich_server: FakeImmich, bare: MockConfigEntry
+) -> None:
+    """The timeline lists years, then months, then photos by their local date.
+
+    A photo taken at 01:00 on 1 May in Berlin (23:00 UTC on 30 April) is in May, as in
+    Immich's timeline; a timeline partner's photos count, archived ones don't.
+    """
+    state, me = immich_server.state, immich_server.admin_id
+    partner = immich_server.user_id
+    may_local = state.add_asset(
+        me,
+        filename="may_local.jpg",
+        taken_at=datetime(2019, 4, 30, 23, tzinfo=UTC),
+        utc_offset_hours=2,
+    )
+    may = state.add_asset(me, taken_at=datetime(2019, 5, 20, 9, tzinfo=UTC))
+    state.add_asset(me, taken_at=datetime(2019, 4, 2, 9, tzinfo=UTC))
+    july = state.add_asset(partner, taken_at=datetime(2021, 7, 14, 12, tzinfo=UTC))
+    state.add_partner(partner, me, in_timeline=True)
+    archived = state.add_asset(me, taken_at=datetime(2018, 1, 1, tzinfo=UTC))
+    state.assets[archived].visibility = "archive"
+    video = state.add_asset(
+        me,
+        data=b"\x00" * 64,
+        filename="clip.mp4",
+        asset_type="VIDEO",
+        taken_at=datetime(2019, 5, 1, 12, tzinfo=UTC),
+    )
+    server = str(bare.unique_id)
+
+    years = await _browse(hass, f"{server}/timeline")
+    assert years.title == "Timeline"
+    assert _titles(years) == ["2021", "2019"]
+    assert years.children[1].media_content_id == f"{ROOT}/{server}/timeline/2019"
+
+    months = await _browse(hass, f"{server}/timeline/2019")
+    assert months.title == "2019"
+    assert _titles(months) == ["May", "April"]
+    assert months.children[0].media_content_id == f"{ROOT}/{server}/timeline/2019-05"
+
+    photos = await _browse(hass, f"{server}/timeline/2019-05")
+    assert photos.title == "May 2019"
+    assert _asset_ids(photos) == [may, video, may_local]
+    assert photos.children[1].media_class == MediaClass.VIDEO
+    partner_month = await _browse(hass, f"{server}/timeline/2021-07")
+    assert _asset_ids(partner_month) == [july]
+    assert _titles(await _browse(hass, f"{server}/timeline/2020")) == []
+    assert (await _browse(hass, f"{server}/timeline/2018-01")).children == []
+
+
+async def test_places_countries_cities_and_photos(
+    hass: HomeAssistant, immich_server: FakeImmich, bare: MockConfigEntry
+) -> None:
+    """Places lists countries, then their cities (with a photo), then a city's photos.
+
+    A "/" in a name is escaped in the identifier, so it stays one part.
+    """
+    state, me = immich_server.state, immich_server.admin_id
+    berlin = state.add_asset(me, city="Berlin", country="Germany")
+    frankfurt = state.add_asset(me, city="Frankfurt/Main", country="Germany")
+    state.add_asset(me, city="Paris", country="France")
+    hidden = state.add_asset(me, city="Oslo", country="Norway")
+    state.assets[hidden].visibility = "archive"
+    state.add_asset(me)  # no place
+    server = str(bare.unique_id)
+
+    countries = await _browse(hass, f"{server}/places")
+    assert countries.title == "Places"
+    assert _titles(countries) == ["France", "Germany"]
+    germany = countries.children[1]
+    assert germany.media_content_id == f"{ROOT}/{server}/places/Germany"
+    assert germany.thumbnail == f"/api/{DOMAIN}/{bare.entry_id}/{berlin}/thumbnail"
+    assert not countries.can_search
+    assert germany.can_search
+
+    cities = await _browse(hass, f"{server}/places/Germany")
+    assert cities.title == "Germany"
+    assert _titles(cities) == ["Berlin", "Frankfurt/Main"]
+    main = cities.children[1]
+    assert main.media_content_id == f"{ROOT}/{server}/places/Germany/Frankfurt%2FMain"
+    assert main.thumbnail == f"/api/{DOMAIN}/{bare.entry_id}/{frankfurt}/thumbnail"
+
+    photos = await _browse(hass, f"{server}/places/Germany/Frankfurt%2FMain")
+    assert photos.title == "Frankfurt/Main"
+    assert photos.media_content_id == main.media_content_id
+    assert _asset_ids(photos) == [frankfurt]
+    assert photos.can_search
+    assert (await _browse(hass, f"{server}/places/Norway")).children == []
+
+
+async def test_search_in_places(
+    hass: HomeAssistant, seeded: FakeImmich, loaded: MockConfigEntry
+) -> None:
+    """A smart search in a country or a city stays within it."""
+    server = str(loaded.unique_id)
+    state = seeded.state
+    in_germany = {a.id for a in state.assets.values() if a.country == "Germany"}
+    found = await _search(hass, f"{server}/places/Germany", "in")
+    assert {n.media_content_id.split("/")[-3] for n in found} == in_germany
+    found = await _search(hass, f"{server}/places/France/Paris", "in")
+    assert {n.media_content_id.split("/")[-3] for n in found} == {
+        a.id for a in state.assets.values() if a.city == "Paris"
+    }

@@ -15,6 +15,7 @@ from homeassistant.config_entries import (
 from homeassistant.const import CONF_API_KEY, CONF_URL, CONF_VERIFY_SSL
 from homeassistant.core import callback
 from homeassistant.helpers.selector import (
+    BooleanSelector,
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
@@ -53,6 +54,7 @@ from .const import (
     CONF_ALBUMS,
     CONF_CA_CERT,
     CONF_FRAME_INTERVAL,
+    CONF_FRAME_VIDEOS,
     CONF_FRAMES,
     CONF_LOW_DISK_THRESHOLD,
     CONF_PEOPLE,
@@ -451,6 +453,7 @@ class ImmichBridgeOptionsFlow(OptionsFlowWithReload):
         chosen_frames = [f for f in frames if not f.startswith(_SEARCH_PREFIX)]
         labels = await self._async_labels()
         frame_options = [
+            SelectOptionDict(value="library", label=labels["library"]),
             SelectOptionDict(value="favorites", label=labels["favorites"]),
             SelectOptionDict(value="memories", label=labels["memories"]),
             *(
@@ -506,6 +509,7 @@ class ImmichBridgeOptionsFlow(OptionsFlowWithReload):
                         mode=NumberSelectorMode.BOX,
                     )
                 ),
+                vol.Required(CONF_FRAME_VIDEOS, default=False): BooleanSelector(),
                 vol.Required(
                     CONF_LOW_DISK_THRESHOLD, default=DEFAULT_LOW_DISK_THRESHOLD
                 ): _percent_slider(1, 90),
@@ -552,5 +556,5 @@ class ImmichBridgeOptionsFlow(OptionsFlowWithReload):
             kind: translations.get(
                 f"component.{DOMAIN}.selector.frame_source.options.{kind}", kind
             )
-            for kind in ("favorites", "memories", "album", "person", "all")
+            for kind in ("library", "favorites", "memories", "album", "person", "all")
         }

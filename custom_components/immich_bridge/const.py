@@ -11,9 +11,12 @@ LOGGER: Final = logging.getLogger(__package__)
 
 CONF_ALBUMS: Final = "albums"
 # Photo-frame (slideshow image entity) sources, each a string: "album:<album id>",
-# "person:<person id>", "favorites", "memories" or "search:<smart-search query>".
+# "person:<person id>", "favorites", "memories", "library" (the whole library, at
+# random) or "search:<smart-search query>".
 CONF_FRAMES: Final = "frames"
 CONF_FRAME_INTERVAL: Final = "frame_interval"
+# Slideshows also pick videos (shown as their preview picture); off: photos only.
+CONF_FRAME_VIDEOS: Final = "frame_videos"
 # People whose new photos fire events: person ids, or ALL_PEOPLE for every named one.
 CONF_PEOPLE: Final = "people"
 ALL_PEOPLE: Final = "all"  # minutes between two photos of a frame

@@ -21,6 +21,7 @@ from .api import (
 )
 from .const import (
     CONF_FRAME_INTERVAL,
+    CONF_FRAME_VIDEOS,
     CONF_FRAMES,
     DEFAULT_FRAME_INTERVAL,
     DOMAIN,
@@ -33,10 +34,12 @@ if TYPE_CHECKING:
 
     from homeassistant.core import CALLBACK_TYPE, HomeAssistant
 
-    from .api import ImmichAsset, ImmichClient, TimelineCache
+    from .api import ImmichAsset, ImmichClient, ImmichSearchFilters, TimelineCache
     from .coordinator import ImmichBridgeConfigEntry
 
-type FrameKind = Literal["album", "person", "favorites", "memories", "search"]
+type FrameKind = Literal[
+    "album", "person", "favorites", "memories", "library", "search"
+]
 
 # Random photos asked for at once; a smaller answer means the source is exhausted.
 DRAW_BATCH: Final = 50
@@ -45,7 +48,9 @@ SEARCH_POOL: Final = 100
 # Forget the shown photos of a huge source after this many, to bound memory.
 MAX_SEEN: Final = 10_000
 # Sources whose photos the server draws at random.
-RANDOM_KINDS: Final = frozenset({"person", "favorites"})
+RANDOM_KINDS: Final = frozenset({"person", "favorites", "library"})
+PHOTO: Final = "IMAGE"
+VIDEO: Final = "VIDEO"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -57,11 +62,14 @@ class FrameSource:
 
     @classmethod
     def parse(cls, option: str) -> FrameSource | None:
-        """Parse an option: album:<id>, person:<id>, favorites, memories, search:<q>."""
+        """Parse an option: album:<id>, person:<id>, search:<q>, or a bare kind.
+
+        The bare kinds are favorites, memories and library (the whole library).
+        """
         kind, _, value = option.partition(":")
         value = value.strip()
         match kind:
-            case "favorites" | "memories" if not value:
+            case "favorites" | "memories" | "library" if not value:
                 return cls(kind=kind)
             case "album" | "person" if is_uuid(value):
                 return cls(kind=kind, value=value)
@@ -151,15 +159,26 @@ class FrameData:
 
 
 class FrameDeck:
-    """Draw photos of a source at random, without repeats until all were shown."""
+    """Draw photos of a source at random, without repeats until all were shown.
 
-    def __init__(self, client: ImmichClient, source: FrameSource) -> None:
+    With `videos`, videos are drawn too: a frame shows their preview picture.
+    """
+
+    def __init__(
+        self, client: ImmichClient, source: FrameSource, *, videos: bool = False
+    ) -> None:
         """Start with nothing shown."""
         self.client = client
         self.source = source
+        self.videos = videos
+        self.types = frozenset({PHOTO, VIDEO}) if videos else frozenset({PHOTO})
         self.seen: set[str] = set()
         self.current: str | None = None
         self.timeline: TimelineCache = {}
+
+    def _filters(self) -> ImmichSearchFilters:
+        """Return the search filter of the asset types shown (none for both)."""
+        return {} if self.videos else {"type": PHOTO}
 
     async def _candidates(self) -> tuple[list[ImmichAsset], bool]:
         """Return photos to choose from, and whether they are the whole source."""
@@ -170,24 +189,23 @@ class FrameDeck:
                 asset.id: asset
                 for memory in memories
                 for asset in memory.assets
-                if asset.type == "IMAGE"
+                if asset.type in self.types
             }
             return list(photos.values()), True
+        filters = self._filters()
         if source.kind == "search":
             page = await client.search_smart(
-                str(source.value), size=SEARCH_POOL, type="IMAGE"
+                str(source.value), size=SEARCH_POOL, **filters
             )
-            return list(page.items), True
-        # Person and favorites: the server picks at random.
+            return [a for a in page.items if a.type in self.types], True
+        # Person, favorites and the whole library: the server picks at random.
         if source.kind == "person":
-            assets = await client.search_random(
-                size=DRAW_BATCH, type="IMAGE", person_ids=[str(source.value)]
-            )
-        else:
-            assets = await client.search_random(
-                size=DRAW_BATCH, type="IMAGE", is_favorite=True
-            )
-        return assets, len(assets) < DRAW_BATCH
+            filters["person_ids"] = [str(source.value)]
+        elif source.kind == "favorites":
+            filters["is_favorite"] = True
+        assets = await client.search_random(size=DRAW_BATCH, **filters)
+        drawn = [asset for asset in assets if asset.type in self.types]
+        return drawn, len(assets) < DRAW_BATCH
 
     def _unseen(self, ids: Iterable[str]) -> list[str]:
         """Return the ids not shown yet; when all were, start a new round.
@@ -213,7 +231,9 @@ class FrameDeck:
         for _ in range(2):
             entries = await self.client.album_timeline(album_id, cache=self.timeline)
             fresh = self._unseen(
-                dict.fromkeys(entry.id for entry in entries if entry.is_image)
+                dict.fromkeys(
+                    entry.id for entry in entries if entry.is_image or self.videos
+                )
             )
             if not fresh:
                 break
@@ -285,7 +305,11 @@ class ImmichFrameCoordinator(DataUpdateCoordinator[FrameData]):
             update_interval=timedelta(minutes=max(1.0, float(minutes))),
         )
         self.source = source
-        self.deck = FrameDeck(entry.runtime_data.client, source)
+        self.deck = FrameDeck(
+            entry.runtime_data.client,
+            source,
+            videos=bool(entry.options.get(CONF_FRAME_VIDEOS, False)),
+        )
         self._visit: tuple[FrameDeck, datetime] | None = None
         self._end_visit: CALLBACK_TYPE | None = None
 
@@ -314,7 +338,7 @@ class ImmichFrameCoordinator(DataUpdateCoordinator[FrameData]):
         and ServiceValidationError when the source has no photo to show (the frame
         then stays as it was).
         """
-        deck = FrameDeck(self.deck.client, source)
+        deck = FrameDeck(self.deck.client, source, videos=self.deck.videos)
         if (asset := await deck.draw()) is None:
             raise _invalid(key="frame_source_empty", source=source.option)
         until = dt_util.utcnow() + duration

@@ -41,7 +41,7 @@ FRAME_KEY: Final = "frame"
 
 FRAME_DESCRIPTIONS: Final[dict[str, ImageEntityDescription]] = {
     kind: ImageEntityDescription(key=FRAME_KEY, translation_key=f"{kind}_frame")
-    for kind in ("album", "person", "favorites", "memories", "search")
+    for kind in ("album", "person", "favorites", "memories", "library", "search")
 }
 LATEST_UPLOAD: Final = ImageEntityDescription(
     key="latest_upload", translation_key="latest_upload"

@@ -7,7 +7,9 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+import re
 from typing import TYPE_CHECKING, Final
+from urllib.parse import unquote
 
 from homeassistant.components.media_player.browse_media import (
     SearchMedia,
@@ -23,6 +25,7 @@ from homeassistant.components.media_source import (
     Unresolvable,
 )
 from homeassistant.config_entries import ConfigEntryState
+from homeassistant.helpers.translation import async_get_translations
 from homeassistant.util import dt as dt_util
 
 from .api import (
@@ -58,8 +61,11 @@ TAGS: Final = "tags"
 FAVORITES: Final = "favorites"
 MEMORIES: Final = "memories"
 RECENT: Final = "recent"
+TIMELINE: Final = "timeline"
+PLACES: Final = "places"
 ASSET: Final = "asset"
 
+# English titles, used when a translation is missing (selector.media_folder).
 CATEGORY_TITLES: Final[dict[str, str]] = {
     ALBUMS: "Albums",
     PEOPLE: "People",
@@ -67,9 +73,28 @@ CATEGORY_TITLES: Final[dict[str, str]] = {
     FAVORITES: "Favorites",
     MEMORIES: "On this day",
     RECENT: "Recently added",
+    TIMELINE: "Timeline",
+    PLACES: "Places",
 }
 # Categories whose children are folders; the others list photos and videos.
 FOLDER_CATEGORIES: Final = frozenset({ALBUMS, PEOPLE, TAGS, MEMORIES})
+# Timeline items: a year (its months) or a month (its photos).
+YEAR_RE: Final = re.compile(r"[0-9]{4}")
+MONTH_RE: Final = re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])")
+MONTH_NAMES: Final = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 # Formats every browser shows; other photos are opened as Immich's JPEG rendering.
 WEB_IMAGE_TYPES: Final = frozenset(
     {"image/jpeg", "image/png", "image/gif", "image/webp", "image/avif"}
@@ -82,44 +107,71 @@ async def async_get_media_source(hass: HomeAssistant) -> MediaSource:  # noqa: A
     return ImmichBridgeMediaSource()
 
 
+def _place_id(name: str) -> str:
+    """Return a country or city as an identifier part ("/" and "%" escaped)."""
+    return name.replace("%", "%25").replace("/", "%2F")
+
+
 @dataclass(frozen=True, kw_only=True)
 class _Path:
-    """A parsed identifier: server, category, item and, for an asset, its MIME type."""
+    """A parsed identifier: server, category, item and a last part.
+
+    The last part is an asset's MIME type, or a city below a country of places.
+    """
 
     server: str
     category: str | None = None
     item: str | None = None
-    mime_type: str | None = None
+    rest: str | None = None
 
     @classmethod
     def parse(cls, identifier: str) -> _Path:
-        """Parse `<server>[/<category>[/<item>[/<mime type>]]]`, or raise ValueError."""
+        """Parse `<server>[/<category>[/<item>[/<rest>]]]`, or raise ValueError."""
         server, _, rest = identifier.partition("/")
         category, _, rest = rest.partition("/")
-        item, _, mime_type = rest.partition("/")
+        item, _, rest = rest.partition("/")
         path = cls(
             server=server,
             category=category or None,
             item=item or None,
-            mime_type=mime_type or None,
+            rest=rest or None,
         )
         if not server or (path.category is not None and not path._valid()):
             raise ValueError(identifier)
         return path
 
+    @property
+    def mime_type(self) -> str | None:
+        """Return the MIME type of an asset."""
+        return self.rest if self.category == ASSET else None
+
+    @property
+    def country(self) -> str | None:
+        """Return the country of a places folder."""
+        return unquote(self.item) if self.category == PLACES and self.item else None
+
+    @property
+    def city(self) -> str | None:
+        """Return the city of a places folder."""
+        return unquote(self.rest) if self.category == PLACES and self.rest else None
+
     def _valid(self) -> bool:
-        """Return True when category, item and MIME type fit together."""
+        """Return True when category, item and last part fit together."""
         if self.category == ASSET:
             return (
                 self.item is not None
                 and is_uuid(self.item)
-                and self.mime_type is not None
-                and self.mime_type.startswith(("image/", "video/"))
+                and self.rest is not None
+                and self.rest.startswith(("image/", "video/"))
             )
-        if self.category not in CATEGORY_TITLES or self.mime_type is not None:
+        if self.category == PLACES:
+            return self.rest is None or ("/" not in self.rest and self.item is not None)
+        if self.category not in CATEGORY_TITLES or self.rest is not None:
             return False
         if self.item is None:
             return True
+        if self.category == TIMELINE:
+            return bool(YEAR_RE.fullmatch(self.item) or MONTH_RE.fullmatch(self.item))
         return self.category in FOLDER_CATEGORIES and is_uuid(self.item)
 
 
@@ -152,7 +204,7 @@ def _immich_errors(error: _MediaError) -> Iterator[None]:
 
 
 class ImmichBridgeMediaSource(MediaSource):
-    """Offer albums, people, tags, favorites, memories and recent uploads."""
+    """Offer albums, people, tags, favorites, memories, uploads, timeline, places."""
 
     name = "Immich Bridge"
 
@@ -189,7 +241,7 @@ class ImmichBridgeMediaSource(MediaSource):
         """Search photos and videos by meaning (Immich smart search).
 
         Home Assistant calls this from 2026.8 on; a server node searches the
-        whole library, an album, person, tag or favorites node only within it.
+        whole library; an album, person, tag, place or favorites node only within it.
         """
         if item.identifier:
             try:
@@ -199,14 +251,16 @@ class ImmichBridgeMediaSource(MediaSource):
                     translation_domain=DOMAIN, translation_key="invalid_media_id"
                 ) from err
             entries = [_entry(item.hass, path.server, SearchError)]
-            category, folder = path.category, path.item
+            paths = [path]
         else:
-            entries, category, folder = _loaded_entries(item.hass), None, None
+            entries = _loaded_entries(item.hass)
+            paths = [_Path(server=str(entry.unique_id)) for entry in entries]
+        titles = await _async_titles(item.hass)
         with _immich_errors(SearchError):
             found = await asyncio.gather(
                 *(
-                    _Browser(entry).search(category, folder, query.search_query)
-                    for entry in entries
+                    _Browser(entry, titles).search(path, query.search_query)
+                    for entry, path in zip(entries, paths, strict=True)
                 )
             )
         nodes = [node for nodes in found for node in nodes]
@@ -215,9 +269,16 @@ class ImmichBridgeMediaSource(MediaSource):
         return SearchMedia(result=list(nodes))
 
     async def async_browse_media(self, item: MediaSourceItem) -> BrowseMediaSource:
-        """Browse the servers, their categories and the photos in them."""
+        """Browse the servers, their categories and the photos in them.
+
+        With one server, the root lists its categories: there is nothing to choose.
+        """
+        titles = await _async_titles(item.hass)
         if not item.identifier:
-            return self._servers(item.hass)
+            entries = _loaded_entries(item.hass)
+            if len(entries) == 1:
+                return _categories(entries[0], titles, root=True)
+            return self._servers(entries)
         try:
             path = _Path.parse(item.identifier)
         except ValueError as err:
@@ -226,17 +287,16 @@ class ImmichBridgeMediaSource(MediaSource):
             ) from err
         entry = _entry(item.hass, path.server, BrowseError)
         if path.category is None:
-            return _categories(entry)
+            return _categories(entry, titles)
         if path.category == ASSET:
             raise BrowseError(
                 translation_domain=DOMAIN, translation_key="invalid_media_id"
             )
         with _immich_errors(BrowseError):
-            return await _Browser(entry).browse(path.category, path.item)
+            return await _Browser(entry, titles).browse(path)
 
-    def _servers(self, hass: HomeAssistant) -> BrowseMediaSource:
+    def _servers(self, entries: list[ImmichBridgeConfigEntry]) -> BrowseMediaSource:
         """List the loaded servers."""
-        entries = _loaded_entries(hass)
         return BrowseMediaSource(
             domain=DOMAIN,
             identifier=None,
@@ -251,6 +311,42 @@ class ImmichBridgeMediaSource(MediaSource):
                 for entry in sorted(entries, key=lambda entry: entry.title)
             ],
         )
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Titles:
+    """Folder titles in the user's language: categories, months, a month's title."""
+
+    categories: dict[str, str]
+    months: dict[int, str]
+    month_title: str  # with {month} and {year}
+
+    def month(self, year: int, month: int) -> str:
+        """Return a month's title, such as "July 2021"."""
+        return self.month_title.format(month=self.months[month], year=year)
+
+
+async def _async_titles(hass: HomeAssistant) -> _Titles:
+    """Read the folder titles of the configured language (English when missing)."""
+    strings = await async_get_translations(
+        hass, hass.config.language, "selector", {DOMAIN}
+    )
+    prefix = f"component.{DOMAIN}.selector"
+    return _Titles(
+        categories={
+            category: strings.get(f"{prefix}.media_folder.options.{category}", title)
+            for category, title in CATEGORY_TITLES.items()
+        },
+        months={
+            month: strings.get(
+                f"{prefix}.media_month.options.{month:02d}", MONTH_NAMES[month - 1]
+            )
+            for month in range(1, 13)
+        },
+        month_title=strings.get(
+            f"{prefix}.media_folder.options.month_title", "{month} {year}"
+        ),
+    )
 
 
 def _loaded_entries(hass: HomeAssistant) -> list[ImmichBridgeConfigEntry]:
@@ -273,7 +369,7 @@ def _entry(
 
 
 def _folder(
-    identifier: str,
+    identifier: str | None,
     title: str,
     *,
     thumbnail: str | None = None,
@@ -297,40 +393,45 @@ def _folder(
     )
 
 
-def _categories(entry: ImmichBridgeConfigEntry) -> BrowseMediaSource:
-    """List the categories of one server."""
+def _categories(
+    entry: ImmichBridgeConfigEntry, titles: _Titles, *, root: bool = False
+) -> BrowseMediaSource:
+    """List the categories of one server (as the root when it is the only one)."""
     server = str(entry.unique_id)
     return _folder(
-        server,
+        None if root else server,
         entry.title,
         children=[
             _folder(
                 f"{server}/{category}",
                 title,
-                can_search=_searchable(category, None),
+                can_search=_searchable(_Path(server=server, category=category)),
             )
-            for category, title in CATEGORY_TITLES.items()
+            for category, title in titles.categories.items()
         ],
         children_media_class=MediaClass.DIRECTORY,
         can_search=True,
     )
 
 
-def _searchable(category: str, item: str | None) -> bool:
+def _searchable(path: _Path) -> bool:
     """Return True for folders a smart search can be limited to."""
-    if category == FAVORITES:
+    if path.category == FAVORITES:
         return True
-    return item is not None and category in {ALBUMS, PEOPLE, TAGS}
+    if path.category == PLACES:
+        return path.item is not None
+    return path.item is not None and path.category in {ALBUMS, PEOPLE, TAGS}
 
 
 class _Browser:
     """Build the nodes below a server's categories."""
 
-    def __init__(self, entry: ImmichBridgeConfigEntry) -> None:
-        """Remember the entry and its client."""
+    def __init__(self, entry: ImmichBridgeConfigEntry, titles: _Titles) -> None:
+        """Remember the entry, its client and the folder titles."""
         self.entry = entry
         self.server = str(entry.unique_id)
         self.client: ImmichClient = entry.runtime_data.client
+        self.titles = titles
 
     def _thumbnail(self, asset_id: str | None) -> str | None:
         """Return the proxy path of an asset's thumbnail."""
@@ -338,10 +439,15 @@ class _Browser:
             return None
         return asset_url(self.entry.entry_id, asset_id, "thumbnail")
 
-    async def browse(self, category: str, item: str | None) -> BrowseMediaSource:
-        """Browse one category, or one album, person, tag or memory in it."""
+    async def browse(self, path: _Path) -> BrowseMediaSource:
+        """Browse one category, or one folder in it."""
+        category, item = str(path.category), path.item
         identifier = f"{self.server}/{category}"
-        title = CATEGORY_TITLES[category]
+        title = self.titles.categories[category]
+        if category == TIMELINE:
+            return await self._timeline(item)
+        if category == PLACES:
+            return await self._places(path)
         if item is None and category in FOLDER_CATEGORIES:
             folders = await self._folders(category)
             return _folder(
@@ -352,20 +458,30 @@ class _Browser:
             )
         if item is not None:
             identifier = f"{identifier}/{item}"
-        title, assets = await self._assets(category, item, title)
+        title, assets = await self._assets(path, title)
+        return self._photos(identifier, title, assets, can_search=_searchable(path))
+
+    def _photos(
+        self,
+        identifier: str,
+        title: str,
+        assets: Iterable[ImmichAsset],
+        *,
+        can_search: bool = False,
+    ) -> BrowseMediaSource:
+        """Build a folder of photos and videos."""
         return _folder(
             identifier,
             title,
             children=self.asset_nodes(assets),
             children_media_class=MediaClass.IMAGE,
-            can_search=_searchable(category, item),
+            can_search=can_search,
         )
 
-    async def search(
-        self, category: str | None, item: str | None, query: str
-    ) -> list[BrowseMediaSource]:
+    async def search(self, path: _Path, query: str) -> list[BrowseMediaSource]:
         """Return the best smart-search matches, within a folder when one is given."""
         filters: ImmichSearchFilters = {}
+        category, item = path.category, path.item
         if category == ALBUMS and item is not None:
             filters["album_ids"] = [item]
         elif category == PEOPLE and item is not None:
@@ -374,8 +490,87 @@ class _Browser:
             filters["tag_ids"] = [item]
         elif category == FAVORITES:
             filters["is_favorite"] = True
+        elif category == PLACES and path.country is not None:
+            filters["country"] = path.country
+            if path.city is not None:
+                filters["city"] = path.city
         page = await self.client.search_smart(query, size=SEARCH_LIMIT, **filters)
         return self.asset_nodes(page.items)
+
+    async def _timeline(self, item: str | None) -> BrowseMediaSource:
+        """List the years, a year's months, or a month's photos and videos."""
+        base = f"{self.server}/{TIMELINE}"
+        if item is not None and (month := MONTH_RE.fullmatch(item)):
+            year, number = int(month[1]), int(month[2])
+            assets = await self.client.month_assets(year, number, limit=BROWSE_LIMIT)
+            return self._photos(
+                f"{base}/{item}", self.titles.month(year, number), assets
+            )
+        buckets = await self.client.time_buckets()
+        if item is None:
+            years = sorted({b.start.year for b in buckets if b.count}, reverse=True)
+            children = [_folder(f"{base}/{year}", str(year)) for year in years]
+            title = self.titles.categories[TIMELINE]
+        else:
+            months = sorted(
+                {
+                    b.start.month
+                    for b in buckets
+                    if b.count and b.start.year == int(item)
+                },
+                reverse=True,
+            )
+            children = [
+                _folder(f"{base}/{item}-{month:02d}", self.titles.months[month])
+                for month in months
+            ]
+            title = item
+        return _folder(
+            f"{base}/{item}" if item else base,
+            title,
+            children=children,
+            children_media_class=MediaClass.DIRECTORY,
+        )
+
+    async def _places(self, path: _Path) -> BrowseMediaSource:
+        """List the countries, a country's cities (with a photo each), or a city's."""
+        base = f"{self.server}/{PLACES}"
+        country, city = path.country, path.city
+        if country is not None and city is not None:
+            page = await self.client.search_metadata(
+                size=BROWSE_LIMIT, country=country, city=city
+            )
+            identifier = f"{base}/{_place_id(country)}/{_place_id(city)}"
+            return self._photos(identifier, city, page.items, can_search=True)
+        if country is None:
+            names, covers = await asyncio.gather(
+                self.client.search_suggestions("country"), self.client.city_assets()
+            )
+            by_name = {a.country: a.id for a in reversed(covers) if a.country}
+            identifier, title = base, self.titles.categories[PLACES]
+        else:
+            names, covers = await asyncio.gather(
+                self.client.search_suggestions("city", country=country),
+                self.client.city_assets(),
+            )
+            by_name = {a.city: a.id for a in covers if a.city and a.country == country}
+            base = identifier = f"{base}/{_place_id(country)}"
+            title = country
+        return _folder(
+            identifier,
+            title,
+            children=[
+                _folder(
+                    f"{base}/{_place_id(name)}",
+                    name,
+                    thumbnail=self._thumbnail(by_name.get(name)),
+                    can_search=True,
+                )
+                for name in names
+            ],
+            children_media_class=MediaClass.DIRECTORY,
+            can_search=country is not None,
+        )
 
     async def _folders(self, category: str) -> list[BrowseMediaSource]:
         """List the albums, people, tags or today's memories."""
@@ -425,10 +620,11 @@ class _Browser:
         return await self.client.visible_albums()
 
     async def _assets(
-        self, category: str, item: str | None, title: str
+        self, path: _Path, title: str
     ) -> tuple[str, Iterable[ImmichAsset]]:
         """Return the title and the photos and videos of a folder."""
         client = self.client
+        category, item = path.category, path.item
         if category == ALBUMS and item is not None:
             album, assets = await asyncio.gather(
                 client.album(item), client.album_assets(item, limit=BROWSE_LIMIT)

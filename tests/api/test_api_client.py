@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import aiohttp
 import pytest
@@ -453,6 +453,54 @@ async def test_search(client: ImmichClient, immich_server: FakeImmich) -> None:
     assert beach in [asset.id for asset in smart.items]
     randoms = await client.search_random(size=2, is_favorite=True)
     assert [asset.id for asset in randoms] == [beach]
+
+
+async def test_timeline_months_by_local_date(
+    client: ImmichClient, immich_server: FakeImmich
+) -> None:
+    """The months count by local date; a month's assets are those taken in it locally.
+
+    Taken at 23:00 UTC on 30 April two hours east of UTC is 1 May; taken at 01:00 UTC
+    on 1 June ten hours west is still 31 May.
+    """
+    state, me = immich_server.state, immich_server.admin_id
+    early = state.add_asset(
+        me, taken_at=datetime(2019, 4, 30, 23, tzinfo=UTC), utc_offset_hours=2
+    )
+    late = state.add_asset(
+        me, taken_at=datetime(2019, 6, 1, 1, tzinfo=UTC), utc_offset_hours=-10
+    )
+    middle = state.add_asset(me, taken_at=datetime(2019, 5, 15, tzinfo=UTC))
+    state.add_asset(me, taken_at=datetime(2019, 4, 30, 12, tzinfo=UTC))
+    december = state.add_asset(me, taken_at=datetime(2018, 12, 31, 20, tzinfo=UTC))
+    buckets = await client.time_buckets()
+    assert [(b.start, b.count) for b in buckets] == [
+        (date(2019, 5, 1), 3),
+        (date(2019, 4, 1), 1),
+        (date(2018, 12, 1), 1),
+    ]
+    may = await client.month_assets(2019, 5)
+    assert [a.id for a in may] == [late, middle, early]
+    assert [a.id for a in await client.month_assets(2019, 5, limit=1)] == [late]
+    assert [a.id for a in await client.month_assets(2018, 12)] == [december]
+    assert await client.month_assets(2020, 1) == []
+
+
+async def test_places(client: ImmichClient, immich_server: FakeImmich) -> None:
+    """Countries, a country's cities, and one photo per city."""
+    state, me = immich_server.state, immich_server.admin_id
+    berlin = state.add_asset(me, city="Berlin", country="Germany")
+    state.add_asset(me, city="Hamburg", country="Germany")
+    state.add_asset(me, city="Paris", country="France")
+    assert await client.search_suggestions("country") == ["France", "Germany"]
+    assert await client.search_suggestions("city", country="Germany") == [
+        "Berlin",
+        "Hamburg",
+    ]
+    assert await client.search_suggestions("state", country="Germany", state="x") == []
+    covers = await client.city_assets()
+    assert [a.city for a in covers] == ["Berlin", "Hamburg", "Paris"]
+    assert covers[0].id == berlin
 
 
 async def test_owned_session(immich_server: FakeImmich) -> None:

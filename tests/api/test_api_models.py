@@ -30,6 +30,7 @@ from custom_components.immich_bridge.api import (
     ImmichUser,
     ImmichVersionCheck,
 )
+from custom_components.immich_bridge.api.models import suggestions_from_api
 from tests.fake_immich.plugin import require_spec
 from tests.fake_immich.spec import SpecName, load_spec
 
@@ -332,8 +333,18 @@ def test_timeline_bucket_columns() -> None:
     with pytest.raises(ImmichResponseError, match="'isTrashed' is not 2 booleans"):
         ImmichTimelineAsset.from_bucket(bucket | {"isTrashed": [0, 1]})
     assert ImmichTimeBucket.from_api({"timeBucket": "2024-01-01", "count": 3}) == (
-        ImmichTimeBucket(time_bucket="2024-01-01", count=3)
+        ImmichTimeBucket(time_bucket="2024-01-01", count=3, start=date(2024, 1, 1))
     )
+    with pytest.raises(ImmichResponseError, match="'timeBucket' is not a YYYY-MM-DD"):
+        ImmichTimeBucket.from_api({"timeBucket": "last year", "count": 3})
+
+
+def test_search_suggestions() -> None:
+    """Suggestions are strings; the null Immich may add is left out; others fail."""
+    assert suggestions_from_api(["France", None, "Japan", ""]) == ["France", "Japan"]
+    for wrong in ({"a": 1}, [1], ["\ud800"]):
+        with pytest.raises(ImmichResponseError, match="array of strings"):
+            suggestions_from_api(wrong)
 
 
 @pytest.mark.parametrize(

@@ -113,7 +113,7 @@ def asset(state: ImmichState, item: Asset) -> JSON:
         "thumbhash": THUMBHASH,
         "fileCreatedAt": iso(item.file_created_at),
         "fileModifiedAt": iso(item.file_modified_at),
-        "localDateTime": iso(item.taken_at),
+        "localDateTime": iso(item.local_at),
         "createdAt": iso(item.created_at),
         "updatedAt": iso(item.updated_at),
         "isFavorite": item.is_favorite,

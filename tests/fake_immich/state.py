@@ -193,11 +193,17 @@ class Asset:
     original_path: str | None = None
     live_photo_video_id: str | None = None
     person_ids: list[str] = field(default_factory=list)
+    utc_offset_hours: int = 0  # of the place it was taken
 
     @property
     def size(self) -> int:
         """Size of the original in bytes."""
         return len(self.data)
+
+    @property
+    def local_at(self) -> datetime:
+        """When it was taken on the local clock (Immich's ``localDateTime``)."""
+        return self.taken_at + timedelta(hours=self.utc_offset_hours)
 
 
 @dataclass(slots=True)
@@ -442,8 +448,13 @@ class ImmichState:
         description: str = "",
         city: str | None = None,
         country: str | None = None,
+        utc_offset_hours: int = 0,
     ) -> str:
-        """Store an asset (a new small JPEG unless ``data`` is given); return its id."""
+        """Store an asset (a new small JPEG unless ``data`` is given); return its id.
+
+        ``taken_at`` is the moment (UTC); ``utc_offset_hours`` the offset of the place,
+        which moves its local date and time (and so its timeline month).
+        """
         if data is None:
             data = self.next_jpeg(filename)
         moment = taken_at or now()
@@ -463,6 +474,7 @@ class ImmichState:
             description=description,
             city=city,
             country=country,
+            utc_offset_hours=utc_offset_hours,
             device_asset_id=f"{filename}-{len(data)}",
             duration="0:00:10.00000" if asset_type == "VIDEO" else "0:00:00.00000",
             width=size[0] if size else None,

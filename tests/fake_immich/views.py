@@ -1425,6 +1425,58 @@ def search_smart(call: Call) -> Reply:
     return _page(call, [item for _, item in scored], body)
 
 
+@handles("getSearchSuggestions")
+def search_suggestions(call: Call) -> Reply:
+    """List a place field's distinct values in the caller's (and partners') timeline.
+
+    As Immich: not archived, hidden or trashed assets; ``country`` narrows cities.
+    """
+    field_of = {"country": "country", "city": "city"}
+    kind = call.query["type"]
+    if kind not in field_of:
+        return Reply(
+            []
+        )  # camera and state suggestions: the stand-in keeps no such data
+    owners = call.state.search_owner_ids(call.user_id)
+    values = {
+        getattr(a, field_of[kind])
+        for a in call.state.assets.values()
+        if a.owner_id in owners
+        and a.visibility == "timeline"
+        and not a.is_trashed
+        and (
+            kind != "city"
+            or not call.query.get("country")
+            or a.country == call.query["country"]
+        )
+    }
+    return Reply(sorted(v for v in values if v))
+
+
+@handles("getAssetsByCity")
+def assets_by_city(call: Call) -> Reply:
+    """Return one timeline photo per city of the caller's (and partners'), by city.
+
+    As Immich 2.7.5 (a recursive query that starts at the smallest city, nulls last):
+    when no photo has a city, one photo without a city is the answer.
+    """
+    owners = call.state.search_owner_ids(call.user_id)
+    photos = [
+        item
+        for item in call.state.assets.values()
+        if item.owner_id in owners
+        and item.asset_type == "IMAGE"
+        and item.visibility == "timeline"
+        and not item.is_trashed
+    ]
+    by_city: dict[str, Asset] = {}
+    for item in photos:
+        if item.city:
+            by_city.setdefault(item.city, item)
+    found = [by_city[city] for city in sorted(by_city)] or photos[:1]
+    return Reply([dto.asset(call.state, item) for item in found])
+
+
 @handles("searchRandom")
 def search_random(call: Call) -> Reply:
     """Return a (seeded, reproducible) random sample."""
@@ -1513,24 +1565,40 @@ def _timeline(call: Call) -> list[Asset]:
     search endpoints do not return; trashed assets only with ``isTrashed=true``.
     """
     state = call.state
+    visibility = call.query.get("visibility")
+    trashed = bool(call.flag("isTrashed"))
+    if call.flag("withPartners") and (
+        visibility in {None, "archive"}
+        or trashed
+        or call.flag("isFavorite") is not None
+    ):
+        raise ImmichHTTPError(
+            400,
+            "withPartners is only supported for non-archived, non-trashed, "
+            "non-favorited assets",
+        )
     if album_id := call.query.get("albumId"):
         album = call.album(album_id)
         items = [state.assets[aid] for aid in album.asset_ids if aid in state.assets]
     else:
+        # The caller's own, and with ``withPartners`` its timeline partners'.
+        owners = {call.user_id}
+        if call.flag("withPartners"):
+            owners |= state.partner_ids(call.user_id, in_timeline=True)
+        shown = {visibility} if visibility else {"timeline", "archive"}
         items = [
             a
             for a in state.assets.values()
-            if a.owner_id == call.user_id and a.visibility == "timeline"
+            if a.owner_id in owners and a.visibility in shown
         ]
-    trashed = bool(call.flag("isTrashed"))
     items = [a for a in items if a.is_trashed == trashed]
-    items.sort(key=lambda a: a.taken_at, reverse=call.query.get("order") != "asc")
+    items.sort(key=lambda a: a.local_at, reverse=call.query.get("order") != "asc")
     return items
 
 
 def _bucket_of(item: Asset) -> str:
-    """Return the month an asset falls in, as Immich names time buckets."""
-    return f"{item.taken_at.year:04d}-{item.taken_at.month:02d}-01"
+    """Return the month an asset falls in (by its local date), as Immich names them."""
+    return f"{item.local_at.year:04d}-{item.local_at.month:02d}-01"
 
 
 @handles("getTimeBuckets")
@@ -1556,7 +1624,7 @@ def time_bucket(call: Call) -> Reply:
             "isTrashed": [a.is_trashed for a in items],
             "visibility": [a.visibility for a in items],
             "fileCreatedAt": [iso(a.file_created_at) for a in items],
-            "localOffsetHours": [0 for _ in items],
+            "localOffsetHours": [a.utc_offset_hours for a in items],
             "duration": [
                 None if a.asset_type == "IMAGE" else a.duration for a in items
             ],

@@ -270,6 +270,19 @@ def _search_ids(body: Any) -> Any:
     }
 
 
+def _cities(body: Any) -> Any:
+    """View: the place and type of each photo per city (which photo is arbitrary)."""
+    return [
+        {
+            "city": item["exifInfo"]["city"],
+            "country": item["exifInfo"]["country"],
+            "type": item["type"],
+            "visibility": item["visibility"],
+        }
+        for item in body
+    ]
+
+
 class Unordered(list[Any]):
     """A list compared without regard to order (sorted once normalised)."""
 
@@ -663,6 +676,30 @@ async def script(run: Run) -> None:  # noqa: PLR0915
         json_body={},
         view=_sorted_ids,
     )
+    # The main timeline (the media browser's): own and timeline partners' by month.
+    await run.step(
+        "timeline buckets bob with partner",
+        "GET",
+        "/timeline/buckets",
+        actor="bob",
+        params={"visibility": "timeline", "withPartners": "true", "order": "desc"},
+    )
+    await run.step(
+        "timeline buckets with partners but no visibility",
+        "GET",
+        "/timeline/buckets",
+        actor="bob",
+        params={"withPartners": "true"},
+    )
+    await run.step(
+        "countries of bob",
+        "GET",
+        "/search/suggestions",
+        actor="bob",
+        params={"type": "country"},
+    )
+    # Without any city, Immich 2.7.5 answers one photo without a city.
+    await run.step("cities of bob", "GET", "/search/cities", actor="bob", view=_cities)
     await run.step(
         "search carol in shared album",
         "POST",

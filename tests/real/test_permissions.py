@@ -420,7 +420,16 @@ async def _search_and_photos(case: Case) -> None:
         (await case.api("GET", f"/assets/{asset_id}"))["originalFileName"]
     ]
     root = f"media-source://{DOMAIN}/{case.entry.unique_id}"
-    for category in ("albums", "people", "tags", "memories", "favorites", "recent"):
+    for category in (
+        "albums",
+        "people",
+        "tags",
+        "memories",
+        "favorites",
+        "recent",
+        "timeline",
+        "places",
+    ):
         await media_source.async_browse_media(hass, f"{root}/{category}")
     albums = await media_source.async_browse_media(hass, f"{root}/albums")
     [node] = [c for c in albums.children or [] if c.title == world.album["albumName"]]

@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import KW_ONLY, dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from functools import partial
 from http import HTTPStatus
@@ -65,6 +65,7 @@ from .models import (
     ImmichUser,
     ImmichVersionCheck,
     is_uuid,
+    suggestions_from_api,
 )
 from .upload import (
     CHUNK_SIZE,
@@ -93,6 +94,8 @@ _USE_REQUEST_TIMEOUT: Final = -1.0  # a deadline meaning "the client's request_t
 _PAGE_SIZE: Final = 1000
 _PERMISSION_RE: Final = re.compile(r"Missing required permission: ([\w.\-]+)")
 _ASSET_READS: Final = 8  # assets read at once when an album lists only their ids
+# Local times lie within this much of UTC (offsets run from -12 h to +14 h).
+_LOCAL_MARGIN: Final = timedelta(hours=15)
 
 type AssetSize = Literal["original", "fullsize", "preview", "thumbnail"]
 # An album's timeline by month: (asset count, assets), kept between calls.
@@ -100,6 +103,9 @@ type TimelineCache = dict[str, tuple[int, list[ImmichTimelineAsset]]]
 type QueueCommand = Literal["start", "pause", "resume", "empty", "clear-failed"]
 type Visibility = Literal["archive", "timeline", "hidden", "locked"]
 type AlbumRole = Literal["editor", "viewer"]
+type SuggestionType = Literal[
+    "country", "state", "city", "camera-make", "camera-model", "camera-lens-model"
+]
 type _Expect = Literal["json", "bytes", "none"]
 
 
@@ -1255,6 +1261,71 @@ class ImmichClient:
             "POST", "/search/random", ImmichAsset.from_api, body
         )
 
+    async def search_suggestions(
+        self,
+        kind: SuggestionType,
+        *,
+        country: str | None = None,
+        state: str | None = None,
+    ) -> list[str]:
+        """Return the distinct values of a field in the caller's timeline, sorted.
+
+        The caller's and its timeline partners' assets count, not the archived,
+        hidden or trashed ones; `country` and `state` narrow states and cities.
+        """
+        params: dict[str, str] = {"type": kind}
+        if country is not None:
+            params["country"] = country
+        if state is not None:
+            params["state"] = state
+        data = await self._request("GET", "/search/suggestions", params=params)
+        return self._parse("GET /search/suggestions", suggestions_from_api, data)
+
+    async def city_assets(self) -> list[ImmichAsset]:
+        """Return one photo of each city in the caller's timeline, by city name."""
+        return await self._get_list("/search/cities", ImmichAsset.from_api)
+
+    # ------------------------------------------------------------------- timeline
+
+    async def time_buckets(self) -> list[ImmichTimeBucket]:
+        """Return the months of the caller's timeline with their counts, newest first.
+
+        Partners who share into the caller's timeline count, as in Immich's
+        timeline; a month is the month of the assets' local date and time.
+        """
+        params = {"visibility": "timeline", "withPartners": "true", "order": "desc"}
+        return await self._get_list(
+            "/timeline/buckets", ImmichTimeBucket.from_api, params=params
+        )
+
+    async def month_assets(
+        self, year: int, month: int, *, limit: int = _PAGE_SIZE
+    ) -> list[ImmichAsset]:
+        """Return a month's timeline assets (by local date), newest first.
+
+        The timeline groups by local date and time, the search filters by UTC: ask
+        for the month with a margin either side, keep what was taken in it locally.
+        """
+        start = datetime(year, month, 1, tzinfo=UTC)
+        end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=UTC)
+        found: list[ImmichAsset] = []
+        page: int | None = 1
+        while page is not None and len(found) < limit:
+            result = await self.search_metadata(
+                page=page,
+                size=_PAGE_SIZE,
+                taken_after=start - _LOCAL_MARGIN,
+                taken_before=end + _LOCAL_MARGIN,
+                visibility="timeline",
+                order="desc",
+            )
+            found.extend(
+                asset for asset in result.items if start <= _local_time(asset) < end
+            )
+            page = result.next_page if result.items else None
+        found.sort(key=_local_time, reverse=True)
+        return found[:limit]
+
     # ------------------------------------------------------------------ transfers
 
     async def sync_folder(
@@ -1360,6 +1431,11 @@ class ImmichAssetStream:
         """Yield the body in chunks of at most `chunk_size` bytes."""
         async for chunk in self._response.content.iter_chunked(chunk_size):
             yield chunk
+
+
+def _local_time(asset: ImmichAsset) -> datetime:
+    """Return when an asset was taken, on the clock where it was taken (tagged UTC)."""
+    return asset.local_date_time or asset.file_created_at
 
 
 def _without_none(**values: object) -> dict[str, object]:

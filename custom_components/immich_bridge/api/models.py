@@ -716,12 +716,29 @@ class ImmichTimeBucket:
 
     time_bucket: str
     count: int
+    start: date  # the month's first day (the server groups by local date)
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> Self:
         """Build from a TimeBucketsResponseDto."""
         r = _Reader(cls.__name__, data)
-        return cls(time_bucket=r.text("timeBucket"), count=r.integer("count"))
+        time_bucket = r.text("timeBucket")
+        try:
+            start = date.fromisoformat(time_bucket[:10])
+        except ValueError:
+            msg = f"{cls.__name__}: field 'timeBucket' is not a YYYY-MM-DD date"
+            raise ImmichResponseError(msg) from None
+        return cls(time_bucket=time_bucket, count=r.integer("count"), start=start)
+
+
+def suggestions_from_api(data: Any) -> list[str]:
+    """Read the search suggestions (an array of strings; nulls are left out)."""
+    if not isinstance(data, list) or not all(
+        item is None or (isinstance(item, str) and _is_unicode(item)) for item in data
+    ):
+        msg = "search suggestions: expected an array of strings"
+        raise ImmichResponseError(msg)
+    return [item for item in data if item]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
