@@ -810,8 +810,15 @@ def asset_info(call: Call) -> Reply:
 
 def _apply_asset_update(item: Asset, body: dict[str, Any]) -> None:
     """Apply the fields of ``UpdateAssetDto``/``AssetBulkUpdateDto``."""
-    if ("latitude" in body) != ("longitude" in body):  # Immich validates them together
-        raise ImmichHTTPError(400, ["latitude and longitude go together"])
+    for given, missing in (("latitude", "longitude"), ("longitude", "latitude")):
+        if given in body and missing not in body:  # Immich validates them together
+            raise ImmichHTTPError(
+                400,
+                [
+                    f"{missing} should not be empty",
+                    f"{missing} must be a {missing} string or number",
+                ],
+            )
     if "isFavorite" in body:
         item.is_favorite = body["isFavorite"]
     if "visibility" in body:
