@@ -403,3 +403,36 @@ async def test_missing_permission_is_named(
         await _fails(
             hass, entry, action, HomeAssistantError, "missing_permission", **data
         )
+
+
+async def test_without_user_read_the_server_decides(
+    hass: HomeAssistant, immich_server: FakeImmich, mock_config_entry: MockConfigEntry
+) -> None:
+    """A key without user.read can't tell its photos from others': Immich refuses."""
+    state, me = immich_server.state, immich_server.admin_id
+    mine = state.add_asset(me, taken_at=_ago(30))
+    theirs = state.add_asset(immich_server.user_id, taken_at=_ago(30))
+    album_id = state.add_album(immich_server.user_id, "Both", asset_ids=[mine, theirs])
+    state.albums[album_id].users[me] = "editor"
+    state.api_keys[immich_server.admin_key].permissions = (
+        "asset.read",
+        "asset.update",
+        "asset.delete",
+        "album.read",
+    )
+    entry = mock_config_entry
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.runtime_data.user is None
+    for action, data in (
+        ("delete_assets", {"album": album_id, "older_than": {"days": 1}}),
+        ("update_assets", {"asset_id": theirs, "favorite": True}),
+    ):
+        await _fails(
+            hass, entry, action, ServiceValidationError, "assets_of_others", **data
+        )
+    assert not state.assets[mine].is_trashed
+    result = await _call(hass, entry, "delete_assets", asset_id=mine)
+    assert result["asset_ids"] == [mine]
+    assert state.assets[mine].is_trashed

@@ -6,7 +6,8 @@ through its `ACTIONS` table.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 import math
 from typing import TYPE_CHECKING, Any, Final
@@ -16,7 +17,7 @@ from homeassistant.helpers import config_validation as cv, entity_registry as er
 from homeassistant.util import dt as dt_util
 import voluptuous as vol
 
-from .api import ImmichAsset, Visibility, is_uuid
+from .api import ImmichAsset, ImmichNotFoundError, Visibility, is_uuid
 from .const import DOMAIN, LOGGER
 from .services import (
     _ASSET_IDS,
@@ -147,6 +148,20 @@ def _check_owned(entry: ImmichBridgeConfigEntry, assets: Sequence[ImmichAsset]) 
         raise _invalid(key="asset_not_owned", asset_ids=_named(others))
 
 
+@contextmanager
+def _owners_only() -> Iterator[None]:
+    """Turn Immich's refusal of assets just read into "only the owner may".
+
+    The assets exist (they were just read): Immich's "Not found or no access" to a
+    change means some belong to another user, which a key without user.read can't
+    tell beforehand.
+    """
+    try:
+        yield
+    except ImmichNotFoundError as err:
+        raise _invalid(key="assets_of_others") from err
+
+
 def _shown_asset_id(
     hass: HomeAssistant, entry: ImmichBridgeConfigEntry, entity_id: str
 ) -> str:
@@ -199,16 +214,17 @@ async def _async_update_assets(
     _check_owned(entry, await _async_check_assets(client, asset_ids))
     visibility: Visibility | None = changes.get(ATTR_VISIBILITY)
     when: datetime | None = changes.get(ATTR_DATE_TIME)
-    await client.update_assets(
-        asset_ids,
-        is_favorite=changes.get(ATTR_FAVORITE),
-        visibility=visibility,
-        description=changes.get(ATTR_DESCRIPTION),
-        rating=changes.get(ATTR_RATING),
-        date_time_original=when,
-        latitude=changes.get(ATTR_LATITUDE),
-        longitude=changes.get(ATTR_LONGITUDE),
-    )
+    with _owners_only():
+        await client.update_assets(
+            asset_ids,
+            is_favorite=changes.get(ATTR_FAVORITE),
+            visibility=visibility,
+            description=changes.get(ATTR_DESCRIPTION),
+            rating=changes.get(ATTR_RATING),
+            date_time_original=when,
+            latitude=changes.get(ATTR_LATITUDE),
+            longitude=changes.get(ATTR_LONGITUDE),
+        )
     LOGGER.debug("Updated %d assets (%s)", len(asset_ids), ", ".join(changes))
     await _async_refresh(entry)
     if when is not None:
@@ -272,7 +288,8 @@ async def _async_delete_assets(
         raise _invalid(key="delete_target_required")
     chosen = matched[:limit]
     if chosen and not data[ATTR_DRY_RUN]:
-        await client.delete_assets([a.id for a in chosen], force=data[ATTR_FORCE])
+        with _owners_only():
+            await client.delete_assets([a.id for a in chosen], force=data[ATTR_FORCE])
         LOGGER.debug(
             "Deleted %d assets (%s)",
             len(chosen),
@@ -304,7 +321,8 @@ async def _async_restore_assets(
     trashed = [asset.id for asset in assets if asset.is_trashed]
     if trashed:
         # Immich counts the ids it is sent, trashed or not: send only trashed ones.
-        await client.restore_assets(trashed)
+        with _owners_only():
+            await client.restore_assets(trashed)
         await _async_refresh(entry)
     return {
         "count": len(trashed),
