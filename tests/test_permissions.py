@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 import re
 
@@ -68,3 +69,12 @@ def test_recipes_unlock_what_the_map_says() -> None:
             if "all" in granted or set(requirement.permissions) <= granted
         }
         assert unlocked == recipe.unlocks, recipe.use
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-Hans"])
+def test_feature_labels_have_no_colon(lang: str) -> None:
+    """The setup summary lists "- feature: permissions": labels hold no colon."""
+    path = ROOT / "custom_components/immich_bridge/translations" / f"{lang}.json"
+    labels = json.loads(path.read_text(encoding="utf-8"))["selector"]["feature"]
+    assert set(FEATURES) <= set(labels["options"])
+    assert [label for label in labels["options"].values() if ":" in label] == []

@@ -112,6 +112,12 @@ FEATURES: Final[dict[str, Requirement]] = {
         permissions=("asset.upload", "tag.read", "tag.create", "tag.asset")
     ),
     "upload_with_details": Requirement(permissions=("asset.upload", "asset.update")),
+    # update_assets reads each asset first (unknown ids and other users' are refused).
+    "edit_assets": Requirement(permissions=("asset.read", "asset.update")),
+    # delete_assets, restore_assets, empty_trash; album.read for the album's old photos.
+    "delete_assets": Requirement(
+        permissions=("asset.read", "asset.delete", "album.read")
+    ),
     "albums": Requirement(
         permissions=(
             "user.read",  # share_album finds users by e-mail or name

@@ -1486,6 +1486,10 @@ ACTIONS: Final[dict[str, _Action]] = {
         schema=SEARCH_SCHEMA, handler=_async_search, response=SupportsResponse.ONLY
     ),
 }
+# The asset actions (asset_actions.py) build on the helpers above.
+from .asset_actions import ASSET_ACTIONS  # noqa: E402
+
+ACTIONS.update(ASSET_ACTIONS)
 
 
 async def _async_handle(

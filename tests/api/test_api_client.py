@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import aiohttp
 import pytest
@@ -264,6 +264,49 @@ async def test_asset_endpoints(client: ImmichClient, immich_server: FakeImmich) 
     assert state.assets[asset_id].is_trashed
     await client.delete_assets([asset_id], force=True)
     assert asset_id not in state.assets
+
+
+async def test_bulk_update_and_trash(
+    client: ImmichClient, immich_server: FakeImmich
+) -> None:
+    """Change several assets in one request; restore from and empty the trash."""
+    state, owner = immich_server.state, immich_server.admin_id
+    first, second = (state.add_asset(owner) for _ in range(2))
+    when = datetime(2020, 5, 1, 12, 30, tzinfo=timezone(timedelta(hours=2)))
+    await client.update_assets(
+        [first, second],
+        is_favorite=True,
+        visibility="hidden",
+        description="Both",
+        rating=5,
+        date_time_original=when,
+        latitude=1.5,
+        longitude=-2.5,
+    )
+    for asset_id in (first, second):
+        asset = state.assets[asset_id]
+        assert (asset.is_favorite, asset.visibility, asset.rating) == (
+            True,
+            "hidden",
+            5,
+        )
+        assert (asset.description, asset.latitude, asset.longitude) == (
+            "Both",
+            1.5,
+            -2.5,
+        )
+        assert asset.file_created_at == when
+    immich_server.requests.clear()
+    await client.update_assets([first], rating=0)  # unrated: sent as null
+    assert state.assets[first].rating is None
+    assert [r.operation_id for r in immich_server.requests] == ["updateAssets"]
+
+    await client.delete_assets([first, second])
+    assert await client.restore_assets([first]) == 1
+    assert not state.assets[first].is_trashed
+    assert await client.empty_trash() == 1
+    assert second not in state.assets
+    assert await client.empty_trash() == 0
 
 
 async def test_video(client: ImmichClient, immich_server: FakeImmich) -> None:

@@ -160,9 +160,16 @@ class Call:
         raise ImmichHTTPError(400, f"Not found or no {permission} access")
 
     def asset(self, asset_id: str, permission: str = "asset.read") -> Asset:
-        """Return a visible asset or raise the access error."""
+        """Return a visible asset or raise the access error.
+
+        A locked asset needs a session unlocked with the PIN: an API key never has one.
+        """
         item = self.state.assets.get(asset_id)
-        if item is None or not self.state.asset_visible(item, self.user_id):
+        if (
+            item is None
+            or not self.state.asset_visible(item, self.user_id)
+            or item.visibility == "locked"
+        ):
             self.deny(permission)
         return item
 
@@ -803,6 +810,15 @@ def asset_info(call: Call) -> Reply:
 
 def _apply_asset_update(item: Asset, body: dict[str, Any]) -> None:
     """Apply the fields of ``UpdateAssetDto``/``AssetBulkUpdateDto``."""
+    for given, missing in (("latitude", "longitude"), ("longitude", "latitude")):
+        if given in body and missing not in body:  # Immich validates them together
+            raise ImmichHTTPError(
+                400,
+                [
+                    f"{missing} should not be empty",
+                    f"{missing} must be a {missing} string or number",
+                ],
+            )
     if "isFavorite" in body:
         item.is_favorite = body["isFavorite"]
     if "visibility" in body:
@@ -810,13 +826,15 @@ def _apply_asset_update(item: Asset, body: dict[str, Any]) -> None:
     if "description" in body:
         item.description = body["description"]
     if "rating" in body:
-        item.rating = body["rating"]
+        item.rating = body["rating"] or None  # 0 means unrated, as null
     if "latitude" in body:
         item.latitude = body["latitude"]
     if "longitude" in body:
         item.longitude = body["longitude"]
     if moment := _parse_time(body.get("dateTimeOriginal")):
-        item.taken_at = moment
+        # Immich sets the taken date (fileCreatedAt) too; localDateTime would be the
+        # wall-clock time at the photo's place, which the stand-in keeps in UTC.
+        item.taken_at = item.file_created_at = moment
     if "dateTimeRelative" in body:
         item.taken_at += timedelta(seconds=body["dateTimeRelative"])
     item.updated_at = now()
@@ -840,6 +858,10 @@ def update_assets(call: Call) -> Reply:
         call.deny("asset.update")
     for item in items:
         _apply_asset_update(item, call.body)
+        if call.body.get("visibility") == "locked":  # Immich takes it out of albums
+            for album in call.state.albums.values():
+                if item.id in album.asset_ids:
+                    album.asset_ids.remove(item.id)
     return Reply()
 
 
@@ -860,6 +882,40 @@ def delete_assets(call: Call) -> Reply:
             item.is_trashed = True
             item.updated_at = now()
     return Reply()
+
+
+def _own_assets(call: Call, permission: str) -> list[Asset]:
+    """Return the caller's own assets named by ``ids`` (any other: the access error)."""
+    items = [call.asset(asset_id, permission) for asset_id in call.body["ids"]]
+    if any(item.owner_id != call.user_id for item in items):
+        call.deny(permission)
+    return items
+
+
+@handles("restoreAssets")
+def restore_assets(call: Call) -> Reply:
+    """Restore own assets from the trash; Immich counts the ids, trashed or not."""
+    items = _own_assets(call, "asset.delete")
+    for item in items:
+        item.is_trashed = False
+        item.updated_at = now()
+    return Reply({"count": len(items)})
+
+
+@handles("emptyTrash")
+def empty_trash(call: Call) -> Reply:
+    """Delete the caller's trashed assets for good; count them."""
+    trashed = [
+        item
+        for item in call.state.assets.values()
+        if item.owner_id == call.user_id and item.is_trashed
+    ]
+    for item in trashed:
+        del call.state.assets[item.id]
+        for album in call.state.albums.values():
+            if item.id in album.asset_ids:
+                album.asset_ids.remove(item.id)
+    return Reply({"count": len(trashed)})
 
 
 @handles("getAssetStatistics")

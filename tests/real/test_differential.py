@@ -360,6 +360,59 @@ def _diff(path: str, fake: Any, real: Any) -> list[tuple[str, Any, Any]]:
     return [] if fake == real else [(path, fake, real)]
 
 
+async def _trash_steps(run: Run) -> None:
+    """The trash and bulk changes: only the owner's assets; restore counts the ids."""
+    a1, a2, a3 = (run.id(f"asset:{name}") for name in ("a1", "a2", "a3"))
+    await run.step(
+        "restore a3 and a2 (not trashed)",
+        "POST",
+        "/trash/restore/assets",
+        actor="alice",
+        json_body={"ids": [a3, a2]},
+    )
+    await run.step(
+        "restore another's asset",
+        "POST",
+        "/trash/restore/assets",
+        actor="carol",
+        json_body={"ids": [a1]},
+    )
+    await run.step(
+        "delete another's asset",
+        "DELETE",
+        "/assets",
+        actor="carol",
+        json_body={"ids": [a1]},
+    )
+    await run.step(
+        "bulk update another's asset",
+        "PUT",
+        "/assets",
+        actor="carol",
+        json_body={"ids": [a1], "isFavorite": True},
+    )
+    for alone in ("latitude", "longitude"):
+        await run.step(
+            f"bulk update {alone} alone",
+            "PUT",
+            "/assets",
+            actor="alice",
+            json_body={"ids": [a2], alone: 10},
+        )
+    await run.step(
+        "bulk update a2",
+        "PUT",
+        "/assets",
+        actor="alice",
+        json_body={"ids": [a2], "rating": 0, "isFavorite": True, "description": "d"},
+    )
+    await run.step(
+        "trash a3 again", "DELETE", "/assets", actor="alice", json_body={"ids": [a3]}
+    )
+    await run.step("empty trash", "POST", "/trash/empty", actor="alice")
+    await run.step("empty trash again", "POST", "/trash/empty", actor="alice")
+
+
 async def script(run: Run) -> None:  # noqa: PLR0915
     """The scripted sequence: the same requests against either server."""
     tag = run.tag
@@ -1059,6 +1112,8 @@ async def script(run: Run) -> None:  # noqa: PLR0915
         actor="alice",
         params={"isTrashed": "true"},
     )
+
+    await _trash_steps(run)
 
     # --- an external library: its files are never duplicates of uploads
     library = await run.step(

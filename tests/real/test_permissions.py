@@ -461,6 +461,41 @@ type Exercise = Callable[[Case], Awaitable[None]]
 
 HTTP_FEATURES = frozenset({"search_and_photos"})  # fetch photos through the proxy view
 
+
+async def _edit_assets(case: Case) -> None:
+    """Favourite and rate a photo of the user's; read it back."""
+    asset_id = await case.immich.upload(case.world.user.key)
+    await case.immich.wait_idle(TAG_QUEUES)  # the upload's metadata extraction
+    await case.call("update_assets", asset_id=[asset_id], favorite=True, rating=3)
+    await case.immich.wait_idle(TAG_QUEUES)
+    asset = await case.api("GET", f"/assets/{asset_id}")
+    assert (asset["isFavorite"], asset["exifInfo"]["rating"]) == (True, 3)
+
+
+async def _delete_assets(case: Case) -> None:
+    """Trash an album's old photos, restore one, delete by id, empty the trash."""
+    key = case.world.user.key
+    old = [
+        await case.immich.upload(key, taken=datetime.now(UTC) - timedelta(days=30))
+        for _ in range(2)
+    ]
+    album = await case.immich.create_album(key, _unique("Retention"), old)
+    deleted = await case.call(
+        "delete_assets", album=album["albumName"], older_than={"days": 7}
+    )
+    assert sorted(deleted["asset_ids"]) == sorted(old)
+    restored = await case.call("restore_assets", asset_id=old[:1])
+    assert restored["restored"] == old[:1]
+    assert (await case.api("GET", f"/assets/{old[0]}"))["isTrashed"] is False
+    await case.call("delete_assets", asset_id=old[:1])
+    emptied = await case.call("empty_trash")
+    assert emptied["count"] == len(old)
+    await case.immich.wait_idle()  # Immich deletes the files in the background
+    for asset_id in old:
+        status, _ = await case.immich.raw("GET", f"/assets/{asset_id}", key=key)
+        assert status in {400, 404}
+
+
 EXERCISES: dict[str, Exercise] = {
     "server_sensors": _server_sensors,
     "library_statistics": _library_statistics,
@@ -478,6 +513,8 @@ EXERCISES: dict[str, Exercise] = {
     "tags": _tags,
     "shared_links": _shared_links,
     "search_and_photos": _search_and_photos,
+    "edit_assets": _edit_assets,
+    "delete_assets": _delete_assets,
 }
 
 # ------------------------------------------------------- worlds and options

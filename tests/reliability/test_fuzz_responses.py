@@ -876,6 +876,7 @@ ACTION_CALLS: dict[
     ),
     "create_tag": (lambda _, __: {"name": "Fuzz/Other"}, ("upsertTags",)),
     "scan_library": (lambda _, __: {"library": "NAS"}, ("getAllLibraries",)),
+    "empty_trash": (lambda _, __: {}, ("emptyTrash",)),
     "upload": (
         lambda _, folder: {"file_path": str(folder / "fuzz.jpg"), "tags": ["Fuzz/Tag"]},
         ("getSupportedMediaTypes", "getAllTags", "checkBulkUpload", "tagAssets"),

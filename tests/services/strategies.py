@@ -135,6 +135,13 @@ def _valid(world: FuzzWorld) -> dict[str, st.SearchStrategy[Any]]:
         "person": _maybe_list(st.sampled_from([world.person_name, "Nobody"])),
         "type": st.sampled_from(["image", "video", "IMAGE", "sound"]),
         "visibility": st.sampled_from(["timeline", "archive", "hidden", "public"]),
+        "rating": st.integers(min_value=-1, max_value=6),
+        "date_time": when,
+        "latitude": st.one_of(st.floats(min_value=-91, max_value=91), JUNK),
+        "longitude": st.one_of(st.floats(min_value=-181, max_value=181), JUNK),
+        "older_than": st.sampled_from([{"days": 7}, "01:00:00", 0, -5, {"days": 1}]),
+        "max_assets": st.integers(min_value=0, max_value=1001),
+        "dry_run": st.booleans(),
     }
 
 

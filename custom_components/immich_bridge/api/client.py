@@ -60,6 +60,7 @@ from .models import (
     ImmichTag,
     ImmichTimeBucket,
     ImmichTimelineAsset,
+    ImmichTrashResult,
     ImmichUploadCheckResult,
     ImmichUploadResult,
     ImmichUser,
@@ -807,6 +808,43 @@ class ImmichClient:
         body = {"ids": list(asset_ids), "force": force}
         await self._request("DELETE", "/assets", json_body=body, expect="none")
 
+    async def update_assets(
+        self,
+        asset_ids: Sequence[str],
+        *,
+        is_favorite: bool | None = None,
+        visibility: Visibility | None = None,
+        description: str | None = None,
+        rating: int | None = None,
+        date_time_original: datetime | None = None,
+        latitude: float | None = None,
+        longitude: float | None = None,
+    ) -> None:
+        """Change several of the caller's own assets at once (one request).
+
+        `rating` 0 clears the rating (Immich stores "unrated" as null); a
+        `date_time_original` keeps its UTC offset, which Immich takes as the photo's
+        time zone. `latitude` and `longitude` go together.
+        """
+        body: dict[str, object] = {"ids": list(asset_ids)}
+        body.update(
+            _without_none(
+                isFavorite=is_favorite,
+                visibility=visibility,
+                description=description,
+                latitude=latitude,
+                longitude=longitude,
+                dateTimeOriginal=(
+                    date_time_original.isoformat()
+                    if date_time_original is not None
+                    else None
+                ),
+            )
+        )
+        if rating is not None:
+            body["rating"] = rating or None
+        await self._request("PUT", "/assets", json_body=body, expect="none")
+
     async def asset_statistics(
         self,
         *,
@@ -827,6 +865,24 @@ class ImmichClient:
         return await self._get(
             "/assets/statistics", ImmichAssetStatistics.from_api, params=params or None
         )
+
+    async def restore_assets(self, asset_ids: Sequence[str]) -> int:
+        """Restore assets from the trash; return the count Immich answers.
+
+        Immich counts the ids it was given, trashed or not.
+        """
+        result = await self._send(
+            "POST",
+            "/trash/restore/assets",
+            ImmichTrashResult.from_api,
+            {"ids": list(asset_ids)},
+        )
+        return result.count
+
+    async def empty_trash(self) -> int:
+        """Delete everything in the caller's trash for good; return how many."""
+        data = await self._request("POST", "/trash/empty")
+        return self._parse("POST /trash/empty", ImmichTrashResult.from_api, data).count
 
     async def thumbnail(self, asset_id: str, *, size: AssetSize = "preview") -> bytes:
         """Return an asset's thumbnail or preview image."""

@@ -631,6 +631,18 @@ class ImmichAssetStatistics:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ImmichTrashResult:
+    """Represent how many assets a trash request restored or emptied."""
+
+    count: int
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> Self:
+        """Build from a TrashResponseDto."""
+        return cls(count=_Reader(cls.__name__, data).integer("count"))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ImmichAlbumUser:
     """Represent a user an album is shared with, and their role."""
 
