@@ -862,6 +862,19 @@ def delete_assets(call: Call) -> Reply:
     return Reply()
 
 
+@handles("restoreAssets")
+def restore_assets(call: Call) -> Reply:
+    """Take own assets out of the trash; count every id asked (as Immich 2.7.5)."""
+    items = [call.asset(asset_id, "asset.delete") for asset_id in call.body["ids"]]
+    if any(item.owner_id != call.user_id for item in items):
+        call.deny("asset.delete")
+    for item in items:
+        if item.is_trashed:
+            item.is_trashed = False
+            item.updated_at = now()
+    return Reply({"count": len(items)})
+
+
 @handles("getAssetStatistics")
 def asset_statistics(call: Call) -> Reply:
     """Count the caller's images and videos."""
@@ -1344,6 +1357,8 @@ def _filtered(call: Call, body: dict[str, Any]) -> list[Asset]:  # noqa: PLR0912
             items = [a for a in items if getattr(a, attribute) <= before]
     if "isFavorite" in body:
         items = [a for a in items if a.is_favorite == body["isFavorite"]]
+    if "rating" in body:  # null: unrated only
+        items = [a for a in items if (a.rating or None) == body["rating"]]
     if body.get("type"):
         items = [a for a in items if a.asset_type == body["type"]]
     for key, attribute in (("city", "city"), ("country", "country")):
@@ -1395,6 +1410,17 @@ def search_metadata(call: Call) -> Reply:
         items = [a for a in items if needle in a.description.lower()]
     items.sort(key=lambda a: a.taken_at, reverse=body.get("order", "desc") != "asc")
     return _page(call, items, body)
+
+
+@handles("searchAssetStatistics")
+def search_statistics(call: Call) -> Reply:
+    """Count every asset a metadata search would find (all its pages)."""
+    body = call.body
+    items = _filtered(call, body)
+    if body.get("description"):
+        needle = body["description"].lower()
+        items = [a for a in items if needle in a.description.lower()]
+    return Reply({"total": len(items)})
 
 
 @handles("searchSmart")
