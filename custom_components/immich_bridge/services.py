@@ -894,7 +894,9 @@ async def _async_check_readable(hass: HomeAssistant, source: _Source) -> None:
     else:
         assert source.path is not None  # noqa: S101  # a file source
         try:
-            problem = await hass.async_add_executor_job(media_problem_sync, source.path)
+            problem = await hass.async_add_executor_job(
+                media_problem_sync, source.path, source.filename
+            )
         except OSError as err:
             raise _failed(
                 key="read_failed", path=source.label, error=err.strerror or str(err)

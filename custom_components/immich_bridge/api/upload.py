@@ -92,12 +92,15 @@ def media_problem(name: str, head: bytes, size: int) -> MediaProblem | None:
     return MediaProblem.NOT_MEDIA
 
 
-def media_problem_sync(path: Path) -> MediaProblem | None:
-    """Read a file's size and first bytes; see media_problem (blocking)."""
+def media_problem_sync(path: Path, name: str | None = None) -> MediaProblem | None:
+    """Read a file's size and first bytes; see media_problem (blocking).
+
+    `name` is the name it will have on the server (default: the file's own).
+    """
     with path.open("rb") as handle:
         head = handle.read(HEAD_SIZE)
         size = os.fstat(handle.fileno()).st_size
-    return media_problem(path.name, head, size)
+    return media_problem(name or path.name, head, size)
 
 
 def sha1_file_sync(path: Path, chunk_size: int = CHUNK_SIZE) -> str:
