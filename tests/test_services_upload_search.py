@@ -636,3 +636,35 @@ async def test_search_total_without_statistics_permission(
     immich_server.state.add_asset(user)
     result = await _call(hass, entry, "search")
     assert (result["count"], result["total"]) == (1, None)
+
+
+async def test_sync_folder_keeps_files_whose_copy_stays_in_the_trash(
+    hass: HomeAssistant,
+    immich_server: FakeImmich,
+    entry: MockConfigEntry,
+    allowed: Path,
+) -> None:
+    """Deleting after upload never removes a file whose only copy is in the trash."""
+    folder = allowed / "scans"
+    trashed = _jpeg(immich_server, folder, "trashed.jpg")
+    new = _jpeg(immich_server, folder, "new.jpg")
+    gone = immich_server.state.add_asset(
+        immich_server.admin_id, data=trashed.read_bytes()
+    )
+    immich_server.state.assets[gone].is_trashed = True
+    kept = await _call(
+        hass,
+        entry,
+        "sync_folder",
+        folder=str(folder),
+        delete_after_upload=True,
+        restore_trashed=False,
+    )
+    assert kept["in_trash"] == [str(trashed)]
+    assert trashed.exists()
+    assert not new.exists()
+    restored = await _call(
+        hass, entry, "sync_folder", folder=str(folder), delete_after_upload=True
+    )
+    assert restored["restored"] == [gone]
+    assert not trashed.exists()

@@ -228,9 +228,18 @@ async def _resolve_album(
     return created.id
 
 
-async def _delete_sources(results: Iterable[ImmichSyncFileResult]) -> None:
-    """Delete local files the server confirmed (created or duplicate)."""
+async def _delete_sources(
+    results: Iterable[ImmichSyncFileResult], restored: Iterable[str]
+) -> None:
+    """Delete local files the server confirmed (created or duplicate).
+
+    A file whose only copy on the server stays in the trash is kept: the trash
+    empties itself.
+    """
+    back = set(restored)
     for item in results:
+        if item.in_trash and item.asset_id not in back:
+            continue
         if item.status in ("uploaded", "duplicate") and item.asset_id:
             try:
                 await asyncio.to_thread(item.path.unlink)
@@ -311,7 +320,7 @@ async def sync_folder(
     if target_album is not None and not dry_run:
         album_error, album_failures = await _fill_album(client, target_album, files)
     if delete_after_upload and not dry_run and album_error is None:
-        await _delete_sources(files)
+        await _delete_sources(files, restored)
     counts = dict.fromkeys(("uploaded", "duplicate", "failed", "skipped"), 0)
     for item in files:
         if item.status in counts:
