@@ -25,6 +25,7 @@ import pytest
 
 from custom_components.immich_bridge.api import ImmichClient, album_failures
 from tests.common import call_action as _call
+from tests.services.platforms import async_setup_stand_ins
 
 from .common import setup_entry
 from .harness import ImmichApi, RealUser, jpeg, real_entry
@@ -104,6 +105,32 @@ async def test_upload_from_url(
         "image_url": None,
         "source": None,
     }
+
+
+async def test_upload_from_home_assistant_camera_url(
+    hass: HomeAssistant, immich: ImmichApi
+) -> None:
+    """A camera's proxy URL (relative or under HA's own URL) uploads its picture."""
+    user = await immich.create_user("Camera URL uploader")
+    entry = await setup_entry(hass, real_entry(immich.server, user))
+    picture = jpeg("camera url")
+    await async_setup_stand_ins(hass, picture)
+    await hass.config.async_update(internal_url="http://ha.local:8123")
+    result = await _call(
+        hass,
+        entry,
+        "upload",
+        url=[
+            "/api/camera_proxy/camera.front_door?token=abc",
+            "http://ha.local:8123/api/image_proxy/image.doorbell",
+        ],
+    )
+    first, second = result["assets"]
+    assert (first["source"], first["status"]) == ("camera.front_door", "created")
+    assert (second["source"], second["status"]) == ("image.doorbell", "duplicate")
+    assert second["asset_id"] == first["asset_id"]
+    asset = await immich.asset(user.key, first["asset_id"])
+    assert asset["checksum"] == _checksum(picture)
 
 
 async def test_upload_restores_trashed_duplicate(
@@ -189,6 +216,7 @@ async def test_sync_folder_album_tags_trash_and_dry_run(
     assert result["album_failures"] == []
     assert result["subfolder_tags"] == {"Beach": 2, "Town/Old": 1}
     assert (await immich.asset(user.key, trashed))["isTrashed"] is False
+    assert all(path.exists() for path in paths.values())
     [album] = await immich.albums_named(user.key, folder.name)
     assert album["id"] == result["album_id"]
     in_album = await immich.album_asset_ids(user.key, album["id"])
@@ -202,6 +230,32 @@ async def test_sync_folder_album_tags_trash_and_dry_run(
     assert tags["a.jpg"] == {"Beach"}
     assert tags["b.jpg"] == {"Town/Old"}
     assert tags["top.jpg"] == set()
+
+
+async def test_sync_folder_keeps_file_whose_copy_stays_in_trash(
+    hass: HomeAssistant, immich: ImmichApi, tmp_path: Path
+) -> None:
+    """delete_after_upload keeps a file whose only copy stays in the server's trash."""
+    hass.config.allowlist_external_dirs = {str(tmp_path)}
+    user = await immich.create_user("Careful syncer")
+    trashed, new = tmp_path / "trashed.jpg", tmp_path / "new.jpg"
+    trashed.write_bytes(jpeg("keep me"))
+    new.write_bytes(jpeg("send me"))
+    gone = await immich.upload(user.key, trashed.read_bytes())
+    await _trash(immich, user, gone)
+    entry = await setup_entry(hass, real_entry(immich.server, user))
+    result = await _call(
+        hass,
+        entry,
+        "sync_folder",
+        folder=str(tmp_path),
+        delete_after_upload=True,
+        restore_trashed=False,
+    )
+    assert (result["uploaded"], result["in_trash"]) == (1, [str(trashed)])
+    assert trashed.exists()
+    assert not new.exists()
+    assert (await immich.asset(user.key, gone))["isTrashed"] is True
 
 
 async def test_album_refusals_are_read_per_asset(immich: ImmichApi) -> None:
