@@ -668,3 +668,56 @@ async def test_sync_folder_keeps_files_whose_copy_stays_in_the_trash(
     )
     assert restored["restored"] == [gone]
     assert not trashed.exists()
+
+
+async def test_sync_folder_subfolder_tags_edge_cases(
+    hass: HomeAssistant,
+    immich_server: FakeImmich,
+    entry: MockConfigEntry,
+    allowed: Path,
+) -> None:
+    """No sub-folder: no tag; a tag missing from the server's answer: an error."""
+    folder = allowed / "flat"
+    _jpeg(immich_server, folder, "a.jpg")
+    flat = await _call(
+        hass, entry, "sync_folder", folder=str(folder), tags_from_subfolders=True
+    )
+    assert flat["subfolder_tags"] == {}
+    assert immich_server.state.tags == {}
+    _jpeg(immich_server, folder, "sub/b.jpg")
+    immich_server.set_fault("upsertTags", mutate=lambda _data: b"[]")
+    await _fails(
+        hass,
+        entry,
+        "sync_folder",
+        HomeAssistantError,
+        "server_error",
+        folder=str(folder),
+        tags_from_subfolders=True,
+    )
+
+
+async def test_upload_from_url_disk_full(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    pictures: Pictures,
+    temp_root: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A temporary file that can't be written: a translated error, nothing left."""
+
+    async def full(*_args: Any, **_kwargs: Any) -> Any:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("custom_components.immich_bridge.services.fetch_to_file", full)
+    caught = await _fails(
+        hass,
+        entry,
+        "upload",
+        HomeAssistantError,
+        "write_failed",
+        url=pictures.url("/files/photo.jpg"),
+    )
+    assert caught.translation_placeholders is not None
+    assert caught.translation_placeholders["error"] == "No space left on device"
+    assert list(temp_root.iterdir()) == []
