@@ -738,6 +738,7 @@ class _Source:
     path: Path | None = None
     data: bytes | None = None
     filename: str = ""
+    checksum: str | None = None  # hex SHA-1, when already known
 
 
 def _snapshot_name(entity_id: str, content_type: str) -> str:
@@ -851,7 +852,12 @@ async def _async_url_source(
         raise _failed(
             key="write_failed", path=str(target), error=err.strerror or str(err)
         ) from err
-    return _Source(label=shown, path=fetched.path, filename=fetched.filename)
+    return _Source(
+        label=shown,
+        path=fetched.path,
+        filename=fetched.filename,
+        checksum=fetched.sha1,
+    )
 
 
 async def _async_sources(
@@ -932,6 +938,7 @@ async def _async_upload_one(
             result = await client.upload(
                 source.path,
                 filename=source.filename,
+                checksum=source.checksum,
                 is_favorite=favorite,
                 visibility=visibility,
             )
