@@ -135,6 +135,24 @@ def _valid(world: FuzzWorld) -> dict[str, st.SearchStrategy[Any]]:
         "person": _maybe_list(st.sampled_from([world.person_name, "Nobody"])),
         "type": st.sampled_from(["image", "video", "IMAGE", "sound"]),
         "visibility": st.sampled_from(["timeline", "archive", "hidden", "public"]),
+        # Issue 17: URLs that never leave the machine (port 9 refuses at once).
+        "url": _maybe_list(
+            st.sampled_from(
+                [
+                    "/api/camera_proxy/camera.front_door",
+                    "/api/image_proxy/image.empty",
+                    "/api/states",
+                    "http://127.0.0.1:9/photo.jpg",
+                    "ftp://example.com/a.jpg",
+                    "relative.jpg",
+                ]
+            )
+        ),
+        "max_size": st.integers(min_value=-1, max_value=5000),
+        "rating": st.integers(min_value=-1, max_value=6),
+        "order": st.sampled_from(["newest", "oldest", "random", "best"]),
+        "page": st.integers(min_value=-1, max_value=3),
+        "concurrency": st.integers(min_value=-1, max_value=20),
     }
 
 
