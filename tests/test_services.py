@@ -226,6 +226,7 @@ async def test_upload_duplicate_lands_in_album(
     assert result["assets"][0] | {"source": None, "url": None, "image_url": None} == {
         "asset_id": existing,
         "status": "duplicate",
+        "in_trash": False,
         "source": None,
         "url": None,
         "image_url": None,
@@ -443,6 +444,11 @@ async def test_sync_folder(
         "pending": 0,
         "album_id": None,
         "album_error": None,
+        "album_failures": [],
+        "restored": [],
+        "in_trash": [],
+        "subfolder_tags": {},
+        "would_upload": [],
         "failures": [],
         "skips": [
             {"path": str(folder / "empty.jpg"), "reason": "empty file"},

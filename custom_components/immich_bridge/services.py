@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
 import re
+import shutil
+import tempfile
 from typing import TYPE_CHECKING, Any, Final, Literal, cast
+from urllib.parse import urlsplit
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import ATTR_CONFIG_ENTRY_ID
@@ -23,10 +26,13 @@ from homeassistant.core import (
 )
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.network import NoURLAvailableError, get_url
 from homeassistant.util import dt as dt_util
 import voluptuous as vol
 
 from .api import (
+    MAX_CONCURRENCY,
     MEDIA_HEAD_SIZE,
     AlbumRole,
     AssetSize,
@@ -37,15 +43,23 @@ from .api import (
     ImmichClient,
     ImmichMediaTypes,
     ImmichNotFoundError,
+    ImmichPermissionError,
     ImmichSearchFilters,
+    ImmichSyncResult,
     ImmichTag,
     ImmichUploadResult,
     MediaProblem,
     QueueCommand,
+    SourceFetchError,
+    SourceTooLargeError,
     Visibility,
+    album_failures,
+    fetch_to_file,
     is_uuid,
     media_problem,
     media_problem_sync,
+    safe_url,
+    subfolder_tags,
 )
 from .const import DOMAIN, LOGGER
 from .helpers import translate_action_errors
@@ -74,12 +88,14 @@ SERVICE_SCAN_LIBRARY: Final = "scan_library"
 SERVICE_SEARCH: Final = "search"
 
 ATTR_ALBUM: Final = "album"
+ATTR_ALBUM_FROM_FOLDER: Final = "album_from_folder"
 ATTR_ALLOW_DOWNLOAD: Final = "allow_download"
 ATTR_ALLOW_UPLOAD: Final = "allow_upload"
 ATTR_ASSET_ID: Final = "asset_id"
 ATTR_CAMERA_ENTITY_ID: Final = "camera_entity_id"
 ATTR_CITY: Final = "city"
 ATTR_COMMAND: Final = "command"
+ATTR_CONCURRENCY: Final = "concurrency"
 ATTR_COUNTRY: Final = "country"
 ATTR_DELETE_AFTER_UPLOAD: Final = "delete_after_upload"
 ATTR_DESCRIPTION: Final = "description"
@@ -96,21 +112,28 @@ ATTR_INCLUDE: Final = "include"
 ATTR_LIBRARY: Final = "library"
 ATTR_LIMIT: Final = "limit"
 ATTR_LINK_ID: Final = "link_id"
+ATTR_MAX_SIZE: Final = "max_size"
 ATTR_MEDIA: Final = "media"
 ATTR_NAME: Final = "name"
 ATTR_NEWEST: Final = "newest"
+ATTR_ORDER: Final = "order"
+ATTR_PAGE: Final = "page"
 ATTR_PASSWORD: Final = "password"  # noqa: S105  # a field name, not a secret
 ATTR_PERSON: Final = "person"
 ATTR_QUERY: Final = "query"
 ATTR_QUEUE: Final = "queue"
+ATTR_RATING: Final = "rating"
 ATTR_RECURSIVE: Final = "recursive"
+ATTR_RESTORE_TRASHED: Final = "restore_trashed"
 ATTR_ROLE: Final = "role"
 ATTR_SHOW_METADATA: Final = "show_metadata"
 ATTR_SIZE: Final = "size"
 ATTR_TAGS: Final = "tags"
+ATTR_TAGS_FROM_SUBFOLDERS: Final = "tags_from_subfolders"
 ATTR_TAKEN_AFTER: Final = "taken_after"
 ATTR_TAKEN_BEFORE: Final = "taken_before"
 ATTR_TYPE: Final = "type"
+ATTR_URL: Final = "url"
 ATTR_USERS: Final = "users"
 ATTR_VISIBILITY: Final = "visibility"
 
@@ -190,6 +213,15 @@ SNAPSHOT_EXTENSIONS: Final = {
     "image/heic": ".heic",
 }
 MAX_LINK_LIFETIME: Final = timedelta(days=36525)
+# Upload from a URL: the default and the largest size limit (MB).
+DEFAULT_URL_MAX_SIZE: Final = 100
+MAX_URL_MAX_SIZE: Final = 4096
+# Home Assistant's own picture URLs: the entity is read directly (no token needed).
+_HA_PICTURE_RE: Final = re.compile(
+    r"^/api/(?:camera_proxy(?:_stream)?/(?P<camera>camera\.[a-z0-9_]+)"
+    r"|image_proxy/(?P<image>image\.[a-z0-9_]+))/?$"
+)
+SEARCH_ORDERS: Final = ("newest", "oldest", "random")
 ASSET_CHECKS: Final = 8
 
 _QUEUE_RE: Final = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,63}$")
@@ -327,11 +359,16 @@ UPLOAD_SCHEMA: Final = vol.Schema(
             vol.All(cv.string, cv.entity_domain("image")), maximum=20
         ),
         vol.Optional(ATTR_MEDIA, default=list): _list_of(_media_id, maximum=100),
+        vol.Optional(ATTR_URL, default=list): _list_of(_text, maximum=20),
+        vol.Optional(ATTR_MAX_SIZE, default=DEFAULT_URL_MAX_SIZE): _int_between(
+            1, MAX_URL_MAX_SIZE
+        ),
         vol.Optional(ATTR_ALBUM): _text,
         vol.Optional(ATTR_TAGS, default=list): _TAGS,
         vol.Optional(ATTR_FAVORITE): cv.boolean,
         vol.Optional(ATTR_DESCRIPTION): cv.string,
         vol.Optional(ATTR_VISIBILITY): vol.In(VISIBILITIES),
+        vol.Optional(ATTR_RESTORE_TRASHED, default=True): cv.boolean,
     }
 )
 SYNC_FOLDER_SCHEMA: Final = vol.Schema(
@@ -341,10 +378,14 @@ SYNC_FOLDER_SCHEMA: Final = vol.Schema(
         vol.Optional(ATTR_RECURSIVE, default=True): cv.boolean,
         vol.Optional(ATTR_INCLUDE, default=list): _list_of(_glob, maximum=50),
         vol.Optional(ATTR_EXCLUDE, default=list): _list_of(_glob, maximum=50),
-        vol.Optional(ATTR_ALBUM): _text,
+        vol.Exclusive(ATTR_ALBUM, "album"): _text,
+        vol.Exclusive(ATTR_ALBUM_FROM_FOLDER, "album"): cv.boolean,
         vol.Optional(ATTR_TAGS, default=list): _TAGS,
+        vol.Optional(ATTR_TAGS_FROM_SUBFOLDERS, default=False): cv.boolean,
         vol.Optional(ATTR_DRY_RUN, default=False): cv.boolean,
         vol.Optional(ATTR_DELETE_AFTER_UPLOAD, default=False): cv.boolean,
+        vol.Optional(ATTR_RESTORE_TRASHED, default=True): cv.boolean,
+        vol.Optional(ATTR_CONCURRENCY, default=4): _int_between(1, MAX_CONCURRENCY),
     }
 )
 DOWNLOAD_SCHEMA: Final = vol.Schema(
@@ -439,6 +480,10 @@ SEARCH_SCHEMA: Final = vol.Schema(
         vol.Optional(ATTR_FAVORITE): cv.boolean,
         vol.Optional(ATTR_TYPE): vol.In(tuple(ASSET_TYPES)),
         vol.Optional(ATTR_ALBUM): _text,
+        vol.Optional(ATTR_TAGS, default=list): _list_of(_tag_value, maximum=20),
+        vol.Optional(ATTR_RATING): _int_between(0, 5),
+        vol.Optional(ATTR_ORDER, default="newest"): vol.In(SEARCH_ORDERS),
+        vol.Optional(ATTR_PAGE, default=1): _int_between(1, 100000),
         vol.Optional(ATTR_LIMIT, default=25): _int_between(1, 1000),
     }
 )
@@ -693,6 +738,7 @@ class _Source:
     path: Path | None = None
     data: bytes | None = None
     filename: str = ""
+    checksum: str | None = None  # hex SHA-1, when already known
 
 
 def _snapshot_name(entity_id: str, content_type: str) -> str:
@@ -754,8 +800,73 @@ async def _async_media_source(hass: HomeAssistant, media_id: str) -> _Source:
     return _Source(label=media_id, path=path, filename=path.name)
 
 
-async def _async_sources(hass: HomeAssistant, data: dict[str, Any]) -> list[_Source]:
-    """Collect what to upload; snapshots are taken now, files are only checked."""
+def _own_origins(hass: HomeAssistant) -> set[tuple[str, str]]:
+    """Return the (scheme, host:port) pairs under which Home Assistant is reached."""
+    origins: set[tuple[str, str]] = set()
+    for options in (
+        {"allow_external": False},
+        {"allow_internal": False},
+        {"allow_external": False, "allow_ip": True, "prefer_external": False},
+    ):
+        with suppress(NoURLAvailableError):
+            parts = urlsplit(get_url(hass, **options))
+            origins.add((parts.scheme, parts.netloc.lower()))
+    return origins
+
+
+async def _async_url_source(
+    hass: HomeAssistant, url: str, target: Path, max_size: int
+) -> _Source:
+    """Fetch a URL into `target`, or read the entity behind a Home Assistant URL.
+
+    A relative URL, or one under Home Assistant's own base URL, may only name a
+    camera or image entity's picture (/api/camera_proxy/…, /api/image_proxy/…): the
+    entity is read directly, so no access token is needed or sent anywhere.
+    """
+    shown = safe_url(url)
+    parts = urlsplit(url)
+    if not parts.scheme and url.startswith("/") and not url.startswith("//"):
+        own = True
+    elif parts.scheme in ("http", "https") and parts.hostname:
+        own = (parts.scheme, parts.netloc.lower()) in _own_origins(hass)
+    else:
+        raise _invalid(key="invalid_url", url=shown)
+    if own:
+        if (match := _HA_PICTURE_RE.match(parts.path)) is None:
+            raise _invalid(key="url_not_supported", url=shown)
+        if match["camera"]:
+            return await _async_camera_source(hass, match["camera"])
+        return await _async_image_source(hass, match["image"])
+    try:
+        fetched = await fetch_to_file(
+            async_get_clientsession(hass),
+            url,
+            target,
+            max_bytes=max_size * 1024 * 1024,
+        )
+    except SourceTooLargeError as err:
+        raise _invalid(key="url_too_large", url=shown, limit=str(max_size)) from err
+    except SourceFetchError as err:
+        raise _failed(key="url_fetch_failed", url=shown, error=str(err)) from err
+    except OSError as err:
+        raise _failed(
+            key="write_failed", path=str(target), error=err.strerror or str(err)
+        ) from err
+    return _Source(
+        label=shown,
+        path=fetched.path,
+        filename=fetched.filename,
+        checksum=fetched.sha1,
+    )
+
+
+async def _async_sources(
+    hass: HomeAssistant, data: dict[str, Any], folder: Path | None
+) -> list[_Source]:
+    """Collect what to upload; snapshots are taken and URLs fetched now.
+
+    Files are only checked. URLs are fetched into `folder` (the caller removes it).
+    """
     sources = [
         await _async_camera_source(hass, entity_id)
         for entity_id in data[ATTR_CAMERA_ENTITY_ID]
@@ -770,6 +881,11 @@ async def _async_sources(hass: HomeAssistant, data: dict[str, Any]) -> list[_Sou
     sources += [
         await _async_media_source(hass, media_id) for media_id in data[ATTR_MEDIA]
     ]
+    for index, url in enumerate(data[ATTR_URL]):
+        assert folder is not None  # noqa: S101  # made when there are URLs
+        sources.append(
+            await _async_url_source(hass, url, folder / str(index), data[ATTR_MAX_SIZE])
+        )
     if not sources:
         raise _invalid(key="no_upload_source")
     return sources
@@ -784,7 +900,9 @@ async def _async_check_readable(hass: HomeAssistant, source: _Source) -> None:
     else:
         assert source.path is not None  # noqa: S101  # a file source
         try:
-            problem = await hass.async_add_executor_job(media_problem_sync, source.path)
+            problem = await hass.async_add_executor_job(
+                media_problem_sync, source.path, source.filename
+            )
         except OSError as err:
             raise _failed(
                 key="read_failed", path=source.label, error=err.strerror or str(err)
@@ -798,8 +916,12 @@ async def _async_check_readable(hass: HomeAssistant, source: _Source) -> None:
 
 async def _async_upload_one(
     client: ImmichClient, source: _Source, data: dict[str, Any]
-) -> ImmichUploadResult:
-    """Upload one source; a duplicate gets the requested flags too."""
+) -> tuple[ImmichUploadResult, str]:
+    """Upload one source; a duplicate gets the requested flags too.
+
+    Return the result and the status to report: created, duplicate, or restored
+    (a duplicate whose copy was in the trash, taken out with `restore_trashed`).
+    """
     favorite: bool | None = data.get(ATTR_FAVORITE)
     visibility: Visibility | None = data.get(ATTR_VISIBILITY)
     description: str | None = data.get(ATTR_DESCRIPTION)
@@ -814,12 +936,21 @@ async def _async_upload_one(
         assert source.path is not None  # noqa: S101  # a file source
         try:
             result = await client.upload(
-                source.path, is_favorite=favorite, visibility=visibility
+                source.path,
+                filename=source.filename,
+                checksum=source.checksum,
+                is_favorite=favorite,
+                visibility=visibility,
             )
         except OSError as err:
             raise _failed(
                 key="read_failed", path=source.label, error=err.strerror or str(err)
             ) from err
+    status = "duplicate" if result.duplicate else "created"
+    if result.in_trash and data[ATTR_RESTORE_TRASHED]:
+        await client.restore_assets([result.asset_id])
+        status = "restored"
+        LOGGER.debug("Restored %s from the trash", result.asset_id)
     if description is not None or (
         result.duplicate and (favorite is not None or visibility is not None)
     ):
@@ -829,15 +960,38 @@ async def _async_upload_one(
             visibility=visibility,
             description=description,
         )
-    return result
+    return result, status
 
 
 async def _async_upload(
     hass: HomeAssistant, entry: ImmichBridgeConfigEntry, data: dict[str, Any]
 ) -> dict[str, Any]:
     """Upload files, snapshots and media items; add them to an album and tag them."""
+    folder: Path | None = None
+    if data[ATTR_URL]:
+        folder = Path(
+            await hass.async_add_executor_job(
+                partial(tempfile.mkdtemp, prefix="immich_bridge_")
+            )
+        )
+    try:
+        return await _async_upload_sources(hass, entry, data, folder)
+    finally:
+        if folder is not None:
+            await hass.async_add_executor_job(
+                partial(shutil.rmtree, folder, ignore_errors=True)
+            )
+
+
+async def _async_upload_sources(
+    hass: HomeAssistant,
+    entry: ImmichBridgeConfigEntry,
+    data: dict[str, Any],
+    folder: Path | None,
+) -> dict[str, Any]:
+    """Collect, check and upload the sources; shape the response."""
     client = entry.runtime_data.client
-    sources = await _async_sources(hass, data)
+    sources = await _async_sources(hass, data, folder)
     media = await client.media_types()
     for source in sources:
         _check_media_type(media, source.filename)
@@ -847,25 +1001,32 @@ async def _async_upload(
         album = await _async_album_or_create(entry, data[ATTR_ALBUM])
     tags = await _async_tags(client, data[ATTR_TAGS], create=True)
     results = [
-        (source, await _async_upload_one(client, source, data)) for source in sources
+        (source, *await _async_upload_one(client, source, data)) for source in sources
     ]
-    asset_ids = list(dict.fromkeys(result.asset_id for _, result in results))
+    asset_ids = list(dict.fromkeys(result.asset_id for _, result, _ in results))
+    failures: list[tuple[str, str]] = []
     if album is not None:
         with _album_refusal(album):
-            await client.add_assets_to_album(album.id, asset_ids)
+            failures = album_failures(
+                await client.add_assets_to_album(album.id, asset_ids)
+            )
     if tags:
         await client.tag_assets_bulk([tag.id for tag in tags], asset_ids)
     await _async_refresh(entry)
     return {
         "album_id": album.id if album is not None else None,
+        "album_failures": [
+            {"asset_id": asset_id, "error": error} for asset_id, error in failures
+        ],
         "assets": [
             {
                 "source": source.label,
                 "asset_id": result.asset_id,
-                "status": "duplicate" if result.duplicate else "created",
+                "status": status,
+                "in_trash": result.in_trash and status != "restored",
                 **asset_links(hass, entry, result.asset_id),
             }
-            for source, result in results
+            for source, result, status in results
         ],
     }
 
@@ -879,15 +1040,18 @@ async def _async_sync_folder(
         _readable_folder, hass, data[ATTR_FOLDER]
     )
     dry_run: bool = data[ATTR_DRY_RUN]
+    album_ref: str | None = data.get(ATTR_ALBUM)
+    if data.get(ATTR_ALBUM_FROM_FOLDER):
+        album_ref = folder.name
     album_id: str | None = None
-    if ATTR_ALBUM in data:
+    if album_ref is not None:
         if dry_run:
-            album = await _async_find_album(entry, data[ATTR_ALBUM])
+            album = await _async_find_album(entry, album_ref)
             if album is not None:
                 _check_album_writable(entry, album)
             album_id = album.id if album is not None else None
         else:
-            album_id = (await _async_album_or_create(entry, data[ATTR_ALBUM])).id
+            album_id = (await _async_album_or_create(entry, album_ref)).id
     tags = [] if dry_run else await _async_tags(client, data[ATTR_TAGS], create=True)
     try:
         result = await client.sync_folder(
@@ -898,6 +1062,8 @@ async def _async_sync_folder(
             album_id=album_id,
             dry_run=dry_run,
             delete_after_upload=data[ATTR_DELETE_AFTER_UPLOAD],
+            concurrency=data[ATTR_CONCURRENCY],
+            restore_trashed=data[ATTR_RESTORE_TRASHED],
         )
     except OSError as err:
         raise _failed(
@@ -912,8 +1078,12 @@ async def _async_sync_folder(
     )
     if synced and not dry_run and tags:
         await client.tag_assets_bulk([tag.id for tag in tags], synced)
+    folder_tags: dict[str, int] = {}
+    if not dry_run and data[ATTR_TAGS_FROM_SUBFOLDERS]:
+        folder_tags = await _async_tag_subfolders(client, folder, result)
     if not dry_run:
         await _async_refresh(entry)
+    restored = set(result.restored)
     return {
         "dry_run": dry_run,
         "uploaded": result.uploaded,
@@ -923,6 +1093,20 @@ async def _async_sync_folder(
         "pending": result.pending,
         "album_id": result.album_id,
         "album_error": result.album_error,
+        "album_failures": [
+            {"asset_id": asset_id, "error": error}
+            for asset_id, error in result.album_failures
+        ],
+        "restored": list(result.restored),
+        "in_trash": [
+            str(item.path)
+            for item in result.files
+            if item.in_trash and item.asset_id not in restored
+        ],
+        "subfolder_tags": folder_tags,
+        "would_upload": [
+            str(item.path) for item in result.files if item.status == "pending"
+        ],
         "failures": [
             {"path": str(item.path), "error": item.error or ""}
             for item in result.files
@@ -934,6 +1118,21 @@ async def _async_sync_folder(
             if item.status == "skipped"
         ],
     }
+
+
+async def _async_tag_subfolders(
+    client: ImmichClient, folder: Path, result: ImmichSyncResult
+) -> dict[str, int]:
+    """Tag each synced asset with its sub-folder; return tag value → asset count."""
+    by_folder = subfolder_tags(folder, result.files)
+    if not by_folder:
+        return {}
+    created = {tag.value: tag for tag in await client.upsert_tags(list(by_folder))}
+    for value, asset_ids in by_folder.items():
+        if (tag := created.get(value)) is None:
+            raise _failed(key="server_error")
+        await client.tag_assets(tag.id, asset_ids)
+    return {value: len(asset_ids) for value, asset_ids in by_folder.items()}
 
 
 async def _async_download(
@@ -1361,12 +1560,39 @@ async def _async_search_filters(
         filters["is_favorite"] = data[ATTR_FAVORITE]
     if ATTR_TYPE in data:
         filters["type"] = ASSET_TYPES[data[ATTR_TYPE]]
+    if ATTR_RATING in data:
+        # 0 asks for unrated assets, which Immich matches with a null rating.
+        filters["rating"] = data[ATTR_RATING] or None
+    await _async_search_refs(entry, data, filters)
+    return filters
+
+
+async def _async_search_refs(
+    entry: ImmichBridgeConfigEntry, data: dict[str, Any], filters: ImmichSearchFilters
+) -> None:
+    """Resolve the album, people and tags a search names into id filters."""
     if ATTR_ALBUM in data:
         filters["album_ids"] = [(await _async_album(entry, data[ATTR_ALBUM])).id]
+    client = entry.runtime_data.client
     if data[ATTR_PERSON]:
-        client = entry.runtime_data.client
         filters["person_ids"] = await _async_people(client, data[ATTR_PERSON])
-    return filters
+    if data[ATTR_TAGS]:
+        tags = await _async_tags(client, data[ATTR_TAGS], create=False)
+        filters["tag_ids"] = [tag.id for tag in tags]
+
+
+async def _async_search_total(
+    client: ImmichClient, filters: ImmichSearchFilters
+) -> int | None:
+    """Count every match of a metadata search, or None without asset.statistics.
+
+    Immich's own `total` in a search answer counts only the page.
+    """
+    try:
+        return await client.search_statistics(**filters)
+    except ImmichPermissionError:
+        LOGGER.debug("The key may not count search results (asset.statistics)")
+        return None
 
 
 async def _async_search(
@@ -1374,16 +1600,46 @@ async def _async_search(
     entry: ImmichBridgeConfigEntry,
     data: dict[str, Any],
 ) -> dict[str, Any]:
-    """Search by meaning (CLIP) or by metadata; return assets with links."""
+    """Search by meaning (CLIP), by metadata or at random; return assets with links.
+
+    `total` counts every match (all pages) of a metadata or random search; a smart
+    search ranks the whole library and has no count, so its total is None.
+    """
     client = entry.runtime_data.client
+    query: str | None = data.get(ATTR_QUERY)
+    order: str = data[ATTR_ORDER]
+    page: int = data[ATTR_PAGE]
+    if query is not None and order != "newest":
+        raise _invalid(key="search_order_with_query", order=order)
+    if order == "random" and page > 1:
+        raise _invalid(key="search_random_page")
     filters = await _async_search_filters(entry, data)
     limit: int = data[ATTR_LIMIT]
-    if (query := data.get(ATTR_QUERY)) is not None:
-        page = await client.search_smart(query, size=limit, **filters)
+    next_page: int | None = None
+    total: int | None = None
+    if query is not None:
+        found = await client.search_smart(query, page=page, size=limit, **filters)
+        items, next_page = list(found.items), found.next_page
+    elif order == "random":
+        items = await client.search_random(size=limit, **filters)
+        total = await _async_search_total(client, filters)
     else:
-        page = await client.search_metadata(size=limit, **filters)
-    assets = [_asset_summary(client, asset) for asset in page.items[:limit]]
-    return {"count": len(assets), "total": page.total, "assets": assets}
+        found = await client.search_metadata(
+            page=page,
+            size=limit,
+            order="asc" if order == "oldest" else "desc",
+            **filters,
+        )
+        items, next_page = list(found.items), found.next_page
+        total = await _async_search_total(client, filters)
+    assets = [_asset_summary(client, asset) for asset in items[:limit]]
+    return {
+        "count": len(assets),
+        "total": total,
+        "page": page,
+        "next_page": next_page,
+        "assets": assets,
+    }
 
 
 # -------------------------------------------------------------- registration

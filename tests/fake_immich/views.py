@@ -1400,6 +1400,8 @@ def _filtered(call: Call, body: dict[str, Any]) -> list[Asset]:  # noqa: PLR0912
             items = [a for a in items if getattr(a, attribute) <= before]
     if "isFavorite" in body:
         items = [a for a in items if a.is_favorite == body["isFavorite"]]
+    if "rating" in body:  # null: unrated only
+        items = [a for a in items if (a.rating or None) == body["rating"]]
     if body.get("type"):
         items = [a for a in items if a.asset_type == body["type"]]
     for key, attribute in (("city", "city"), ("country", "country")):
@@ -1451,6 +1453,17 @@ def search_metadata(call: Call) -> Reply:
         items = [a for a in items if needle in a.description.lower()]
     items.sort(key=lambda a: a.taken_at, reverse=body.get("order", "desc") != "asc")
     return _page(call, items, body)
+
+
+@handles("searchAssetStatistics")
+def search_statistics(call: Call) -> Reply:
+    """Count every asset a metadata search would find (all its pages)."""
+    body = call.body
+    items = _filtered(call, body)
+    if body.get("description"):
+        needle = body["description"].lower()
+        items = [a for a in items if needle in a.description.lower()]
+    return Reply({"total": len(items)})
 
 
 @handles("searchSmart")

@@ -1217,7 +1217,82 @@ async def script(run: Run) -> None:  # noqa: PLR0915
             json_body={"isPaused": False},
             view=_queue,
         )
+    await _trash_and_counts(run)
     await run.step("delete library", "DELETE", f"/libraries/{run.id('library')}")
+
+
+async def _trash_and_counts(run: Run) -> None:
+    """A trashed duplicate found, uploaded again and restored; search counts."""
+    await run.upload("upload t1", "alice", "t1")
+    await run.step(
+        "trash t1",
+        "DELETE",
+        "/assets",
+        actor="alice",
+        json_body={"ids": [run.id("asset:t1")]},
+    )
+    await run.step(
+        "bulk upload check trashed",
+        "POST",
+        "/assets/bulk-upload-check",
+        actor="alice",
+        json_body={"assets": [{"id": "t1", "checksum": sha1_hex(run.files["t1"])}]},
+    )
+    await run.upload("upload trashed t1 again", "alice", "t1-again", run.files["t1"])
+    await run.step(
+        "count without the trash",
+        "POST",
+        "/search/statistics",
+        actor="alice",
+        json_body={},
+    )
+    await run.step(
+        "restore someone else's",
+        "POST",
+        "/trash/restore/assets",
+        actor="bob",
+        json_body={"ids": [run.id("asset:t1")]},
+    )
+    await run.step(
+        "restore t1",
+        "POST",
+        "/trash/restore/assets",
+        actor="alice",
+        json_body={"ids": [run.id("asset:t1")]},
+    )
+    await run.step(
+        "t1 restored",
+        "GET",
+        f"/assets/{run.id('asset:t1')}",
+        actor="alice",
+        view=_pick("id", "isTrashed"),
+    )
+    await run.step(
+        "count with t1", "POST", "/search/statistics", actor="alice", json_body={}
+    )
+    await run.step(
+        "count unrated",
+        "POST",
+        "/search/statistics",
+        actor="alice",
+        json_body={"rating": None},
+    )
+    await run.step(
+        "search rated 5",
+        "POST",
+        "/search/metadata",
+        actor="alice",
+        json_body={"rating": 5},
+        view=_search_ids,
+    )
+    await run.step(
+        "search alice page 2",
+        "POST",
+        "/search/metadata",
+        actor="alice",
+        json_body={"size": 2, "page": 2},
+        view=_search_ids,
+    )
 
 
 async def _run(

@@ -142,6 +142,23 @@ def _valid(world: FuzzWorld) -> dict[str, st.SearchStrategy[Any]]:
         "older_than": st.sampled_from([{"days": 7}, "01:00:00", 0, -5, {"days": 1}]),
         "max_assets": st.integers(min_value=0, max_value=1001),
         "dry_run": st.booleans(),
+        # Issue 17: URLs that never leave the machine (port 9 refuses at once).
+        "url": _maybe_list(
+            st.sampled_from(
+                [
+                    "/api/camera_proxy/camera.front_door",
+                    "/api/image_proxy/image.empty",
+                    "/api/states",
+                    "http://127.0.0.1:9/photo.jpg",
+                    "ftp://example.com/a.jpg",
+                    "relative.jpg",
+                ]
+            )
+        ),
+        "max_size": st.integers(min_value=-1, max_value=5000),
+        "order": st.sampled_from(["newest", "oldest", "random", "best"]),
+        "page": st.integers(min_value=-1, max_value=3),
+        "concurrency": st.integers(min_value=-1, max_value=20),
     }
 
 

@@ -70,19 +70,27 @@ from .models import (
     SyncStatus,
 )
 from .push import ImmichPush, ImmichPushEvent, PushState
+from .transfer import MAX_CONCURRENCY, album_failures, subfolder_tags
 from .upload import (
     HEAD_SIZE as MEDIA_HEAD_SIZE,
+    FetchedFile,
     MediaProblem,
+    SourceFetchError,
+    SourceTooLargeError,
+    fetch_to_file,
     media_problem,
     media_problem_sync,
+    safe_url,
 )
 
 __all__ = [
     "DEFAULT_TIMEOUT",
+    "MAX_CONCURRENCY",
     "MEDIA_HEAD_SIZE",
     "MINIMUM_VERSION",
     "AlbumRole",
     "AssetSize",
+    "FetchedFile",
     "ImmichAlbum",
     "ImmichAlbumStatistics",
     "ImmichAlbumUser",
@@ -140,10 +148,16 @@ __all__ = [
     "MediaProblem",
     "PushState",
     "QueueCommand",
+    "SourceFetchError",
+    "SourceTooLargeError",
     "SyncStatus",
     "TimelineCache",
     "Visibility",
+    "album_failures",
+    "fetch_to_file",
     "is_uuid",
     "media_problem",
     "media_problem_sync",
+    "safe_url",
+    "subfolder_tags",
 ]

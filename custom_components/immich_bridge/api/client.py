@@ -135,7 +135,7 @@ class ImmichSearchFilters(TypedDict, total=False):
     model: str
     lens_model: str
     library_id: str
-    rating: int
+    rating: int | None  # None: unrated only
     with_exif: bool
     with_deleted: bool
 
@@ -1019,7 +1019,11 @@ class ImmichClient:
                 _LOGGER.debug(
                     "Upload of %s skipped: duplicate of %s", filename, found.asset_id
                 )
-                return ImmichUploadResult(asset_id=found.asset_id, duplicate=True)
+                return ImmichUploadResult(
+                    asset_id=found.asset_id,
+                    duplicate=True,
+                    in_trash=bool(found.is_trashed),
+                )
         sidecar_body: Payload | bytes | None = None
         if isinstance(sidecar, bytes):
             sidecar_body = sidecar
@@ -1050,6 +1054,10 @@ class ImmichClient:
             deadline=self.request_timeout + size * _UPLOAD_SECONDS_PER_BYTE,
         )
         result = self._parse("POST /assets", ImmichUploadResult.from_api, data)
+        if result.duplicate:
+            # The upload answer does not say where the server's copy is.
+            existing = await self.asset(result.asset_id)
+            result = replace(result, in_trash=existing.is_trashed)
         _LOGGER.debug(
             "Uploaded %s as %s (duplicate: %s)",
             filename,
@@ -1291,6 +1299,17 @@ class ImmichClient:
             "POST", "/search/metadata", ImmichSearchPage.from_api, body
         )
 
+    async def search_statistics(self, **filters: Unpack[ImmichSearchFilters]) -> int:
+        """Return how many assets match the filters (all pages, trash left out)."""
+        data = await self._request(
+            "POST", "/search/statistics", json_body=_search_body(filters)
+        )
+        total = data.get("total") if isinstance(data, Mapping) else None
+        if not isinstance(total, int) or isinstance(total, bool):
+            msg = "POST /search/statistics: unexpected response: expected a total"
+            raise ImmichResponseError(msg)
+        return total
+
     async def search_smart(
         self,
         query: str,
@@ -1398,6 +1417,7 @@ class ImmichClient:
         concurrency: int = 4,
         batch_size: int = 100,
         include_hidden: bool = False,
+        restore_trashed: bool = True,
     ) -> ImmichSyncResult:
         """Upload a folder's new media files (see transfer.sync_folder)."""
         from .transfer import sync_folder  # noqa: PLC0415  # transfer imports client
@@ -1415,6 +1435,7 @@ class ImmichClient:
             concurrency=concurrency,
             batch_size=batch_size,
             include_hidden=include_hidden,
+            restore_trashed=restore_trashed,
         )
 
     async def download(

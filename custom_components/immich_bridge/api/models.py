@@ -1016,7 +1016,11 @@ class ImmichPeoplePage:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ImmichSearchPage:
-    """Represent one page of asset search results."""
+    """Represent one page of asset search results.
+
+    Immich's `total` is the number of items on this page (checked on 2.7.5), not the
+    number of matches: ask `search_statistics` for that.
+    """
 
     items: tuple[ImmichAsset, ...]
     count: int
@@ -1127,10 +1131,14 @@ class ImmichMemory:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ImmichUploadResult:
-    """Represent an uploaded file; `duplicate` means the server already had it."""
+    """Represent an uploaded file; `duplicate` means the server already had it.
+
+    `in_trash`: the server's copy (of a duplicate) sits in the trash.
+    """
 
     asset_id: str
     duplicate: bool = False
+    in_trash: bool = False
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> Self:
@@ -1196,11 +1204,16 @@ class ImmichSyncFileResult:
     status: SyncStatus
     asset_id: str | None = None
     error: str | None = None
+    in_trash: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ImmichSyncResult:
-    """Represent the outcome of a folder sync (`pending` = would upload, dry run)."""
+    """Represent the outcome of a folder sync (`pending` = would upload, dry run).
+
+    `restored`: ids of duplicates taken back out of the trash; `album_failures`:
+    (asset id, reason) for every asset the album refused.
+    """
 
     uploaded: int
     duplicates: int
@@ -1209,6 +1222,8 @@ class ImmichSyncResult:
     files: tuple[ImmichSyncFileResult, ...]
     album_id: str | None = None
     album_error: str | None = None
+    album_failures: tuple[tuple[str, str], ...] = ()
+    restored: tuple[str, ...] = ()
     dry_run: bool = False
 
     @property

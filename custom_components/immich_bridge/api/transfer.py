@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, BinaryIO, Final
 from .errors import ImmichAuthenticationError, ImmichError
 from .models import (
     ImmichAsset,
+    ImmichBulkIdResult,
     ImmichDownloadResult,
     ImmichMediaTypes,
     ImmichSyncFileResult,
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 _LOGGER: Final = logging.getLogger(__name__)
 
 ALBUM_BATCH: Final = 1000
+MAX_CONCURRENCY: Final = 16
 PART_SUFFIX: Final = ".immich-part"
 
 
@@ -106,10 +108,11 @@ class _SyncRun:
         *,
         asset_id: str | None = None,
         error: str | None = None,
+        in_trash: bool = False,
     ) -> None:
         """Record what happened to a file."""
         self.results[path] = ImmichSyncFileResult(
-            path=path, status=status, asset_id=asset_id, error=error
+            path=path, status=status, asset_id=asset_id, error=error, in_trash=in_trash
         )
 
     async def checksum(self, path: Path) -> str | None:
@@ -154,7 +157,12 @@ class _SyncRun:
         for key, (path, checksum) in fresh.items():
             answer = answers.get(key)
             if answer is not None and answer.duplicate and answer.asset_id:
-                self.done(path, "duplicate", asset_id=answer.asset_id)
+                self.done(
+                    path,
+                    "duplicate",
+                    asset_id=answer.asset_id,
+                    in_trash=bool(answer.is_trashed),
+                )
             elif answer is not None and answer.action == "reject":
                 self.done(path, "skipped", error=f"rejected: {answer.reason}")
             elif self.dry_run:
@@ -188,14 +196,19 @@ class _SyncRun:
                 )
                 return
         status: SyncStatus = "duplicate" if result.duplicate else "uploaded"
-        self.done(path, status, asset_id=result.asset_id)
+        self.done(path, status, asset_id=result.asset_id, in_trash=result.in_trash)
 
     def resolve_copies(self) -> None:
         """Give files with the same content as an earlier file that file's outcome."""
         for path, first in self.copies:
             origin = self.results[first]
             if origin.status in ("uploaded", "duplicate", "pending"):
-                self.done(path, "duplicate", asset_id=origin.asset_id)
+                self.done(
+                    path,
+                    "duplicate",
+                    asset_id=origin.asset_id,
+                    in_trash=origin.in_trash,
+                )
             else:
                 self.done(path, origin.status, error=f"same content as {first.name}")
 
@@ -215,9 +228,18 @@ async def _resolve_album(
     return created.id
 
 
-async def _delete_sources(results: Iterable[ImmichSyncFileResult]) -> None:
-    """Delete local files the server confirmed (created or duplicate)."""
+async def _delete_sources(
+    results: Iterable[ImmichSyncFileResult], restored: Iterable[str]
+) -> None:
+    """Delete local files the server confirmed (created or duplicate).
+
+    A file whose only copy on the server stays in the trash is kept: the trash
+    empties itself.
+    """
+    back = set(restored)
     for item in results:
+        if item.in_trash and item.asset_id not in back:
+            continue
         if item.status in ("uploaded", "duplicate") and item.asset_id:
             try:
                 await asyncio.to_thread(item.path.unlink)
@@ -241,6 +263,7 @@ async def sync_folder(
     concurrency: int = 4,
     batch_size: int = 100,
     include_hidden: bool = False,
+    restore_trashed: bool = True,
 ) -> ImmichSyncResult:
     """Upload the new media files of a folder; report every file's outcome.
 
@@ -248,11 +271,15 @@ async def sync_folder(
     sent and a re-run after a failure uploads nothing twice. With an album (by id or
     name, created when missing) every synced file, new or duplicate, is added to it.
     A dry run uploads nothing and reports the files it would send as "pending".
+    A file whose copy on the server is in the trash is marked `in_trash`; with
+    `restore_trashed` that copy is restored (not in a dry run).
     `delete_after_upload` removes a local file only once the server has it.
+    `concurrency` is clamped to 1..MAX_CONCURRENCY.
     """
     if not await asyncio.to_thread(folder.is_dir):
         msg = f"{folder} is not a folder"
         raise NotADirectoryError(msg)
+    concurrency = min(max(1, concurrency), MAX_CONCURRENCY)
     media = await client.media_types()
     found, skipped = await asyncio.to_thread(
         scan_folder,
@@ -267,8 +294,8 @@ async def sync_folder(
     run = _SyncRun(
         client=client,
         dry_run=dry_run,
-        upload_slots=asyncio.Semaphore(max(1, concurrency)),
-        hash_slots=asyncio.Semaphore(max(1, min(concurrency, os.cpu_count() or 1))),
+        upload_slots=asyncio.Semaphore(concurrency),
+        hash_slots=asyncio.Semaphore(min(concurrency, os.cpu_count() or 1)),
     )
     step = max(1, batch_size)
     async with asyncio.TaskGroup() as tasks:
@@ -285,11 +312,15 @@ async def sync_folder(
         ImmichSyncFileResult(path=path, status="skipped", error="unsupported file type")
         for path in skipped
     )
+    restored: tuple[str, ...] = ()
+    if restore_trashed and not dry_run:
+        restored = await _restore_trashed(client, files)
     album_error = None
+    album_failures: tuple[tuple[str, str], ...] = ()
     if target_album is not None and not dry_run:
-        album_error = await _fill_album(client, target_album, files)
+        album_error, album_failures = await _fill_album(client, target_album, files)
     if delete_after_upload and not dry_run and album_error is None:
-        await _delete_sources(files)
+        await _delete_sources(files, restored)
     counts = dict.fromkeys(("uploaded", "duplicate", "failed", "skipped"), 0)
     for item in files:
         if item.status in counts:
@@ -303,29 +334,94 @@ async def sync_folder(
         files=tuple(files),
         album_id=target_album,
         album_error=album_error,
+        album_failures=album_failures,
+        restored=restored,
         dry_run=dry_run,
     )
 
 
-async def _fill_album(
-    client: ImmichClient, album_id: str, files: Sequence[ImmichSyncFileResult]
-) -> str | None:
-    """Add every synced asset to the album; return an error text on failure."""
-    ids = list(
+def _synced_ids(files: Iterable[ImmichSyncFileResult]) -> list[str]:
+    """Return the ids of the assets the server has for the synced files, once each."""
+    return list(
         dict.fromkeys(
             item.asset_id
             for item in files
             if item.status in ("uploaded", "duplicate") and item.asset_id
         )
     )
+
+
+async def _restore_trashed(
+    client: ImmichClient, files: Sequence[ImmichSyncFileResult]
+) -> tuple[str, ...]:
+    """Take the server's copies that sit in the trash back out of it."""
+    ids = _synced_ids(item for item in files if item.in_trash)
+    for start in range(0, len(ids), ALBUM_BATCH):
+        await client.restore_assets(ids[start : start + ALBUM_BATCH])
+    if ids:
+        _LOGGER.debug("Restored %d synced assets from the trash", len(ids))
+    return tuple(ids)
+
+
+async def _fill_album(
+    client: ImmichClient, album_id: str, files: Sequence[ImmichSyncFileResult]
+) -> tuple[str | None, tuple[tuple[str, str], ...]]:
+    """Add every synced asset to the album.
+
+    Return an error text when the album refused the request, and (asset id, reason)
+    for each asset it refused ("duplicate", already in the album, is no failure).
+    """
+    ids = _synced_ids(files)
+    failures: list[tuple[str, str]] = []
     try:
         for start in range(0, len(ids), ALBUM_BATCH):
-            await client.add_assets_to_album(album_id, ids[start : start + ALBUM_BATCH])
+            answers = await client.add_assets_to_album(
+                album_id, ids[start : start + ALBUM_BATCH]
+            )
+            failures.extend(album_failures(answers))
     except ImmichAuthenticationError:
         raise
     except ImmichError as err:
-        return str(err)
-    return None
+        return str(err), tuple(failures)
+    return None, tuple(failures)
+
+
+def album_failures(
+    answers: Iterable[ImmichBulkIdResult],
+) -> list[tuple[str, str]]:
+    """Return (asset id, reason) for each asset an album refused.
+
+    "duplicate" (already in the album) is no failure; a repeated id is answered
+    twice by Immich, so ids that also succeeded are left out.
+    """
+    added = {answer.id for answer in answers if answer.success}
+    failures: dict[str, str] = {}
+    for answer in answers:
+        if answer.success or answer.error == "duplicate" or answer.id in added:
+            continue
+        failures.setdefault(answer.id, answer.error or "unknown")
+    return list(failures.items())
+
+
+def subfolder_tags(
+    folder: Path, files: Iterable[ImmichSyncFileResult]
+) -> dict[str, list[str]]:
+    """Map each sub-folder (as a tag value, "a/b") to the ids of the assets in it.
+
+    Files directly in `folder` get no tag. Immich reads "/" in a tag value as its
+    hierarchy, so "2024/Summer" becomes the tag Summer under the tag 2024.
+    """
+    tags: dict[str, list[str]] = {}
+    for item in files:
+        if item.status not in ("uploaded", "duplicate") or not item.asset_id:
+            continue
+        parent = PurePosixPath(item.path.relative_to(folder).as_posix()).parent
+        if str(parent) in ("", "."):
+            continue
+        ids = tags.setdefault(str(parent), [])
+        if item.asset_id not in ids:
+            ids.append(item.asset_id)
+    return tags
 
 
 # --------------------------------------------------------------------- download
