@@ -6,6 +6,7 @@ import asyncio
 import json
 from unittest.mock import patch
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.button import DOMAIN as BUTTON_DOMAIN, SERVICE_PRESS
 from homeassistant.config_entries import SOURCE_REAUTH
 from homeassistant.const import (
@@ -23,6 +24,7 @@ from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
+    async_fire_time_changed,
     snapshot_platform,
 )
 from pytest_homeassistant_custom_component.components.diagnostics import (
@@ -31,7 +33,12 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
 
-from custom_components.immich_bridge.const import CONF_ALBUMS, CONF_LOW_DISK_THRESHOLD
+from custom_components.immich_bridge.const import (
+    CONF_ALBUMS,
+    CONF_LOW_DISK_THRESHOLD,
+    SERVER_SCAN_INTERVAL,
+    SLOW_INTERVAL,
+)
 from tests.common import make_entry
 from tests.fake_immich import FakeImmich
 
@@ -188,7 +195,9 @@ async def test_queue_forbidden_then_recovered(
     assert hass.states.get(f"{BINARY}_library_busy").state == STATE_OFF
 
 
-async def test_update_entity(hass: HomeAssistant, immich_server: FakeImmich) -> None:
+async def test_update_entity(
+    hass: HomeAssistant, immich_server: FakeImmich, freezer: FrozenDateTimeFactory
+) -> None:
     """Show installed and latest version, with release notes, never installing."""
     immich_server.state.version_check_release = "v9.1.0"
     entry = make_entry(immich_server)
@@ -202,17 +211,31 @@ async def test_update_entity(hass: HomeAssistant, immich_server: FakeImmich) -> 
     assert state.attributes["release_url"].endswith("/v9.1.0")
     assert state.attributes["supported_features"] == 0
 
+    # Asked for by the user (homeassistant.update_entity): read at once.
     immich_server.state.version_check_release = f"v{installed}"
-    await entry.runtime_data.server.async_refresh()
+    assert await async_setup_component(hass, "homeassistant", {})
+    await hass.services.async_call(
+        "homeassistant",
+        "update_entity",
+        {"entity_id": "update.immich_admin_immich_server"},
+        blocking=True,
+    )
     await hass.async_block_till_done()
     state = hass.states.get("update.immich_admin_immich_server")
     assert state.state == STATE_OFF
     assert state.attributes["latest_version"] == installed
 
-    # Never checked (or the check is off): unknown, not "up to date".
+    # Never checked (or the check is off): unknown, not "up to date". The regular
+    # refresh reads the check once an hour: not after five minutes, after the hour.
     immich_server.state.version_check_release = None
-    await entry.runtime_data.server.async_refresh()
-    await hass.async_block_till_done()
+    freezer.tick(SERVER_SCAN_INTERVAL)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    state = hass.states.get("update.immich_admin_immich_server")
+    assert state.state == STATE_OFF
+    freezer.tick(SLOW_INTERVAL)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
     state = hass.states.get("update.immich_admin_immich_server")
     assert state.state == STATE_UNKNOWN
     assert state.attributes["latest_version"] is None

@@ -35,7 +35,8 @@ DEFAULT_FRAME_INTERVAL: Final = 5
 REQUEST_TIMEOUT: Final = 30.0
 
 SERVER_SCAN_INTERVAL: Final = timedelta(minutes=5)
-QUEUE_SCAN_INTERVAL: Final = timedelta(seconds=30)
+QUEUE_SCAN_INTERVAL: Final = timedelta(seconds=30)  # while a queue has jobs
+QUEUE_IDLE_INTERVAL: Final = timedelta(minutes=1)  # while every queue is empty
 SLOW_INTERVAL: Final = timedelta(hours=1)  # data that changes rarely and costs much
 
 PERCENTAGE: Final = "%"

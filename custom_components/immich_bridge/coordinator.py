@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Final
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
@@ -37,6 +37,7 @@ from .const import (
     CONF_FRAMES,
     DOMAIN,
     LOGGER,
+    QUEUE_IDLE_INTERVAL,
     QUEUE_SCAN_INTERVAL,
     SERVER_SCAN_INTERVAL,
     SLOW_INTERVAL,
@@ -51,6 +52,16 @@ if TYPE_CHECKING:
     from .photos import ImmichPhotos
 
 type ImmichBridgeConfigEntry = ConfigEntry[ImmichBridgeRuntimeData]
+
+# Sources read less often than every refresh, because they change rarely: the server's
+# version and its update, tags and the duplicate groups (Immich answers every group
+# with its assets in full, for a number that changes when its nightly detection runs).
+READ_EVERY: Final[dict[Source, timedelta]] = {
+    Source.ABOUT: SLOW_INTERVAL,
+    Source.VERSION_CHECK: SLOW_INTERVAL,
+    Source.DUPLICATES: SLOW_INTERVAL,
+    Source.TAGS: timedelta(minutes=15),
+}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -175,19 +186,61 @@ class ImmichServerCoordinator(_ImmichBridgeCoordinator[ImmichServerData]):
 
     name_suffix = "server"
     interval = SERVER_SCAN_INTERVAL
-    _duplicates: tuple[datetime, int] | None = None  # when read, how many groups
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: ImmichBridgeConfigEntry,
+        client: ImmichClient,
+        key_info: ImmichApiKeyInfo,
+        *,
+        is_admin: bool,
+    ) -> None:
+        """Start with nothing read."""
+        super().__init__(hass, entry, client, key_info, is_admin=is_admin)
+        # What the slow sources answered, and when.
+        self._read: dict[Source, tuple[datetime, Any]] = {}
+        self._read_all = False
+
+    async def async_request_refresh(self) -> None:
+        """Refresh soon, every source (homeassistant.update_entity asks this)."""
+        self._read_all = True
+        await super().async_request_refresh()
+
+    async def _fetch_slow[T](
+        self, source: Source, call: Callable[[], Awaitable[T]]
+    ) -> T | None:
+        """Fetch a source of READ_EVERY when its last answer is old enough."""
+        now = dt_util.utcnow()
+        last = self._read.get(source)
+        if (
+            last is not None
+            and not self._read_all
+            and now - last[0] < READ_EVERY[source]
+        ):
+            value: T = last[1]
+            return value
+        result = await self._fetch(source, call)
+        if result is None:
+            self._read.pop(source, None)
+        else:
+            self._read[source] = (now, result)
+        return result
 
     async def _async_update_data(self) -> ImmichServerData:
         """Fetch every source concurrently: a fixed number of requests."""
         client = self.client
+        read_all, self._read_all = self._read_all, False
+        if read_all:
+            self._read.clear()
         with translate_update_errors():
             (
                 (about, version_check, storage, statistics, asset_statistics, user),
                 (album_statistics, albums, people, tags, libraries),
             ) = await asyncio.gather(
                 asyncio.gather(
-                    self._fetch(Source.ABOUT, client.about),
-                    self._fetch(Source.VERSION_CHECK, client.version_check),
+                    self._fetch_slow(Source.ABOUT, client.about),
+                    self._fetch_slow(Source.VERSION_CHECK, client.version_check),
                     self._fetch(Source.STORAGE, client.storage),
                     self._fetch(Source.STATISTICS, client.statistics),
                     self._fetch(Source.ASSET_STATISTICS, client.asset_statistics),
@@ -197,7 +250,7 @@ class ImmichServerCoordinator(_ImmichBridgeCoordinator[ImmichServerData]):
                     self._fetch(Source.ALBUM_STATISTICS, client.album_statistics),
                     self._async_watched_albums(watched_album_ids(self.config_entry)),
                     self._fetch(Source.PEOPLE, lambda: client.people(size=1)),
-                    self._fetch(Source.TAGS, client.tags),
+                    self._fetch_slow(Source.TAGS, client.tags),
                     self._fetch(Source.LIBRARIES, client.libraries),
                 ),
             )
@@ -205,7 +258,7 @@ class ImmichServerCoordinator(_ImmichBridgeCoordinator[ImmichServerData]):
                 self._fetch(
                     Source.TRASH, lambda: client.asset_statistics(is_trashed=True)
                 ),
-                self._async_duplicate_groups(),
+                self._fetch_slow(Source.DUPLICATES, self._async_duplicate_groups),
                 self._async_library_statistics(libraries),
             )
         return ImmichServerData(
@@ -252,21 +305,9 @@ class ImmichServerCoordinator(_ImmichBridgeCoordinator[ImmichServerData]):
             if count is not None
         }
 
-    async def _async_duplicate_groups(self) -> int | None:
-        """Return the number of duplicate groups, read at most once an hour.
-
-        Immich answers every group with its assets in full: asked every five minutes
-        that would be the costliest request of a refresh, for a number that changes
-        when its duplicate detection runs (nightly by default).
-        """
-        now = dt_util.utcnow()
-        if self._duplicates is not None and now - self._duplicates[0] < SLOW_INTERVAL:
-            return self._duplicates[1]
-        groups = await self._fetch(Source.DUPLICATES, self.client.duplicates)
-        if groups is None:
-            return None
-        self._duplicates = (now, len(groups))
-        return len(groups)
+    async def _async_duplicate_groups(self) -> int:
+        """Return the number of duplicate groups."""
+        return len(await self.client.duplicates())
 
     async def _async_watched_albums(
         self, wanted: frozenset[str]
@@ -299,4 +340,11 @@ class ImmichQueueCoordinator(_ImmichBridgeCoordinator[ImmichQueueData]):
                     translation_placeholders={"permission": err.permission or "admin"},
                 ) from err
         self.denied.discard(Source.QUEUES)
+        # Quick while there is work, so that a queue's end is seen soon after; slower
+        # while every queue is empty (a burst shorter than that may pass unseen).
+        busy = any(
+            queue.active + queue.waiting + queue.delayed + queue.paused
+            for queue in queues
+        )
+        self.update_interval = QUEUE_SCAN_INTERVAL if busy else QUEUE_IDLE_INTERVAL
         return ImmichQueueData(queues={queue.name: queue for queue in queues})

@@ -220,7 +220,7 @@ async def test_setup_403_on_one_source(
 # Coordinator -> (entity it feeds, operation its refresh needs, refresh interval).
 COORDINATORS = {
     "server": (DISK, "getStorage", 301),
-    "queues": (BUSY, "getQueues", 31),
+    "queues": (BUSY, "getQueues", 61),  # idle queues: polled every minute
     "watcher": (f"event.{PREFIX}_new_upload", "searchAssets", 61),
     # The slideshows (one per kind of source), each every 5 minutes.
     "frame_album": (f"image.{PREFIX}_frame_album_slideshow", "getTimeBuckets", 301),
