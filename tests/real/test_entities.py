@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 import json
 import subprocess
 from typing import Any
@@ -27,9 +28,13 @@ from homeassistant.const import (
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import entity_registry as er
+from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
 
 from custom_components.immich_bridge.const import (
     CONF_ALBUMS,
@@ -387,6 +392,7 @@ async def test_update_entity_follows_the_version_check(
     hass: HomeAssistant, immich: ImmichApi
 ) -> None:
     """Unknown until the server has checked; then the release it saw."""
+    assert await async_setup_component(hass, "homeassistant", {})
     entry = await setup_entry(hass, real_entry(immich.server, immich.admin))
     update = str(entity_id(hass, entry, "update", "server"))
     check = await immich.call("GET", "/server/version-check")
@@ -411,12 +417,18 @@ async def test_update_entity_follows_the_version_check(
             )
             check = await immich.call("GET", "/server/version-check")
             assert check["releaseVersion"] == release
-            await entry.runtime_data.server.async_refresh()
+            # Read hourly; homeassistant.update_entity reads it at once.
+            await hass.services.async_call(
+                "homeassistant", "update_entity", {"entity_id": update}, blocking=True
+            )
             await hass.async_block_till_done()
             state = hass.states.get(update)
             assert state is not None
             assert state.state == expected
             assert state.attributes["latest_version"] == release.removeprefix("v")
+            # Past the ten seconds in which further requests are merged into one.
+            async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=11))
+            await hass.async_block_till_done()
     finally:
         await hass.async_add_executor_job(
             _psql,
