@@ -284,15 +284,15 @@ class HomeAssistant:
     log: Path
 
 
-BLUEPRINT = REPO / "custom_components" / "immich_bridge" / "blueprints" / "automation"
 AUTOMATIONS = "automations.yaml"
 
 
 def write_config(config: Path, port: int, media: Path) -> None:
     """Copy config/configuration.yaml with another port and folders under ``media``.
 
-    Besides: a doorbell (input_boolean.doorbell), our blueprints, and automations read
-    from ``automations.yaml`` (empty; a test writes it, then reloads automations).
+    Besides: a doorbell (input_boolean.doorbell) and automations read from
+    ``automations.yaml`` (empty; a test writes it, then reloads automations). No
+    blueprint is copied: the integration installs its own when it is set up.
     """
     data = yaml.safe_load((REPO / "config" / "configuration.yaml").read_text())
     core = data.setdefault("homeassistant", {})
@@ -305,7 +305,6 @@ def write_config(config: Path, port: int, media: Path) -> None:
     text += f"automation: !include {AUTOMATIONS}\n"
     (config / "configuration.yaml").write_text(text)
     (config / AUTOMATIONS).write_text("[]\n")
-    shutil.copytree(BLUEPRINT, config / "blueprints" / "automation" / "immich_bridge")
     (config / "custom_components").mkdir(exist_ok=True)
     link = config / "custom_components" / "immich_bridge"
     link.symlink_to(REPO / "custom_components" / "immich_bridge")

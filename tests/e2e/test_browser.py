@@ -289,7 +289,8 @@ def install_automation(
         "id": "doorbell_snapshot",
         "alias": "Doorbell snapshot",
         "use_blueprint": {
-            "path": f"{harness.BLUEPRINT.name}/camera_snapshot_to_album.yaml",
+            # Installed by the integration at setup (as for a HACS user).
+            "path": "immich_bridge/camera_snapshot_to_album.yaml",
             "input": {
                 "immich": entry_id,
                 "trigger_entity": "input_boolean.doorbell",
