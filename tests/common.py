@@ -5,19 +5,25 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 import gc
 import os
 import threading
 from typing import Any, Final
+from unittest.mock import patch
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.repairs.issue_handler import (
     RepairsFlowManager,
     async_process_repairs_platforms,
 )
-from homeassistant.const import CONF_API_KEY, CONF_URL, CONF_VERIFY_SSL
+from homeassistant.const import CONF_API_KEY, CONF_URL, CONF_VERIFY_SSL, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
 
 from custom_components.immich_bridge.const import DOMAIN
 from tests.fake_immich import FakeImmich
@@ -188,3 +194,39 @@ async def calendar_events(
     )
     assert isinstance(response, dict)
     return list(response[entity_id]["events"])
+
+
+async def setup_platforms(
+    hass: HomeAssistant, entry: MockConfigEntry, platforms: list[Platform]
+) -> None:
+    """Set up an entry with only the given platforms, background tasks included."""
+    entry.add_to_hass(hass)
+    with patch("custom_components.immich_bridge.PLATFORMS", platforms):
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def advance(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, delta: timedelta
+) -> None:
+    """Move the frozen clock on and run what the timers started."""
+    freezer.tick(delta)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def use_blueprint(
+    hass: HomeAssistant, name: str, inputs: dict[str, Any], **automation: Any
+) -> None:
+    """Set up one automation from one of our installed blueprints (by file name)."""
+    assert await async_setup_component(
+        hass,
+        "automation",
+        {
+            "automation": {
+                **automation,
+                "use_blueprint": {"path": f"immich_bridge/{name}", "input": inputs},
+            }
+        },
+    )
+    await hass.async_block_till_done()

@@ -4,18 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import entity_registry as er
-from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
-    MockConfigEntry,
     async_fire_time_changed,
 )
 
@@ -27,28 +24,11 @@ from custom_components.immich_bridge.const import (
     DOMAIN,
 )
 from custom_components.immich_bridge.watcher import WATCH_INTERVAL
-from tests.common import make_entry
+from tests.common import advance, make_entry, setup_platforms, use_blueprint
 from tests.fake_immich import FakeImmich
 from tests.phone import phone
 
 INTERVAL = timedelta(minutes=3)
-
-
-async def _setup(
-    hass: HomeAssistant, entry: MockConfigEntry, platforms: list[Platform]
-) -> None:
-    entry.add_to_hass(hass)
-    with patch("custom_components.immich_bridge.PLATFORMS", platforms):
-        assert await hass.config_entries.async_setup(entry.entry_id)
-        await hass.async_block_till_done(wait_background_tasks=True)
-
-
-async def _tick(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, delta: timedelta
-) -> None:
-    freezer.tick(delta)
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
 
 
 def _attributes(hass: HomeAssistant, entity_id: str) -> dict[str, Any]:
@@ -85,7 +65,7 @@ async def frame(
         immich_server,
         options={CONF_FRAMES: [f"album:{album}"], CONF_FRAME_INTERVAL: 3},
     )
-    await _setup(hass, entry, [Platform.IMAGE, Platform.CALENDAR])
+    await setup_platforms(hass, entry, [Platform.IMAGE, Platform.CALENDAR])
     entity_id = er.async_get(hass).async_get_entity_id(
         "image", DOMAIN, f"{entry.unique_id}_frame_album_{album}"
     )
@@ -113,7 +93,7 @@ async def test_show_memories_then_back(
     assert until - start < timedelta(minutes=10, seconds=5)
 
     # The interval still turns photos, from the visiting source.
-    await _tick(hass, freezer, INTERVAL)
+    await advance(hass, freezer, INTERVAL)
     assert _attributes(hass, entity_id)["asset_id"] == ids["memory"]
     await hass.services.async_call(
         DOMAIN, "next_image", {"entity_id": entity_id}, blocking=True
@@ -127,7 +107,7 @@ async def test_show_memories_then_back(
     attributes = _attributes(hass, entity_id)
     assert attributes["asset_id"] in photos
     assert "showing" not in attributes
-    await _tick(hass, freezer, INTERVAL)
+    await advance(hass, freezer, INTERVAL)
     assert _attributes(hass, entity_id)["asset_id"] in photos
 
 
@@ -204,7 +184,7 @@ async def test_latest_upload_is_not_a_frame(
     """Only slideshows take another source."""
     immich_server.state.add_asset(immich_server.admin_id)
     entry = make_entry(immich_server)
-    await _setup(hass, entry, [Platform.IMAGE])
+    await setup_platforms(hass, entry, [Platform.IMAGE])
     with pytest.raises(ServiceValidationError) as raised:
         await _show(hass, "image.immich_admin_latest_upload", source="memories")
     assert raised.value.translation_key == "not_a_frame"
@@ -221,24 +201,16 @@ async def test_memories_blueprint(
     assert hass.states.get(calendar).state == "on"
     now = dt_util.now()
     at = (now + timedelta(minutes=30)).replace(second=0, microsecond=0)
-    assert await async_setup_component(
+    await use_blueprint(
         hass,
-        "automation",
+        "memories_on_frame.yaml",
         {
-            "automation": {
-                "use_blueprint": {
-                    "path": "immich_bridge/memories_on_frame.yaml",
-                    "input": {
-                        "frames": [entity_id],
-                        "memories_calendar": calendar,
-                        "at": at.strftime("%H:%M:%S"),
-                        "duration": {"hours": 1},
-                    },
-                }
-            }
+            "frames": [entity_id],
+            "memories_calendar": calendar,
+            "at": at.strftime("%H:%M:%S"),
+            "duration": {"hours": 1},
         },
     )
-    await hass.async_block_till_done()
     assert _attributes(hass, entity_id)["asset_id"] in photos
 
     freezer.move_to(at)
@@ -264,24 +236,17 @@ async def test_memories_blueprint_without_memories(
     remembered = state.add_asset(owner)
     state.add_memory(owner, 2019, [remembered], days_ahead=3)
     entry = make_entry(immich_server, options={CONF_FRAMES: [f"album:{album}"]})
-    await _setup(hass, entry, [Platform.IMAGE, Platform.CALENDAR])
+    await setup_platforms(hass, entry, [Platform.IMAGE, Platform.CALENDAR])
     entity_id = "image.immich_admin_trips_slideshow"
     assert hass.states.get("calendar.immich_admin_memories").state == "off"
     at = (dt_util.now() + timedelta(minutes=5)).replace(second=0, microsecond=0)
-    assert await async_setup_component(
+    await use_blueprint(
         hass,
-        "automation",
+        "memories_on_frame.yaml",
         {
-            "automation": {
-                "use_blueprint": {
-                    "path": "immich_bridge/memories_on_frame.yaml",
-                    "input": {
-                        "frames": [entity_id],
-                        "memories_calendar": "calendar.immich_admin_memories",
-                        "at": at.strftime("%H:%M:%S"),
-                    },
-                }
-            }
+            "frames": [entity_id],
+            "memories_calendar": "calendar.immich_admin_memories",
+            "at": at.strftime("%H:%M:%S"),
         },
     )
     freezer.move_to(at)
@@ -300,27 +265,17 @@ async def test_person_notify_blueprint(
     anna = state.add_person(owner, "Anna")
     ben = state.add_person(owner, "Ben")
     entry = make_entry(immich_server, options={CONF_PEOPLE: [ALL_PEOPLE]})
-    await _setup(hass, entry, [Platform.EVENT])
+    await setup_platforms(hass, entry, [Platform.EVENT])
     async with phone(hass) as device:
-        assert await async_setup_component(
+        await use_blueprint(
             hass,
-            "automation",
+            "new_photo_of_person_notify.yaml",
             {
-                "automation": {
-                    "use_blueprint": {
-                        "path": "immich_bridge/new_photo_of_person_notify.yaml",
-                        "input": {
-                            "person_events": [
-                                "event.immich_admin_new_photo_of_a_person"
-                            ],
-                            "people": ["anna"],
-                            "phone": device.device_id,
-                        },
-                    }
-                }
+                "person_events": ["event.immich_admin_new_photo_of_a_person"],
+                "people": ["anna"],
+                "phone": device.device_id,
             },
         )
-        await hass.async_block_till_done()
 
         of_anna = state.add_asset(owner, filename="anna.jpg")
         state.assets[of_anna].person_ids.append(anna)
@@ -328,7 +283,7 @@ async def test_person_notify_blueprint(
         state.assets[of_ben].person_ids.append(ben)
         video = state.add_asset(owner, filename="anna.mp4", asset_type="VIDEO")
         state.assets[video].person_ids.append(anna)
-        await _tick(hass, freezer, WATCH_INTERVAL)
+        await advance(hass, freezer, WATCH_INTERVAL)
 
         assert len(device.received) == 1
         sent = device.received[0]

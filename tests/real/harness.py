@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 import hashlib
 import itertools
 import json
@@ -369,6 +369,29 @@ class ImmichApi:
         )
         body = await self.call("POST", "/assets", key=key, data=form)
         return str(body["id"])
+
+    async def create_memory(
+        self, key: str, asset_ids: Sequence[str], *, year: int, days_ahead: int = 0
+    ) -> None:
+        """Make an "on this day" memory of `year`, shown today's UTC day (or later).
+
+        Immich shows a memory from `showAt` to `hideAt`: one UTC day here.
+        """
+        midnight = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        show_at = midnight + timedelta(days=days_ahead)
+        await self.call(
+            "POST",
+            "/memories",
+            key=key,
+            json_body={
+                "type": "on_this_day",
+                "data": {"year": year},
+                "memoryAt": show_at.replace(year=year).isoformat(),
+                "showAt": show_at.isoformat(),
+                "hideAt": (show_at + timedelta(days=1, milliseconds=-1)).isoformat(),
+                "assetIds": list(asset_ids),
+            },
+        )
 
     async def tag_face(self, key: str, asset_id: str, person_id: str) -> None:
         """Put a person's face on a photo, as Immich's face recognition would.

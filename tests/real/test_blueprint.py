@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 from pathlib import Path
 import uuid
 
 from homeassistant.core import HomeAssistant
-from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.immich_bridge.const import (
@@ -17,6 +15,7 @@ from custom_components.immich_bridge.const import (
     CONF_PEOPLE,
     DOMAIN,
 )
+from tests.common import use_blueprint
 from tests.phone import phone
 from tests.test_blueprint import setup_doorbell_automation
 
@@ -79,23 +78,15 @@ async def test_new_photo_of_person_reaches_the_phone(
     await hass.async_block_till_done(wait_background_tasks=True)
     anyone = entity_id(hass, entry, "event", "any_person")
     async with phone(hass) as device:
-        assert await async_setup_component(
+        await use_blueprint(
             hass,
-            "automation",
+            "new_photo_of_person_notify.yaml",
             {
-                "automation": {
-                    "use_blueprint": {
-                        "path": "immich_bridge/new_photo_of_person_notify.yaml",
-                        "input": {
-                            "person_events": [anyone],
-                            "people": ["Grandma"],
-                            "phone": device.device_id,
-                        },
-                    }
-                }
+                "person_events": [anyone],
+                "people": ["Grandma"],
+                "phone": device.device_id,
             },
         )
-        await hass.async_block_till_done()
         photo = await immich.upload(user.key, jpeg("grandma"), "grandma.jpg")
         other = await immich.upload(user.key, jpeg("stranger"), "stranger.jpg")
         await immich.tag_face(user.key, photo, grandma["id"])
@@ -132,20 +123,7 @@ async def test_memories_on_frame_then_its_album(
         user.key, f"Kitchen {uuid.uuid4().hex[:6]}", [own]
     )
     then = await immich.upload(user.key, jpeg("then"))
-    midnight = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    await immich.call(
-        "POST",
-        "/memories",
-        key=user.key,
-        json_body={
-            "type": "on_this_day",
-            "data": {"year": 2018},
-            "memoryAt": midnight.replace(year=2018).isoformat(),
-            "showAt": midnight.isoformat(),
-            "hideAt": (midnight + timedelta(days=1, milliseconds=-1)).isoformat(),
-            "assetIds": [then],
-        },
-    )
+    await immich.create_memory(user.key, [then], year=2018)
     grandma = await immich.call(
         "POST", "/people", key=user.key, json_body={"name": "Grandma"}
     )
@@ -163,21 +141,13 @@ async def test_memories_on_frame_then_its_album(
     assert calendar is not None
     assert hass.states.get(calendar).state == "on"
     assert hass.states.get(frame).attributes["asset_id"] == own
-    assert await async_setup_component(
+    await use_blueprint(
         hass,
-        "automation",
-        {
-            "automation": {
-                "id": "memories",
-                "alias": "Memories",
-                "use_blueprint": {
-                    "path": "immich_bridge/memories_on_frame.yaml",
-                    "input": {"frames": [frame], "memories_calendar": calendar},
-                },
-            }
-        },
+        "memories_on_frame.yaml",
+        {"frames": [frame], "memories_calendar": calendar},
+        id="memories",
+        alias="Memories",
     )
-    await hass.async_block_till_done()
     assert hass.states.get("automation.memories") is not None
     await hass.services.async_call(
         "automation",

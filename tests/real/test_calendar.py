@@ -37,19 +37,7 @@ async def test_birthdays_and_memories(hass: HomeAssistant, immich: ImmichApi) ->
     shown: list[str] = []
     for days, year in ((0, 2020), (2, 2019)):
         show_at = midnight + timedelta(days=days)
-        await immich.call(
-            "POST",
-            "/memories",
-            key=user.key,
-            json_body={
-                "type": "on_this_day",
-                "data": {"year": year},
-                "memoryAt": show_at.replace(year=year).isoformat(),
-                "showAt": show_at.isoformat(),
-                "hideAt": (show_at + timedelta(days=1, milliseconds=-1)).isoformat(),
-                "assetIds": [photo],
-            },
-        )
+        await immich.create_memory(user.key, [photo], year=year, days_ahead=days)
         noon = dt_util.as_local(show_at + timedelta(hours=12))
         shown.append(noon.date().isoformat())
     entry = await setup_entry(hass, real_entry(immich.server, user))

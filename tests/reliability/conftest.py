@@ -7,18 +7,15 @@ only with ``IMMICH_BRIDGE_LONG=1`` in the environment and are skipped otherwise.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
 import os
 from typing import Any
 from unittest.mock import patch
 
-from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
-    async_fire_time_changed,
 )
 
 from tests.fake_immich import FakeImmich
@@ -41,15 +38,6 @@ async def setup_entry(
             await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     return entry.state
-
-
-async def advance(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, delta: timedelta
-) -> None:
-    """Move the frozen clock on and run what the timers started."""
-    freezer.tick(delta)
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
 
 
 def with_retry_after(

@@ -39,9 +39,9 @@ from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from tests.common import make_entry
+from tests.common import advance, make_entry
 from tests.fake_immich import FakeImmich
-from tests.reliability.conftest import LONG, advance, with_retry_after
+from tests.reliability.conftest import LONG, with_retry_after
 from tests.reliability.faults import STATUS_FAULTS, forbidden, port_of
 from tests.reliability.guards import keep_out_of_capture
 
