@@ -149,10 +149,37 @@ class _ImmichBridgeCoordinator[DataT](DataUpdateCoordinator[DataT]):
         # Sources the server refused with 403 on the last refresh.
         self.denied: set[Source] = set()
         self._warned: set[Source] = set()
+        # What the sources of READ_EVERY answered, and when.
+        self._read: dict[Source, tuple[datetime, Any]] = {}
+        self._read_all = False
 
     def allowed(self, source: Source) -> bool:
         """Return True when the key's permissions and the user's role allow a source."""
         return source_allowed(source, self.key_info, is_admin=self.is_admin)
+
+    async def async_request_refresh(self) -> None:
+        """Refresh soon, every source (homeassistant.update_entity asks this).
+
+        The next update forgets what the sources of READ_EVERY answered.
+        """
+        self._read_all = True
+        await super().async_request_refresh()
+
+    async def _fetch_slow[T](
+        self, source: Source, call: Callable[[], Awaitable[T]]
+    ) -> T | None:
+        """Fetch a source of READ_EVERY when its last answer is old enough."""
+        now = dt_util.utcnow()
+        last = self._read.get(source)
+        if last is not None and now - last[0] < READ_EVERY[source]:
+            value: T = last[1]
+            return value
+        result = await self._fetch(source, call)
+        if result is None:
+            self._read.pop(source, None)
+        else:
+            self._read[source] = (now, result)
+        return result
 
     async def _fetch[T](
         self, source: Source, call: Callable[[], Awaitable[T]]
@@ -186,46 +213,6 @@ class ImmichServerCoordinator(_ImmichBridgeCoordinator[ImmichServerData]):
 
     name_suffix = "server"
     interval = SERVER_SCAN_INTERVAL
-
-    def __init__(
-        self,
-        hass: HomeAssistant,
-        entry: ImmichBridgeConfigEntry,
-        client: ImmichClient,
-        key_info: ImmichApiKeyInfo,
-        *,
-        is_admin: bool,
-    ) -> None:
-        """Start with nothing read."""
-        super().__init__(hass, entry, client, key_info, is_admin=is_admin)
-        # What the slow sources answered, and when.
-        self._read: dict[Source, tuple[datetime, Any]] = {}
-        self._read_all = False
-
-    async def async_request_refresh(self) -> None:
-        """Refresh soon, every source (homeassistant.update_entity asks this)."""
-        self._read_all = True
-        await super().async_request_refresh()
-
-    async def _fetch_slow[T](
-        self, source: Source, call: Callable[[], Awaitable[T]]
-    ) -> T | None:
-        """Fetch a source of READ_EVERY when its last answer is old enough."""
-        now = dt_util.utcnow()
-        last = self._read.get(source)
-        if (
-            last is not None
-            and not self._read_all
-            and now - last[0] < READ_EVERY[source]
-        ):
-            value: T = last[1]
-            return value
-        result = await self._fetch(source, call)
-        if result is None:
-            self._read.pop(source, None)
-        else:
-            self._read[source] = (now, result)
-        return result
 
     async def _async_update_data(self) -> ImmichServerData:
         """Fetch every source concurrently: a fixed number of requests."""
