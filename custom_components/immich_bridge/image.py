@@ -14,19 +14,21 @@ from homeassistant.helpers import config_validation as cv, service
 from homeassistant.util import dt as dt_util
 import voluptuous as vol
 
-from .api import ImmichAsset, ImmichError, ImmichNotFoundError
+from .api import ImmichAsset, ImmichError, ImmichNotFoundError, is_uuid
 from .const import DOMAIN, LOGGER
 from .entity import ImmichBridgeEntity
-from .frames import ImmichFrameCoordinator, async_resolve_frame_source
-from .helpers import translate_action_errors
+from .frames import FrameSource, ImmichFrameCoordinator
+from .helpers import invalid, translate_action_errors
 from .permissions import PHOTOS
 from .photos import async_remove_stale_entities
+from .resolve import async_album, async_people
 from .watcher import ImmichAssetWatcher
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+    from .api import ImmichClient
     from .coordinator import ImmichBridgeConfigEntry
 
 PARALLEL_UPDATES = 0
@@ -114,6 +116,25 @@ def _image_type(data: bytes) -> str:
     if data.startswith(b"\x89PNG"):
         return "image/png"
     return "image/jpeg"
+
+
+async def _async_resolve_frame_source(
+    client: ImmichClient, option: str, *, owner_id: str | None
+) -> FrameSource:
+    """Parse a source given in an action: albums and people also by name.
+
+    Raise ServiceValidationError for what is not a source or names nothing.
+    """
+    kind, _, value = option.partition(":")
+    kind, value = kind.strip().lower(), value.strip()
+    if kind == "album" and value and not is_uuid(value):
+        value = (await async_album(client, value, owner_id=owner_id)).id
+    elif kind == "person" and value and not is_uuid(value):
+        value = (await async_people(client, [value]))[0].id
+    source = FrameSource.parse(f"{kind}:{value}" if value else kind)
+    if source is None:
+        raise invalid(key="invalid_frame_source", source=option)
+    return source
 
 
 class _ImmichImage[CoordinatorT: ImmichFrameCoordinator | ImmichAssetWatcher](
@@ -294,7 +315,7 @@ class ImmichFrameImage(_ImmichImage[ImmichFrameCoordinator]):
         entry = self.coordinator.config_entry
         runtime = entry.runtime_data
         with translate_action_errors(self.hass, entry):
-            visiting = await async_resolve_frame_source(
+            visiting = await _async_resolve_frame_source(
                 runtime.client,
                 source,
                 owner_id=runtime.user.id if runtime.user is not None else None,
