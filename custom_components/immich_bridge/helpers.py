@@ -3,7 +3,10 @@
 `ERRORS` is the table: for each client error, the translation key of the
 `exceptions` section (with its placeholders) and the key of a config or repair
 form. `translate_errors` applies it, raising the Home Assistant exception class it
-is given (or the one `overrides` names for a client error).
+is given (or the one `overrides` names for a client error). Setup, refreshes,
+actions, buttons, the frame entity services and the media source raise through it;
+the config, options and repair forms read the table's form key (`error_key`). The
+media proxy (`views.py`) answers HTTP statuses instead, and needs no translation.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from typing import TYPE_CHECKING, Final
 
 from homeassistant.exceptions import (
     ConfigEntryAuthFailed,
+    ConfigEntryError,
     HomeAssistantError,
     ServiceValidationError,
 )
@@ -151,6 +155,11 @@ def translate_errors(
 # Refreshes: a refused key starts the reauth flow, the rest is a failed update.
 UPDATE_OVERRIDES: Final[Mapping[type[ImmichError], type[HomeAssistantError]]] = {
     ImmichAuthenticationError: ConfigEntryAuthFailed
+}
+# Setup: a refused key starts reauth, a server too old stops; the rest retries.
+SETUP_OVERRIDES: Final[Mapping[type[ImmichError], type[HomeAssistantError]]] = {
+    ImmichUnsupportedVersionError: ConfigEntryError,
+    ImmichAuthenticationError: ConfigEntryAuthFailed,
 }
 # Actions: an unknown item is the caller's mistake.
 ACTION_OVERRIDES: Final[Mapping[type[ImmichError], type[HomeAssistantError]]] = {
