@@ -19,7 +19,6 @@ from .coordinator import (
     ImmichServerCoordinator,
 )
 from .helpers import SETUP_OVERRIDES, translate_errors
-from .image import async_setup_image_services
 from .permissions import Source, source_allowed
 from .photos import async_setup_photos
 from .repairs import (
@@ -51,7 +50,6 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:  # noqa: ARG001
     """Register the integration's actions; install its blueprints."""
     async_setup_services(hass)
-    async_setup_image_services(hass)
     hass.http.register_view(ImmichBridgeMediaView())
     await async_install_blueprints(hass)
     return True

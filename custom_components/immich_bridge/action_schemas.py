@@ -35,6 +35,7 @@ ATTR_COUNTRY: Final = "country"
 ATTR_DELETE_AFTER_UPLOAD: Final = "delete_after_upload"
 ATTR_DESCRIPTION: Final = "description"
 ATTR_DRY_RUN: Final = "dry_run"
+ATTR_DURATION: Final = "duration"
 ATTR_EXCLUDE: Final = "exclude"
 ATTR_EXPIRES_AT: Final = "expires_at"
 ATTR_EXPIRES_IN: Final = "expires_in"
@@ -63,6 +64,7 @@ ATTR_RESTORE_TRASHED: Final = "restore_trashed"
 ATTR_ROLE: Final = "role"
 ATTR_SHOW_METADATA: Final = "show_metadata"
 ATTR_SIZE: Final = "size"
+ATTR_SOURCE: Final = "source"
 ATTR_TAGS: Final = "tags"
 ATTR_TAGS_FROM_SUBFOLDERS: Final = "tags_from_subfolders"
 ATTR_TAKEN_AFTER: Final = "taken_after"
@@ -145,6 +147,8 @@ ASSET_TYPES: Final[dict[str, Literal["IMAGE", "VIDEO", "AUDIO", "OTHER"]]] = {
 }
 MAX_ASSET_IDS: Final = 1000
 MAX_LINK_LIFETIME: Final = timedelta(days=36525)
+# How long show_on_frame shows another source when not told.
+DEFAULT_VISIT: Final = timedelta(hours=1)
 # Upload from a URL: the default and the largest size limit (MB).
 DEFAULT_URL_MAX_SIZE: Final = 100
 MAX_URL_MAX_SIZE: Final = 4096
@@ -484,3 +488,7 @@ RESTORE_ASSETS_SCHEMA: Final = vol.Schema(
     {**ENTRY, vol.Required(ATTR_ASSET_ID): vol.All(ASSET_IDS, vol.Length(min=1))}
 )
 EMPTY_TRASH_SCHEMA: Final = vol.Schema(ENTRY)
+SHOW_ON_FRAME_SCHEMA: Final[dict[str | vol.Marker, Any]] = {
+    vol.Required(ATTR_SOURCE): cv.string,
+    vol.Optional(ATTR_DURATION, default=DEFAULT_VISIT): cv.time_period,
+}

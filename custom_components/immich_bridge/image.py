@@ -10,9 +10,7 @@ from homeassistant.components.image import ImageEntity, ImageEntityDescription
 from homeassistant.const import Platform
 from homeassistant.core import callback
 from homeassistant.exceptions import ServiceValidationError
-from homeassistant.helpers import config_validation as cv, service
 from homeassistant.util import dt as dt_util
-import voluptuous as vol
 
 from .api import ImmichAsset, ImmichError, ImmichNotFoundError, is_uuid
 from .const import DOMAIN, LOGGER
@@ -33,11 +31,6 @@ if TYPE_CHECKING:
 
 PARALLEL_UPDATES = 0
 
-SERVICE_NEXT_IMAGE: Final = "next_image"
-SERVICE_SHOW_ON_FRAME: Final = "show_on_frame"
-ATTR_SOURCE: Final = "source"
-ATTR_DURATION: Final = "duration"
-DEFAULT_VISIT: Final = timedelta(hours=1)
 VISIT_RANGE: Final = (timedelta(minutes=1), timedelta(days=1))
 FRAME_KEY: Final = "frame"
 
@@ -51,29 +44,6 @@ LATEST_UPLOAD: Final = ImageEntityDescription(
 
 
 @callback
-def async_setup_image_services(hass: HomeAssistant) -> None:
-    """Register the next_image action for the photo frames."""
-    service.async_register_platform_entity_service(
-        hass,
-        DOMAIN,
-        SERVICE_NEXT_IMAGE,
-        entity_domain=Platform.IMAGE,
-        schema=None,
-        func="async_next_image",
-    )
-    service.async_register_platform_entity_service(
-        hass,
-        DOMAIN,
-        SERVICE_SHOW_ON_FRAME,
-        entity_domain=Platform.IMAGE,
-        schema={
-            vol.Required(ATTR_SOURCE): cv.string,
-            vol.Optional(ATTR_DURATION, default=DEFAULT_VISIT): cv.time_period,
-        },
-        func="async_show_on_frame",
-    )
-
-
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: ImmichBridgeConfigEntry,

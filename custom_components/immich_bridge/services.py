@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Any, Final
 
-from homeassistant.const import ATTR_CONFIG_ENTRY_ID
+from homeassistant.const import ATTR_CONFIG_ENTRY_ID, Platform
 from homeassistant.core import (
     HomeAssistant,
     ServiceCall,
@@ -19,6 +19,7 @@ from homeassistant.core import (
     SupportsResponse,
     callback,
 )
+from homeassistant.helpers import service
 import voluptuous as vol
 
 from .action_common import Action, EntryAction, HassAction, get_entry
@@ -37,6 +38,7 @@ from .action_schemas import (
     SCAN_LIBRARY_SCHEMA,
     SEARCH_SCHEMA,
     SHARE_ALBUM_SCHEMA,
+    SHOW_ON_FRAME_SCHEMA,
     SYNC_FOLDER_SCHEMA,
     TAG_ASSETS_SCHEMA,
     UPDATE_ALBUM_SCHEMA,
@@ -90,6 +92,9 @@ SERVICE_UPDATE_ASSETS: Final = "update_assets"
 SERVICE_DELETE_ASSETS: Final = "delete_assets"
 SERVICE_RESTORE_ASSETS: Final = "restore_assets"
 SERVICE_EMPTY_TRASH: Final = "empty_trash"
+# Entity actions of the photo frames (image.py implements them).
+SERVICE_NEXT_IMAGE: Final = "next_image"
+SERVICE_SHOW_ON_FRAME: Final = "show_on_frame"
 
 ACTIONS: Final[dict[str, Action]] = {
     SERVICE_UPLOAD: HassAction(
@@ -232,7 +237,7 @@ async def _async_handle(
 
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
-    """Register every Immich Bridge action."""
+    """Register every Immich Bridge action, the photo frames' entity actions too."""
     for name, action in ACTIONS.items():
         hass.services.async_register(
             DOMAIN,
@@ -240,3 +245,19 @@ def async_setup_services(hass: HomeAssistant) -> None:
             partial(_async_handle, hass, action),
             supports_response=action.response,
         )
+    service.async_register_platform_entity_service(
+        hass,
+        DOMAIN,
+        SERVICE_NEXT_IMAGE,
+        entity_domain=Platform.IMAGE,
+        schema=None,
+        func="async_next_image",
+    )
+    service.async_register_platform_entity_service(
+        hass,
+        DOMAIN,
+        SERVICE_SHOW_ON_FRAME,
+        entity_domain=Platform.IMAGE,
+        schema=SHOW_ON_FRAME_SCHEMA,
+        func="async_show_on_frame",
+    )
