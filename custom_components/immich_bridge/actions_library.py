@@ -39,7 +39,7 @@ from .api import (
 )
 from .const import LOGGER
 from .helpers import invalid
-from .resolve import async_library, async_people, async_tags
+from .resolve import async_libraries, async_people, async_tags
 
 if TYPE_CHECKING:
     from .coordinator import ImmichBridgeConfigEntry
@@ -83,10 +83,7 @@ async def async_scan_library(
 ) -> dict[str, Any]:
     """Scan one external library (by id or name) or all of them."""
     client = entry.runtime_data.client
-    if (ref := data.get(ATTR_LIBRARY)) is not None:
-        libraries = [await async_library(client, ref)]
-    elif not (libraries := await client.libraries()):
-        raise invalid(key="no_external_library")
+    libraries = await async_libraries(client, data.get(ATTR_LIBRARY))
     for library in libraries:
         await client.scan_library(library.id)
     return {"library_ids": [library.id for library in libraries]}

@@ -134,17 +134,18 @@ async def async_people(client: ImmichClient, refs: Sequence[str]) -> list[Immich
     return found
 
 
-async def async_library(client: ImmichClient, ref: str) -> ImmichLibrary:
-    """Return an external library by id or name."""
-    libraries = await client.libraries()
-    if not libraries:
+async def async_libraries(client: ImmichClient, ref: str | None) -> list[ImmichLibrary]:
+    """Return the external library named by id or name, or all of them (None)."""
+    if not (libraries := await client.libraries()):
         raise invalid(key="no_external_library")
+    if ref is None:
+        return libraries
     match = by_id_or_name(
         libraries, ref, item_id=lambda lib: lib.id, names=lambda lib: (lib.name,)
     )
     if match is None:
         raise invalid(key="library_not_found", library=ref)
-    return match
+    return [match]
 
 
 async def async_users(client: ImmichClient, refs: Sequence[str]) -> list[ImmichUser]:
