@@ -11,10 +11,13 @@ from homeassistant.data_entry_flow import FlowResultType
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.immich_bridge.account import InvalidCaCertError
 from custom_components.immich_bridge.api import (
     ImmichAuthenticationError,
     ImmichConnectionError,
     ImmichError,
+    ImmichNotFoundError,
+    ImmichPermissionError,
     ImmichRateLimitError,
     ImmichResponseError,
     ImmichSSLError,
@@ -73,11 +76,16 @@ def test_normalize_url_rejects(raw: str) -> None:
         (ImmichUnsupportedVersionError("1.0.0", "2.0.0"), "unsupported_version"),
         (ImmichConnectionError("x"), "cannot_connect"),
         (ImmichRateLimitError("x", retry_after=1.0), "cannot_connect"),
+        (ImmichPermissionError("x", permission="user.read"), "missing_permission"),
+        (ImmichPermissionError("x"), "missing_permission"),
+        (ImmichNotFoundError("x"), "unknown"),
         (ImmichResponseError("x", status=500), "unknown"),
         (ImmichError("x"), "unknown"),
+        (InvalidCaCertError("x"), "invalid_ca_cert"),
+        (ValueError("x"), "unknown"),
     ],
 )
-def test_error_keys(error: ImmichError, key: str) -> None:
+def test_error_keys(error: Exception, key: str) -> None:
     """Map every client error to a form error."""
     assert error_key(error) == key
 

@@ -305,13 +305,20 @@ async def test_resolve_invalid(
     assert err.value.translation_key == key
 
 
+_MISSING_TAG_READ = (
+    b'{"message":"Missing required permission: tag.read",'
+    b'"error":"Forbidden","statusCode":403}'
+)
+
+
 @pytest.mark.parametrize(
-    ("status", "key"),
+    ("status", "body", "key"),
     [
-        (HTTPStatus.UNAUTHORIZED, "auth_failed"),
-        (HTTPStatus.FORBIDDEN, "missing_permission"),
-        (HTTPStatus.TOO_MANY_REQUESTS, "rate_limited"),
-        (HTTPStatus.INTERNAL_SERVER_ERROR, "server_error"),
+        (HTTPStatus.UNAUTHORIZED, None, "auth_failed"),
+        (HTTPStatus.FORBIDDEN, _MISSING_TAG_READ, "missing_permission"),
+        (HTTPStatus.FORBIDDEN, None, "admin_required"),
+        (HTTPStatus.TOO_MANY_REQUESTS, None, "rate_limited"),
+        (HTTPStatus.INTERNAL_SERVER_ERROR, None, "server_error"),
     ],
 )
 async def test_browse_server_errors(
@@ -319,13 +326,16 @@ async def test_browse_server_errors(
     immich_server: FakeImmich,
     loaded: MockConfigEntry,
     status: HTTPStatus,
+    body: bytes | None,
     key: str,
 ) -> None:
-    """A failing server gives a translated browse error."""
-    immich_server.set_fault("getAllTags", status=status)
+    """A failing server gives a translated browse error; a 403 names its permission."""
+    immich_server.set_fault("getAllTags", status=status, body=body)
     with pytest.raises(BrowseError) as err:
         await _browse(hass, f"{loaded.unique_id}/tags")
     assert err.value.translation_key == key
+    if body is not None:
+        assert err.value.translation_placeholders == {"permission": "tag.read"}
 
 
 async def test_browse_unknown_memory_and_offline_server(

@@ -1155,6 +1155,14 @@ async def test_scan_library_without_libraries(
     await _fails(
         hass, entry, "scan_library", ServiceValidationError, "no_external_library"
     )
+    await _fails(
+        hass,
+        entry,
+        "scan_library",
+        ServiceValidationError,
+        "no_external_library",
+        library="Photos",
+    )
     assert immich_server.state.library_scans == []
 
 

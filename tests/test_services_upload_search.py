@@ -709,7 +709,9 @@ async def test_upload_from_url_disk_full(
     async def full(*_args: Any, **_kwargs: Any) -> Any:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("custom_components.immich_bridge.services.fetch_to_file", full)
+    monkeypatch.setattr(
+        "custom_components.immich_bridge.action_sources.fetch_to_file", full
+    )
     caught = await _fails(
         hass,
         entry,

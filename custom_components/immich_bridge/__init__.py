@@ -5,20 +5,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from homeassistant.const import CONF_API_KEY, CONF_URL, CONF_VERIFY_SSL, Platform
-from homeassistant.exceptions import (
-    ConfigEntryAuthFailed,
-    ConfigEntryError,
-    ConfigEntryNotReady,
-)
+from homeassistant.exceptions import ConfigEntryError, ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv
 
 from .account import InvalidCaCertError, async_connect
-from .api import (
-    ImmichAuthenticationError,
-    ImmichError,
-    ImmichSSLError,
-    ImmichUnsupportedVersionError,
-)
+from .api import ImmichError, ImmichUnsupportedVersionError
 from .blueprint_files import async_install_blueprints
 from .const import CONF_CA_CERT, DOMAIN
 from .coordinator import (
@@ -27,7 +18,7 @@ from .coordinator import (
     ImmichQueueCoordinator,
     ImmichServerCoordinator,
 )
-from .image import async_setup_image_services
+from .helpers import SETUP_OVERRIDES, translate_errors
 from .permissions import Source, source_allowed
 from .photos import async_setup_photos
 from .repairs import (
@@ -59,7 +50,6 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:  # noqa: ARG001
     """Register the integration's actions; install its blueprints."""
     async_setup_services(hass)
-    async_setup_image_services(hass)
     hass.http.register_view(ImmichBridgeMediaView())
     await async_install_blueprints(hass)
     return True
@@ -69,37 +59,27 @@ async def async_setup_entry(
     hass: HomeAssistant, entry: ImmichBridgeConfigEntry
 ) -> bool:
     """Set up Immich Bridge from a config entry."""
+
+    def version_issue(err: ImmichError) -> None:
+        """Raise the repair issue of a server too old to use."""
+        if isinstance(err, ImmichUnsupportedVersionError):
+            async_update_version_issue(hass, entry, err.version, err.minimum)
+
     try:
-        connection = await async_connect(
-            hass,
-            entry.data[CONF_URL],
-            entry.data[CONF_API_KEY],
-            verify_ssl=entry.data[CONF_VERIFY_SSL],
-            ca_cert=entry.data.get(CONF_CA_CERT),
-        )
+        # A refusal here is the server's fault (or passing): try again later.
+        with translate_errors(
+            ConfigEntryNotReady, overrides=SETUP_OVERRIDES, on_error=version_issue
+        ):
+            connection = await async_connect(
+                hass,
+                entry.data[CONF_URL],
+                entry.data[CONF_API_KEY],
+                verify_ssl=entry.data[CONF_VERIFY_SSL],
+                ca_cert=entry.data.get(CONF_CA_CERT),
+            )
     except InvalidCaCertError as err:
         raise ConfigEntryError(
             translation_domain=DOMAIN, translation_key="invalid_ca_cert"
-        ) from err
-    except ImmichUnsupportedVersionError as err:
-        async_update_version_issue(hass, entry, err.version, err.minimum)
-        raise ConfigEntryError(
-            translation_domain=DOMAIN,
-            translation_key="unsupported_version",
-            translation_placeholders={"version": err.version, "minimum": err.minimum},
-        ) from err
-    except ImmichAuthenticationError as err:
-        raise ConfigEntryAuthFailed(
-            translation_domain=DOMAIN, translation_key="auth_failed"
-        ) from err
-    except ImmichSSLError as err:
-        raise ConfigEntryNotReady(
-            translation_domain=DOMAIN,
-            translation_key="ssl_error" if err.certificate else "cannot_connect",
-        ) from err
-    except ImmichError as err:  # a refusal here is the server's fault: try again
-        raise ConfigEntryNotReady(
-            translation_domain=DOMAIN, translation_key="cannot_connect"
         ) from err
     async_update_version_issue(hass, entry, None, None)
 

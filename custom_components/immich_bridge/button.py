@@ -9,15 +9,14 @@ from typing import TYPE_CHECKING
 
 from homeassistant.components.button import ButtonEntity, ButtonEntityDescription
 from homeassistant.const import Platform
-from homeassistant.exceptions import ServiceValidationError
 
-from .const import DOMAIN
 from .coordinator import ImmichBridgeConfigEntry, ImmichServerCoordinator
 from .entity import ImmichBridgeEntity
 from .frames import ImmichFrameCoordinator
 from .helpers import translate_action_errors
 from .permissions import Requirement
 from .photos import async_remove_stale_entities
+from .resolve import async_libraries
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -30,11 +29,7 @@ PARALLEL_UPDATES = 1
 
 async def _scan_libraries(runtime: ImmichBridgeRuntimeData) -> None:
     """Queue a scan of every external library; say so when there is none."""
-    libraries = await runtime.client.libraries()
-    if not libraries:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN, translation_key="no_external_library"
-        )
+    libraries = await async_libraries(runtime.client, None)
     await asyncio.gather(*(runtime.client.scan_library(lib.id) for lib in libraries))
 
 

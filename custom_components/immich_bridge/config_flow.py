@@ -39,15 +39,10 @@ from .account import (
 )
 from .api import (
     ImmichAlbum,
-    ImmichAuthenticationError,
     ImmichClient,
-    ImmichConnectionError,
     ImmichError,
     ImmichPermissionError,
     ImmichPerson,
-    ImmichRateLimitError,
-    ImmichSSLError,
-    ImmichUnsupportedVersionError,
 )
 from .const import (
     ALL_PEOPLE,
@@ -67,6 +62,7 @@ from .const import (
     LOGGER,
     PERCENTAGE,
 )
+from .helpers import error_translation
 from .permissions import Source, feature_report
 
 if TYPE_CHECKING:
@@ -102,18 +98,11 @@ def normalize_url(raw: str) -> str:
 
 
 def error_key(err: Exception) -> str:
-    """Return the config flow error key for an exception of the validation."""
+    """Return the form error key for an exception of the validation."""
     if isinstance(err, InvalidCaCertError):
         return "invalid_ca_cert"
-    if isinstance(err, ImmichAuthenticationError):
-        return "invalid_auth"
-    if isinstance(err, ImmichSSLError):
-        # A refused certificate, or no TLS at all (https:// to an http server).
-        return "ssl_error" if err.certificate else "not_https"
-    if isinstance(err, ImmichUnsupportedVersionError):
-        return "unsupported_version"
-    if isinstance(err, (ImmichConnectionError, ImmichRateLimitError)):
-        return "cannot_connect"
+    if isinstance(err, ImmichError):
+        return error_translation(err).form_key
     return "unknown"
 
 

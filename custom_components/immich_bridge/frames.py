@@ -8,13 +8,12 @@ import hashlib
 import secrets
 from typing import TYPE_CHECKING, Final, Literal
 
-from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
 from .api import (
-    ImmichAmbiguousAlbumError,
     ImmichBadRequestError,
     ImmichNotFoundError,
     is_uuid,
@@ -27,7 +26,7 @@ from .const import (
     DOMAIN,
     LOGGER,
 )
-from .helpers import translate_update_errors
+from .helpers import invalid, translate_update_errors
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -102,46 +101,6 @@ def frame_sources(entry: ImmichBridgeConfigEntry) -> list[FrameSource]:
             continue
         sources.setdefault(source.key, source)
     return list(sources.values())
-
-
-async def async_resolve_frame_source(
-    client: ImmichClient, option: str, *, owner_id: str | None
-) -> FrameSource:
-    """Parse a source given in an action: albums and people also by name.
-
-    Raise ServiceValidationError for what is not a source or names nothing.
-    """
-    kind, _, value = option.partition(":")
-    kind, value = kind.strip().lower(), value.strip()
-    if kind == "album" and value and not is_uuid(value):
-        try:
-            album = await client.find_album(value, owner_id=owner_id)
-        except ImmichAmbiguousAlbumError as err:
-            raise _invalid(
-                key="album_ambiguous", album=value, count=str(err.count)
-            ) from err
-        if album is None:
-            raise _invalid(key="album_not_found", album=value)
-        value = album.id
-    elif kind == "person" and value and not is_uuid(value):
-        folded = value.casefold()
-        people = (await client.people(with_hidden=True, size=1000)).people
-        person = next((p for p in people if p.name.casefold() == folded), None)
-        if person is None:
-            raise _invalid(key="person_not_found", person=value)
-        value = person.id
-    source = FrameSource.parse(f"{kind}:{value}" if value else kind)
-    if source is None:
-        raise _invalid(key="invalid_frame_source", source=option)
-    return source
-
-
-def _invalid(*, key: str, **placeholders: str) -> ServiceValidationError:
-    return ServiceValidationError(
-        translation_domain=DOMAIN,
-        translation_key=key,
-        translation_placeholders=placeholders,
-    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -340,7 +299,7 @@ class ImmichFrameCoordinator(DataUpdateCoordinator[FrameData]):
         """
         deck = FrameDeck(self.deck.client, source, videos=self.deck.videos)
         if (asset := await deck.draw()) is None:
-            raise _invalid(key="frame_source_empty", source=source.option)
+            raise invalid(key="frame_source_empty", source=source.option)
         until = dt_util.utcnow() + duration
         self._visit = (deck, until)
         self._cancel_end_visit()

@@ -10,32 +10,27 @@ from homeassistant.components.image import ImageEntity, ImageEntityDescription
 from homeassistant.const import Platform
 from homeassistant.core import callback
 from homeassistant.exceptions import ServiceValidationError
-from homeassistant.helpers import config_validation as cv, service
 from homeassistant.util import dt as dt_util
-import voluptuous as vol
 
-from .api import ImmichAsset, ImmichError, ImmichNotFoundError
+from .api import ImmichAsset, ImmichError, ImmichNotFoundError, is_uuid
 from .const import DOMAIN, LOGGER
 from .entity import ImmichBridgeEntity
-from .frames import ImmichFrameCoordinator, async_resolve_frame_source
-from .helpers import translate_action_errors
+from .frames import FrameSource, ImmichFrameCoordinator
+from .helpers import invalid, translate_action_errors
 from .permissions import PHOTOS
 from .photos import async_remove_stale_entities
+from .resolve import async_album, async_people
 from .watcher import ImmichAssetWatcher
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+    from .api import ImmichClient
     from .coordinator import ImmichBridgeConfigEntry
 
 PARALLEL_UPDATES = 0
 
-SERVICE_NEXT_IMAGE: Final = "next_image"
-SERVICE_SHOW_ON_FRAME: Final = "show_on_frame"
-ATTR_SOURCE: Final = "source"
-ATTR_DURATION: Final = "duration"
-DEFAULT_VISIT: Final = timedelta(hours=1)
 VISIT_RANGE: Final = (timedelta(minutes=1), timedelta(days=1))
 FRAME_KEY: Final = "frame"
 
@@ -49,29 +44,6 @@ LATEST_UPLOAD: Final = ImageEntityDescription(
 
 
 @callback
-def async_setup_image_services(hass: HomeAssistant) -> None:
-    """Register the next_image action for the photo frames."""
-    service.async_register_platform_entity_service(
-        hass,
-        DOMAIN,
-        SERVICE_NEXT_IMAGE,
-        entity_domain=Platform.IMAGE,
-        schema=None,
-        func="async_next_image",
-    )
-    service.async_register_platform_entity_service(
-        hass,
-        DOMAIN,
-        SERVICE_SHOW_ON_FRAME,
-        entity_domain=Platform.IMAGE,
-        schema={
-            vol.Required(ATTR_SOURCE): cv.string,
-            vol.Optional(ATTR_DURATION, default=DEFAULT_VISIT): cv.time_period,
-        },
-        func="async_show_on_frame",
-    )
-
-
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: ImmichBridgeConfigEntry,
@@ -114,6 +86,25 @@ def _image_type(data: bytes) -> str:
     if data.startswith(b"\x89PNG"):
         return "image/png"
     return "image/jpeg"
+
+
+async def _async_resolve_frame_source(
+    client: ImmichClient, option: str, *, owner_id: str | None
+) -> FrameSource:
+    """Parse a source given in an action: albums and people also by name.
+
+    Raise ServiceValidationError for what is not a source or names nothing.
+    """
+    kind, _, value = option.partition(":")
+    kind, value = kind.strip().lower(), value.strip()
+    if kind == "album" and value and not is_uuid(value):
+        value = (await async_album(client, value, owner_id=owner_id)).id
+    elif kind == "person" and value and not is_uuid(value):
+        value = (await async_people(client, [value]))[0].id
+    source = FrameSource.parse(f"{kind}:{value}" if value else kind)
+    if source is None:
+        raise invalid(key="invalid_frame_source", source=option)
+    return source
 
 
 class _ImmichImage[CoordinatorT: ImmichFrameCoordinator | ImmichAssetWatcher](
@@ -294,7 +285,7 @@ class ImmichFrameImage(_ImmichImage[ImmichFrameCoordinator]):
         entry = self.coordinator.config_entry
         runtime = entry.runtime_data
         with translate_action_errors(self.hass, entry):
-            visiting = await async_resolve_frame_source(
+            visiting = await _async_resolve_frame_source(
                 runtime.client,
                 source,
                 owner_id=runtime.user.id if runtime.user is not None else None,

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 import re
@@ -31,16 +30,12 @@ from homeassistant.util import dt as dt_util
 from .api import (
     ImmichAlbum,
     ImmichAsset,
-    ImmichAuthenticationError,
-    ImmichConnectionError,
-    ImmichError,
     ImmichNotFoundError,
-    ImmichPermissionError,
-    ImmichRateLimitError,
     ImmichSearchFilters,
     is_uuid,
 )
 from .const import DOMAIN, LOGGER
+from .helpers import translate_errors
 from .views import asset_url
 
 if TYPE_CHECKING:
@@ -178,31 +173,6 @@ class _Path:
 type _MediaError = type[BrowseError | SearchError | Unresolvable]
 
 
-@contextmanager
-def _immich_errors(error: _MediaError) -> Iterator[None]:
-    """Turn client errors into a translated browse or resolve error."""
-    try:
-        yield
-    except ImmichNotFoundError as err:
-        raise error(translation_domain=DOMAIN, translation_key="not_found") from err
-    except ImmichAuthenticationError as err:
-        raise error(translation_domain=DOMAIN, translation_key="auth_failed") from err
-    except ImmichPermissionError as err:
-        raise error(
-            translation_domain=DOMAIN,
-            translation_key="missing_permission",
-            translation_placeholders={"permission": err.permission or "admin"},
-        ) from err
-    except ImmichRateLimitError as err:
-        raise error(translation_domain=DOMAIN, translation_key="rate_limited") from err
-    except ImmichConnectionError as err:
-        raise error(
-            translation_domain=DOMAIN, translation_key="cannot_connect"
-        ) from err
-    except ImmichError as err:
-        raise error(translation_domain=DOMAIN, translation_key="server_error") from err
-
-
 class ImmichBridgeMediaSource(MediaSource):
     """Offer albums, people, tags, favorites, memories, uploads, timeline, places."""
 
@@ -256,7 +226,7 @@ class ImmichBridgeMediaSource(MediaSource):
             entries = _loaded_entries(item.hass)
             paths = [_Path(server=str(entry.unique_id)) for entry in entries]
         titles = await _async_titles(item.hass)
-        with _immich_errors(SearchError):
+        with translate_errors(SearchError):
             found = await asyncio.gather(
                 *(
                     _Browser(entry, titles).search(path, query.search_query)
@@ -292,7 +262,7 @@ class ImmichBridgeMediaSource(MediaSource):
             raise BrowseError(
                 translation_domain=DOMAIN, translation_key="invalid_media_id"
             )
-        with _immich_errors(BrowseError):
+        with translate_errors(BrowseError):
             return await _Browser(entry, titles).browse(path)
 
     def _servers(self, entries: list[ImmichBridgeConfigEntry]) -> BrowseMediaSource:

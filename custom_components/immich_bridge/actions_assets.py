@@ -1,133 +1,53 @@
-"""The asset actions: change, delete and restore photos and videos, empty the trash.
-
-They build on the validators and resolvers of `services.py`, which registers them
-through its `ACTIONS` table.
-"""
+"""The asset actions: change, delete and restore photos and videos, empty the trash."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-import math
 from typing import TYPE_CHECKING, Any, Final
 
-from homeassistant.core import HomeAssistant, SupportsResponse
-from homeassistant.helpers import config_validation as cv, entity_registry as er
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
-import voluptuous as vol
 
-from .api import ImmichAsset, ImmichNotFoundError, Visibility, is_uuid
-from .const import DOMAIN, LOGGER
-from .services import (
-    _ASSET_IDS,
-    _ENTRY,
+from .action_common import (
+    asset_summary,
+    async_album,
+    async_check_assets,
+    async_refresh,
+    check_album_writable,
+)
+from .action_schemas import (
     ATTR_ALBUM,
     ATTR_ASSET_ID,
+    ATTR_DATE_TIME,
     ATTR_DESCRIPTION,
     ATTR_DRY_RUN,
     ATTR_FAVORITE,
     ATTR_FORCE,
     ATTR_IMAGE_ENTITY_ID,
+    ATTR_LATITUDE,
+    ATTR_LONGITUDE,
+    ATTR_MAX_ASSETS,
+    ATTR_OLDER_THAN,
+    ATTR_RATING,
     ATTR_VISIBILITY,
-    VISIBILITIES,
-    _Action,
-    _asset_summary,
-    _async_album,
-    _async_check_assets,
-    _async_refresh,
-    _check_album_writable,
-    _duration,
-    _int_between,
-    _invalid,
-    _list_of,
-    _text,
 )
+from .api import (
+    ImmichAsset,
+    ImmichNotFoundError,
+    Visibility,
+    is_uuid,
+)
+from .const import DOMAIN, LOGGER
+from .helpers import invalid
 
 if TYPE_CHECKING:
     from .coordinator import ImmichBridgeConfigEntry
 
-SERVICE_UPDATE_ASSETS: Final = "update_assets"
-SERVICE_DELETE_ASSETS: Final = "delete_assets"
-SERVICE_RESTORE_ASSETS: Final = "restore_assets"
-SERVICE_EMPTY_TRASH: Final = "empty_trash"
 
-ATTR_RATING: Final = "rating"
-ATTR_DATE_TIME: Final = "date_time"
-ATTR_LATITUDE: Final = "latitude"
-ATTR_LONGITUDE: Final = "longitude"
-ATTR_OLDER_THAN: Final = "older_than"
-ATTR_MAX_ASSETS: Final = "max_assets"
-
-DEFAULT_MAX_ASSETS: Final = 100
-MAX_IMAGE_ENTITIES: Final = 20
 IDS_IN_MESSAGE: Final = 10  # asset ids an error message names at most
-
-
-def _local_moment(value: Any) -> datetime:
-    """Validate a date and time; one without a zone is in Home Assistant's zone."""
-    moment = cv.datetime(value)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt_util.get_default_time_zone())
-    return moment
-
-
-def _number_between(low: float, high: float) -> Callable[[Any], float]:
-    """Validate a finite number (not a boolean) in a range."""
-
-    def validate(value: Any) -> float:
-        """Validate one number."""
-        try:
-            number = float(value)
-        except (TypeError, ValueError, OverflowError) as err:
-            msg = "expected a number"
-            raise vol.Invalid(msg) from err
-        if isinstance(value, bool) or not math.isfinite(number):
-            msg = "expected a number"
-            raise vol.Invalid(msg)
-        if not low <= number <= high:
-            msg = f"expected a number from {low:g} to {high:g}"
-            raise vol.Invalid(msg)
-        return number
-
-    return validate
-
-
-_IMAGE_ENTITIES: Final = _list_of(
-    vol.All(cv.string, cv.entity_domain("image")), maximum=MAX_IMAGE_ENTITIES
-)
-
-UPDATE_ASSETS_SCHEMA: Final = vol.Schema(
-    {
-        **_ENTRY,
-        vol.Optional(ATTR_ASSET_ID, default=list): _ASSET_IDS,
-        vol.Optional(ATTR_IMAGE_ENTITY_ID, default=list): _IMAGE_ENTITIES,
-        vol.Optional(ATTR_FAVORITE): cv.boolean,
-        vol.Optional(ATTR_RATING): _int_between(0, 5),
-        vol.Optional(ATTR_VISIBILITY): vol.In(VISIBILITIES),
-        vol.Optional(ATTR_DESCRIPTION): cv.string,
-        vol.Optional(ATTR_DATE_TIME): _local_moment,
-        vol.Inclusive(ATTR_LATITUDE, "location"): _number_between(-90, 90),
-        vol.Inclusive(ATTR_LONGITUDE, "location"): _number_between(-180, 180),
-    }
-)
-DELETE_ASSETS_SCHEMA: Final = vol.Schema(
-    {
-        **_ENTRY,
-        vol.Exclusive(ATTR_ASSET_ID, "target"): _ASSET_IDS,
-        vol.Exclusive(ATTR_ALBUM, "target"): _text,
-        vol.Optional(ATTR_OLDER_THAN): _duration,
-        vol.Optional(ATTR_MAX_ASSETS, default=DEFAULT_MAX_ASSETS): _int_between(
-            1, 1000
-        ),
-        vol.Optional(ATTR_FORCE, default=False): cv.boolean,
-        vol.Optional(ATTR_DRY_RUN, default=False): cv.boolean,
-    }
-)
-RESTORE_ASSETS_SCHEMA: Final = vol.Schema(
-    {**_ENTRY, vol.Required(ATTR_ASSET_ID): vol.All(_ASSET_IDS, vol.Length(min=1))}
-)
-EMPTY_TRASH_SCHEMA: Final = vol.Schema(_ENTRY)
 
 
 def _named(asset_ids: Sequence[str]) -> str:
@@ -145,7 +65,7 @@ def _check_owned(entry: ImmichBridgeConfigEntry, assets: Sequence[ImmichAsset]) 
     if user is None:
         return
     if others := [asset.id for asset in assets if asset.owner_id != user.id]:
-        raise _invalid(key="asset_not_owned", asset_ids=_named(others))
+        raise invalid(key="asset_not_owned", asset_ids=_named(others))
 
 
 @contextmanager
@@ -159,7 +79,7 @@ def _owners_only() -> Iterator[None]:
     try:
         yield
     except ImmichNotFoundError as err:
-        raise _invalid(key="assets_of_others") from err
+        raise invalid(key="assets_of_others") from err
 
 
 def _shown_asset_id(
@@ -172,11 +92,11 @@ def _shown_asset_id(
         or registered.platform != DOMAIN
         or registered.config_entry_id != entry.entry_id
     ):
-        raise _invalid(key="not_an_immich_image", entity_id=entity_id)
+        raise invalid(key="not_an_immich_image", entity_id=entity_id)
     state = hass.states.get(entity_id)
     asset_id = None if state is None else state.attributes.get(ATTR_ASSET_ID)
     if not isinstance(asset_id, str) or not is_uuid(asset_id):
-        raise _invalid(key="image_no_asset", entity_id=entity_id)
+        raise invalid(key="image_no_asset", entity_id=entity_id)
     return asset_id
 
 
@@ -197,7 +117,7 @@ def _changes(data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def _async_update_assets(
+async def async_update_assets(
     hass: HomeAssistant, entry: ImmichBridgeConfigEntry, data: dict[str, Any]
 ) -> dict[str, Any]:
     """Favourite, rate, hide, describe, re-date or place photos in one request."""
@@ -208,10 +128,10 @@ async def _async_update_assets(
     ]
     asset_ids = list(dict.fromkeys([*data[ATTR_ASSET_ID], *shown]))
     if not asset_ids:
-        raise _invalid(key="asset_target_required")
+        raise invalid(key="asset_target_required")
     if not (changes := _changes(data)):
-        raise _invalid(key="no_asset_change")
-    _check_owned(entry, await _async_check_assets(client, asset_ids))
+        raise invalid(key="no_asset_change")
+    _check_owned(entry, await async_check_assets(client, asset_ids))
     visibility: Visibility | None = changes.get(ATTR_VISIBILITY)
     when: datetime | None = changes.get(ATTR_DATE_TIME)
     with _owners_only():
@@ -226,7 +146,7 @@ async def _async_update_assets(
             longitude=changes.get(ATTR_LONGITUDE),
         )
     LOGGER.debug("Updated %d assets (%s)", len(asset_ids), ", ".join(changes))
-    await _async_refresh(entry)
+    await async_refresh(entry)
     if when is not None:
         changes[ATTR_DATE_TIME] = when.isoformat()
     return {"asset_ids": asset_ids, "changes": changes}
@@ -239,8 +159,8 @@ async def _async_retention(
 
     Also the older assets of other users: Immich lets only the owner delete an asset.
     """
-    album = await _async_album(entry, ref)
-    _check_album_writable(entry, album)
+    album = await async_album(entry, ref)
+    check_album_writable(entry, album)
     cutoff = dt_util.utcnow() - older_than
     older = sorted(
         (
@@ -257,8 +177,7 @@ async def _async_retention(
     return facts, own, others
 
 
-async def _async_delete_assets(
-    hass: HomeAssistant,  # noqa: ARG001  # every handler has the same signature
+async def async_delete_assets(
     entry: ImmichBridgeConfigEntry,
     data: dict[str, Any],
 ) -> dict[str, Any]:
@@ -269,23 +188,23 @@ async def _async_delete_assets(
     others: list[str] = []
     if ATTR_ALBUM in data:
         if ATTR_OLDER_THAN not in data:
-            raise _invalid(key="older_than_required")
+            raise invalid(key="older_than_required")
         facts, matched, others = await _async_retention(
             entry, data[ATTR_ALBUM], data[ATTR_OLDER_THAN]
         )
     elif data.get(ATTR_ASSET_ID):
         if ATTR_OLDER_THAN in data:
-            raise _invalid(key="older_than_needs_album")
+            raise invalid(key="older_than_needs_album")
         if len(data[ATTR_ASSET_ID]) > limit:
-            raise _invalid(
+            raise invalid(
                 key="too_many_assets",
                 count=str(len(data[ATTR_ASSET_ID])),
                 max_assets=str(limit),
             )
-        matched = await _async_check_assets(client, data[ATTR_ASSET_ID])
+        matched = await async_check_assets(client, data[ATTR_ASSET_ID])
         _check_owned(entry, matched)
     else:
-        raise _invalid(key="delete_target_required")
+        raise invalid(key="delete_target_required")
     chosen = matched[:limit]
     if chosen and not data[ATTR_DRY_RUN]:
         with _owners_only():
@@ -295,7 +214,7 @@ async def _async_delete_assets(
             len(chosen),
             "for good" if data[ATTR_FORCE] else "to the trash",
         )
-        await _async_refresh(entry)
+        await async_refresh(entry)
     return {
         **facts,
         "dry_run": data[ATTR_DRY_RUN],
@@ -304,26 +223,25 @@ async def _async_delete_assets(
         "count": len(chosen),
         "remaining": len(matched) - len(chosen),
         "asset_ids": [a.id for a in chosen],
-        "assets": [_asset_summary(client, a) for a in chosen],
+        "assets": [asset_summary(client, a) for a in chosen],
         "not_owned": others,
     }
 
 
-async def _async_restore_assets(
-    hass: HomeAssistant,  # noqa: ARG001
+async def async_restore_assets(
     entry: ImmichBridgeConfigEntry,
     data: dict[str, Any],
 ) -> dict[str, Any]:
     """Restore photos from the trash; those not in it are reported."""
     client = entry.runtime_data.client
-    assets = await _async_check_assets(client, data[ATTR_ASSET_ID])
+    assets = await async_check_assets(client, data[ATTR_ASSET_ID])
     _check_owned(entry, assets)
     trashed = [asset.id for asset in assets if asset.is_trashed]
     if trashed:
         # Immich counts the ids it is sent, trashed or not: send only trashed ones.
         with _owners_only():
             await client.restore_assets(trashed)
-        await _async_refresh(entry)
+        await async_refresh(entry)
     return {
         "count": len(trashed),
         "restored": trashed,
@@ -331,36 +249,11 @@ async def _async_restore_assets(
     }
 
 
-async def _async_empty_trash(
-    hass: HomeAssistant,  # noqa: ARG001
+async def async_empty_trash(
     entry: ImmichBridgeConfigEntry,
-    data: dict[str, Any],  # noqa: ARG001
+    _data: dict[str, Any],
 ) -> dict[str, Any]:
     """Delete everything in the user's trash for good."""
     count = await entry.runtime_data.client.empty_trash()
-    await _async_refresh(entry)
+    await async_refresh(entry)
     return {"count": count}
-
-
-ASSET_ACTIONS: Final[dict[str, _Action]] = {
-    SERVICE_UPDATE_ASSETS: _Action(
-        schema=UPDATE_ASSETS_SCHEMA,
-        handler=_async_update_assets,
-        response=SupportsResponse.OPTIONAL,
-    ),
-    SERVICE_DELETE_ASSETS: _Action(
-        schema=DELETE_ASSETS_SCHEMA,
-        handler=_async_delete_assets,
-        response=SupportsResponse.OPTIONAL,
-    ),
-    SERVICE_RESTORE_ASSETS: _Action(
-        schema=RESTORE_ASSETS_SCHEMA,
-        handler=_async_restore_assets,
-        response=SupportsResponse.OPTIONAL,
-    ),
-    SERVICE_EMPTY_TRASH: _Action(
-        schema=EMPTY_TRASH_SCHEMA,
-        handler=_async_empty_trash,
-        response=SupportsResponse.OPTIONAL,
-    ),
-}
