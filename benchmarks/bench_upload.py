@@ -192,18 +192,32 @@ def main() -> None:  # noqa: PLR0915  # one report
         )
 
         def key() -> str:
+            """Return a key that has no copy of the file; flush the disk cache."""
             if real is None:
                 wipe_fake(fake.url, fake.key)
-                return fake.key
-            real.wait_idle()
-            return real.new_user()
+                user = fake.key
+            else:
+                real.wait_idle()
+                user = real.new_user()
+            # The server writes what it receives: start each run without the
+            # previous run's dirty pages still being written back.
+            os.sync()
+            return user
 
         for run in range(1, args.runs + 1):
-            user = key()
-            full = run_ours(url, user, path, precheck=True)
-            again = run_ours(url, user, path, precheck=True)
-            bare = run_ours(url, key(), path, precheck=False)
-            seconds, _asset_id = run_curl(url, key(), path, v2=v2)
+            # Rotate the order: the first upload of a round meets the calmest disk.
+            order = ["full", "bare", "curl"]
+            order = order[(run - 1) % 3 :] + order[: (run - 1) % 3]
+            for name in order:
+                if name == "full":
+                    user = key()
+                    full = run_ours(url, user, path, precheck=True)
+                    os.sync()
+                    again = run_ours(url, user, path, precheck=True)
+                elif name == "bare":
+                    bare = run_ours(url, key(), path, precheck=False)
+                else:
+                    seconds, _asset_id = run_curl(url, key(), path, v2=v2)
             ours.append(float(full["seconds"]))
             transfer.append(float(bare["seconds"]))
             growth += [float(full["rss_growth_mib"]), float(bare["rss_growth_mib"])]
