@@ -25,7 +25,6 @@ import json
 import os
 from pathlib import Path
 import random
-import resource
 import shutil
 import struct
 import subprocess
@@ -33,7 +32,7 @@ import sys
 import time
 from types import SimpleNamespace
 
-from _common import WORK, real_server, target
+from _common import WORK, peak_rss_mib, real_server, target
 import aiohttp
 
 from custom_components.immich_bridge.api import ImmichClient
@@ -115,9 +114,8 @@ async def child(url: str, folder: Path, concurrency: int) -> None:
         "failed": result.failed,
         "skipped": result.skipped,
         "sent_duplicates": statuses.get("200", 0),
-        "peak_rss_mib": round(
-            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1
-        ),
+        # VmHWM, not ru_maxrss: Linux keeps the parent's RSS at fork in the latter.
+        "peak_rss_mib": round(peak_rss_mib(), 1),
     }
     print(json.dumps(counts))
 

@@ -83,6 +83,7 @@ async def child(url: str, path: Path, *, precheck: bool) -> None:
     ):
         await client.server_version()
         checksum = None if precheck else await sha1_file(path)
+        # VmHWM reset here: ru_maxrss would count the parent's RSS at fork time.
         base = rss_mib()
         reset_peak_rss()
         sent = 0
