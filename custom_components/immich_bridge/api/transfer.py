@@ -97,7 +97,8 @@ class _SyncRun:
     upload_slots: asyncio.Semaphore
     hash_slots: asyncio.Semaphore
     # Uploads scheduled and not finished: the next batch is hashed only when there
-    # is room, so a large folder never holds more than this many waiting tasks.
+    # is room, so a large folder never holds more than this many waiting tasks
+    # (two batches: one uploading while the next is hashed and checked).
     queued: asyncio.Semaphore
     results: dict[Path, ImmichSyncFileResult] = field(default_factory=dict)
     first_by_checksum: dict[str, Path] = field(default_factory=dict)
@@ -308,7 +309,7 @@ async def sync_folder(
         dry_run=dry_run,
         upload_slots=asyncio.Semaphore(concurrency),
         hash_slots=asyncio.Semaphore(min(concurrency, os.cpu_count() or 1)),
-        queued=asyncio.Semaphore(max(1, batch_size) + concurrency),
+        queued=asyncio.Semaphore(2 * max(1, batch_size) + concurrency),
     )
     step = max(1, batch_size)
     async with asyncio.TaskGroup() as tasks:
