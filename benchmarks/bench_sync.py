@@ -183,17 +183,20 @@ def main() -> None:  # noqa: PLR0915  # one report
     sent_dupes = 0
     with ExitStack() as stack:
         real = None if args.fake else stack.enter_context(real_server())
-        cli = real.cli if real else real_server_cli()
+        cli = real.cli if real else "" if args.ours_only else real_server_cli()
         server_label = (
             f"real Immich {real.version()}"
             if real
             else f"fake Immich ({args.spec} spec)"
         )
-        cli_label = subprocess.run(
-            [cli, "--version"], capture_output=True, text=True, check=False
-        ).stdout.strip()
+        peer = "none"
+        if cli:
+            version = subprocess.run(
+                [cli, "--version"], capture_output=True, text=True, check=False
+            ).stdout.strip()
+            peer = f"immich CLI {version} ({cli})"
         print(
-            f"server: {server_label}; peer: immich CLI {cli_label} ({cli}); "
+            f"server: {server_label}; peer: {peer}; "
             f"ours: Python {sys.version.split()[0]}, aiohttp {aiohttp.__version__}"
         )
         for round_ in range(1, args.runs + 1):
