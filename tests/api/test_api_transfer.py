@@ -9,6 +9,7 @@ import hashlib
 import json
 import os
 from pathlib import Path
+import threading
 from typing import Any
 import uuid
 
@@ -23,12 +24,15 @@ from custom_components.immich_bridge.api import (
     ImmichConnectionError,
     ImmichError,
     ImmichResponseError,
+    client as client_module,
 )
 from custom_components.immich_bridge.api.upload import (
     FilePayload,
+    HashStoppedError,
     LocalFile,
     find_sidecar,
     media_problem,
+    sha1_file_sync,
 )
 from tests.fake_immich import FakeImmich
 
@@ -127,6 +131,79 @@ async def test_upload_streams_large_file(
     path = _write(tmp_path / "large.jpg", data)
     result = await client_v3.upload(path)
     assert immich_server_v3.state.assets[result.asset_id].data == data
+
+
+async def test_upload_large_file_hashed_while_sent(
+    client: ImmichClient,
+    immich_server: FakeImmich,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A large new file is sent while it is hashed, and arrives intact."""
+    monkeypatch.setattr(client_module, "OVERLAP_MIN_SIZE", 2 * 1024 * 1024)
+    data = immich_server.state.next_jpeg() + os.urandom(3 * 1024 * 1024 + 5)
+    path = _write(tmp_path / "large.jpg", data)
+    result = await client.upload(path)
+    assert result.duplicate is False
+    assert immich_server.state.assets[result.asset_id].data == data
+    ops = [r.operation_id for r in immich_server.requests]
+    assert ops.count("uploadAsset") == 1
+    assert ops.count("checkBulkUpload") == 1
+
+
+async def test_upload_large_duplicate_stops_sending(
+    client_v3: ImmichClient,
+    immich_server_v3: FakeImmich,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A large file the server has is not sent to the end: the upload is cut."""
+    monkeypatch.setattr(client_module, "OVERLAP_MIN_SIZE", 2 * 1024 * 1024)
+    data = immich_server_v3.state.next_jpeg() + os.urandom(3 * 1024 * 1024 + 5)
+    existing = immich_server_v3.state.add_asset(immich_server_v3.admin_id, data=data)
+    path = _write(tmp_path / "again.jpg", data)
+    # The fake reads a whole body before it answers: hold its answer back so the
+    # duplicate check is known first.
+    immich_server_v3.set_fault("uploadAsset", delay=30, times=1)
+    async with asyncio.timeout(20):
+        result = await client_v3.upload(path)
+    assert result.duplicate is True
+    assert result.asset_id == existing
+    assert list(immich_server_v3.state.assets) == [existing]
+    assert path.read_bytes() == data
+
+
+async def test_upload_large_file_unreadable(
+    client_v3: ImmichClient,
+    immich_server_v3: FakeImmich,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A hash that fails ends the upload started beside it: nothing is stored."""
+    monkeypatch.setattr(client_module, "OVERLAP_MIN_SIZE", 2 * 1024 * 1024)
+    data = immich_server_v3.state.next_jpeg() + os.urandom(3 * 1024 * 1024 + 5)
+    path = _write(tmp_path / "broken.jpg", data)
+
+    def broken(*_args: object) -> str:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(client_module, "sha1_file_sync", broken)
+    immich_server_v3.set_fault("uploadAsset", delay=30, times=1)
+    async with asyncio.timeout(20):
+        with pytest.raises(OSError, match="Input/output"):
+            await client_v3.upload(path)
+    assert not immich_server_v3.state.assets
+    assert path.read_bytes() == data
+
+
+def test_hash_stops_when_told(tmp_path: Path) -> None:
+    """A hash whose result is no longer needed ends early."""
+    path = _write(tmp_path / "a.jpg", b"\xff\xd8\xff" + b"x" * 100)
+    stop = threading.Event()
+    assert sha1_file_sync(path, 16, stop) == hashlib.sha1(path.read_bytes()).hexdigest()  # noqa: S324
+    stop.set()
+    with pytest.raises(HashStoppedError):
+        sha1_file_sync(path, 16, stop)
 
 
 @pytest.mark.parametrize("fault", [{"drop": True}, {"status": 500}])

@@ -15,6 +15,7 @@ import logging
 from pathlib import Path
 import re
 import ssl
+import threading
 from typing import TYPE_CHECKING, Any, Final, Literal, Self, TypedDict, Unpack
 from urllib.parse import urlsplit
 
@@ -71,12 +72,15 @@ from .models import (
 from .upload import (
     CHUNK_SIZE,
     DEFAULT_DEVICE_ID,
+    OVERLAP_MIN_SIZE,
+    STREAM_CHUNK_SIZE,
     FilePayload,
     LocalFile,
     build_form,
     iso_utc,
     sha1_bytes,
     sha1_file,
+    sha1_file_sync,
 )
 
 if TYPE_CHECKING:
@@ -970,6 +974,16 @@ class ImmichClient:
         )
         return {result.id: result for result in results}
 
+    async def _known(self, checksum: str, filename: str) -> ImmichUploadResult | None:
+        """Return the server's asset with this checksum, if it has one."""
+        found = (await self.upload_check({"0": checksum})).get("0")
+        if found is None or not found.duplicate or not found.asset_id:
+            return None
+        _LOGGER.debug("Upload of %s skipped: duplicate of %s", filename, found.asset_id)
+        return ImmichUploadResult(
+            asset_id=found.asset_id, duplicate=True, in_trash=bool(found.is_trashed)
+        )
+
     async def upload(
         self,
         source: Path | str | bytes,
@@ -989,41 +1003,22 @@ class ImmichClient:
         A path's XMP sidecar (photo.jpg.xmp or photo.xmp) goes along unless
         `sidecar` is given. Dates default to the file's modification time (or now).
         """
-        if isinstance(source, bytes):
-            if not filename:
-                msg = "a filename is needed to upload bytes"
-                raise ValueError(msg)
-            checksum = checksum or await _sha1_bytes(source)
-            now = datetime.now(UTC)
-            asset: Payload | bytes = source
-            size = len(source)
-            modified = file_modified_at or file_created_at or now
-        else:
-            path = Path(source)
-            local = await asyncio.to_thread(LocalFile.inspect_sync, path)
-            filename = filename or path.name
-            checksum = checksum or await sha1_file(path)
-            asset = (
-                local.data
-                if local.data is not None
-                else FilePayload(path, local.size, filename=filename)
-            )
-            size = local.size
-            modified = file_modified_at or local.modified_at
-            if sidecar is None:
-                sidecar = local.sidecar
+        local = await _UploadSource.read(
+            source,
+            filename=filename,
+            modified_at=file_modified_at or file_created_at,
+            checksum=checksum,
+            hash_first=not check_duplicate,
+        )
+        filename, size, checksum = local.filename, local.size, local.checksum
+        modified = file_modified_at or local.modified_at
         created = file_created_at or modified
-        if check_duplicate:
-            found = (await self.upload_check({"0": checksum})).get("0")
-            if found is not None and found.duplicate and found.asset_id:
-                _LOGGER.debug(
-                    "Upload of %s skipped: duplicate of %s", filename, found.asset_id
-                )
-                return ImmichUploadResult(
-                    asset_id=found.asset_id,
-                    duplicate=True,
-                    in_trash=bool(found.is_trashed),
-                )
+        if sidecar is None:
+            sidecar = local.sidecar
+        if check_duplicate and checksum is not None:
+            known = await self._known(checksum, filename)
+            if known is not None:
+                return known
         sidecar_body: Payload | bytes | None = None
         if isinstance(sidecar, bytes):
             sidecar_body = sidecar
@@ -1035,7 +1030,7 @@ class ImmichClient:
             size += sidecar_size
         version = await self._version()
         form = build_form(
-            asset=asset,
+            asset=local.asset,
             filename=filename,
             file_created_at=created,
             file_modified_at=modified,
@@ -1043,16 +1038,24 @@ class ImmichClient:
             visibility=visibility,
             sidecar=sidecar_body,
             device_fields=(
-                (checksum, device_id) if version < DEVICE_FIELDS_BEFORE else None
+                (checksum or f"{filename}-{size}", device_id)
+                if version < DEVICE_FIELDS_BEFORE
+                else None
             ),
         )
-        data = await self._request(
-            "POST",
-            "/assets",
-            data=form,
-            headers={"x-immich-checksum": checksum},
-            deadline=self.request_timeout + size * _UPLOAD_SECONDS_PER_BYTE,
-        )
+        deadline = self.request_timeout + size * _UPLOAD_SECONDS_PER_BYTE
+        if checksum is None and local.stream is not None:
+            known, data = await self._upload_while_hashing(local.stream, form, deadline)
+            if known is not None:
+                return known
+        else:
+            data = await self._request(
+                "POST",
+                "/assets",
+                data=form,
+                headers=None if checksum is None else {"x-immich-checksum": checksum},
+                deadline=deadline,
+            )
         result = self._parse("POST /assets", ImmichUploadResult.from_api, data)
         if result.duplicate:
             # The upload answer does not say where the server's copy is.
@@ -1065,6 +1068,44 @@ class ImmichClient:
             result.duplicate,
         )
         return result
+
+    async def _upload_while_hashing(
+        self, asset: FilePayload, form: aiohttp.MultipartWriter, deadline: float
+    ) -> tuple[ImmichUploadResult | None, Any]:
+        """Send a large file while a worker thread hashes it; stop on a duplicate.
+
+        Once the hash is known the server is asked whether it has the file; if it
+        does, the upload is cancelled (the server drops an unfinished upload, so it
+        cost the bytes sent until then) and the existing asset is returned.
+        Otherwise return (None, the upload's JSON answer).
+        """
+        stop = threading.Event()
+        hashing = asyncio.ensure_future(
+            asyncio.to_thread(sha1_file_sync, asset.path, STREAM_CHUNK_SIZE, stop)
+        )
+        sending = asyncio.ensure_future(
+            self._request("POST", "/assets", data=form, deadline=deadline)
+        )
+        try:
+            await asyncio.wait((hashing, sending), return_when=asyncio.FIRST_COMPLETED)
+            if not sending.done():
+                known = await self._known(await hashing, asset.path.name)
+                if known is not None:
+                    _LOGGER.debug(
+                        "Upload of %s stopped after %d of %d bytes",
+                        asset.path.name,
+                        asset.bytes_sent,
+                        asset.size,
+                    )
+                    return known, None
+            return None, await sending
+        finally:
+            stop.set()
+            hashing.add_done_callback(_ignore_outcome)
+            if not sending.done():
+                sending.cancel()
+                await asyncio.wait((sending,))
+            sending.add_done_callback(_ignore_outcome)
 
     async def upload_bytes(
         self, data: bytes, filename: str, **options: Unpack[_UploadOptions]
@@ -1462,6 +1503,69 @@ class ImmichClient:
         )
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _UploadSource:
+    """Describe what an upload sends: the bytes or a stream of the file."""
+
+    asset: Payload | bytes
+    filename: str
+    size: int
+    modified_at: datetime
+    checksum: str | None
+    sidecar: Path | None = None
+    stream: FilePayload | None = None
+
+    @classmethod
+    async def read(
+        cls,
+        source: Path | str | bytes,
+        *,
+        filename: str | None,
+        modified_at: datetime | None,
+        checksum: str | None,
+        hash_first: bool,
+    ) -> Self:
+        """Inspect the source; hash it unless it is a large file hashed on the way.
+
+        Data in memory (given, or a small file read whole) is hashed once, from
+        memory. A file of OVERLAP_MIN_SIZE or more is left unhashed (checksum None)
+        unless `hash_first`: the upload then overlaps the hash.
+        """
+        if isinstance(source, bytes):
+            if not filename:
+                msg = "a filename is needed to upload bytes"
+                raise ValueError(msg)
+            return cls(
+                asset=source,
+                filename=filename,
+                size=len(source),
+                modified_at=modified_at or datetime.now(UTC),
+                checksum=checksum or await _sha1_bytes(source),
+            )
+        path = Path(source)
+        local = await asyncio.to_thread(LocalFile.inspect_sync, path)
+        filename = filename or path.name
+        stream = None
+        if local.data is not None:
+            asset: Payload | bytes = local.data
+            checksum = checksum or sha1_bytes(local.data)
+        else:
+            asset = stream = FilePayload(
+                path, local.size, filename=filename, chunk_size=STREAM_CHUNK_SIZE
+            )
+            if checksum is None and (hash_first or local.size < OVERLAP_MIN_SIZE):
+                checksum = await sha1_file(path, STREAM_CHUNK_SIZE)
+        return cls(
+            asset=asset,
+            filename=filename,
+            size=local.size,
+            modified_at=local.modified_at,
+            checksum=checksum,
+            sidecar=local.sidecar,
+            stream=stream,
+        )
+
+
 class _UploadOptions(TypedDict, total=False):
     """Carry the keyword options of upload_bytes."""
 
@@ -1523,6 +1627,12 @@ def _without_none(**values: object) -> dict[str, object]:
 def _flag(value: bool) -> str:  # noqa: FBT001  # a plain converter
     """Format a boolean query parameter."""
     return "true" if value else "false"
+
+
+def _ignore_outcome(done: asyncio.Future[Any]) -> None:
+    """Retrieve the outcome of a task whose result is no longer needed."""
+    if not done.cancelled():
+        done.exception()
 
 
 async def _sha1_bytes(data: bytes) -> str:

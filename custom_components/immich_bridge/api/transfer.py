@@ -21,7 +21,7 @@ from .models import (
     ImmichSyncResult,
     SyncStatus,
 )
-from .upload import CHUNK_SIZE, media_problem_sync, sha1_file
+from .upload import CHUNK_SIZE, MediaProblem, media_sha1_sync
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -96,6 +96,10 @@ class _SyncRun:
     dry_run: bool
     upload_slots: asyncio.Semaphore
     hash_slots: asyncio.Semaphore
+    # Uploads scheduled and not finished: the next batch is hashed only when there
+    # is room, so a large folder never holds more than this many waiting tasks
+    # (two batches: one uploading while the next is hashed and checked).
+    queued: asyncio.Semaphore
     results: dict[Path, ImmichSyncFileResult] = field(default_factory=dict)
     first_by_checksum: dict[str, Path] = field(default_factory=dict)
     copies: list[tuple[Path, Path]] = field(default_factory=list)
@@ -123,15 +127,16 @@ class _SyncRun:
         """
         async with self.hash_slots:
             try:
-                if problem := await asyncio.to_thread(media_problem_sync, path):
-                    self.done(path, "skipped", error=problem)
-                    return None
-                return await sha1_file(path)
+                checked = await asyncio.to_thread(media_sha1_sync, path)
             except OSError as err:
                 self.done(
                     path, "failed", error=f"cannot read file: {err.strerror or err}"
                 )
                 return None
+        if isinstance(checked, MediaProblem):
+            self.done(path, "skipped", error=checked)
+            return None
+        return checked
 
     async def batch(self, paths: Sequence[Path], tasks: asyncio.TaskGroup) -> None:
         """Hash and check one batch, then schedule the uploads it needs."""
@@ -168,6 +173,7 @@ class _SyncRun:
             elif self.dry_run:
                 self.done(path, "pending")
             else:
+                await self.queued.acquire()
                 tasks.create_task(self.upload(path, checksum))
 
     def fail_all(self, paths: Iterable[Path], err: ImmichError) -> None:
@@ -178,6 +184,13 @@ class _SyncRun:
             self.done(path, "failed", error=str(err))
 
     async def upload(self, path: Path, checksum: str) -> None:
+        """Upload one file, recording the outcome (it holds a `queued` slot)."""
+        try:
+            await self._upload(path, checksum)
+        finally:
+            self.queued.release()
+
+    async def _upload(self, path: Path, checksum: str) -> None:
         """Upload one file, recording the outcome."""
         async with self.upload_slots:
             if self.fatal is not None:
@@ -296,6 +309,7 @@ async def sync_folder(
         dry_run=dry_run,
         upload_slots=asyncio.Semaphore(concurrency),
         hash_slots=asyncio.Semaphore(min(concurrency, os.cpu_count() or 1)),
+        queued=asyncio.Semaphore(2 * max(1, batch_size) + concurrency),
     )
     step = max(1, batch_size)
     async with asyncio.TaskGroup() as tasks:

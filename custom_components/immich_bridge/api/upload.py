@@ -13,6 +13,7 @@ import logging
 import mimetypes
 import os
 from pathlib import PurePath, PurePosixPath
+import threading
 from typing import TYPE_CHECKING, Any, BinaryIO, Final
 from urllib.parse import unquote, urlsplit, urlunsplit
 
@@ -27,6 +28,10 @@ if TYPE_CHECKING:
 _LOGGER: Final = logging.getLogger(__name__)
 
 CHUNK_SIZE: Final = 1024 * 1024
+# Larger files stream in bigger reads: fewer thread hops per GiB, still a few MiB held.
+STREAM_CHUNK_SIZE: Final = 4 * 1024 * 1024
+# From this size on, an upload starts while the file is still being hashed.
+OVERLAP_MIN_SIZE: Final = 16 * 1024 * 1024
 DEFAULT_DEVICE_ID: Final = "home-assistant"
 HEAD_SIZE: Final = 16
 
@@ -103,18 +108,48 @@ def media_problem_sync(path: Path, name: str | None = None) -> MediaProblem | No
     return media_problem(name or path.name, head, size)
 
 
-def sha1_file_sync(path: Path, chunk_size: int = CHUNK_SIZE) -> str:
-    """Return the hex SHA-1 of a file, read in chunks (blocking: run in a thread)."""
+class HashStoppedError(Exception):
+    """A hash was stopped before the end of the file (its result is not needed)."""
+
+
+def sha1_file_sync(
+    path: Path, chunk_size: int = CHUNK_SIZE, stop: threading.Event | None = None
+) -> str:
+    """Return the hex SHA-1 of a file, read in chunks (blocking: run in a thread).
+
+    When `stop` is set, the hash ends at the next chunk with HashStoppedError.
+    """
     digest = hashlib.sha1()  # noqa: S324  # Immich identifies files by SHA-1
-    with path.open("rb") as handle:
-        while chunk := handle.read(chunk_size):
-            digest.update(chunk)
+    buffer = bytearray(chunk_size)
+    view = memoryview(buffer)
+    with path.open("rb", buffering=0) as handle:
+        while read := handle.readinto(buffer):
+            digest.update(view[:read])
+            if stop is not None and stop.is_set():
+                raise HashStoppedError(path.name)
     return digest.hexdigest()
 
 
 async def sha1_file(path: Path, chunk_size: int = CHUNK_SIZE) -> str:
     """Return the hex SHA-1 of a file without blocking the event loop."""
     return await asyncio.to_thread(sha1_file_sync, path, chunk_size)
+
+
+def media_sha1_sync(path: Path) -> MediaProblem | str:
+    """Check a file's start and hash it in one pass (blocking: run in a thread).
+
+    Return why the file is no media (see media_problem), or its hex SHA-1.
+    """
+    digest = hashlib.sha1()  # noqa: S324  # Immich identifies files by SHA-1
+    with path.open("rb") as handle:
+        chunk = handle.read(CHUNK_SIZE)
+        size = os.fstat(handle.fileno()).st_size
+        if problem := media_problem(path.name, chunk[:HEAD_SIZE], size):
+            return problem
+        while chunk:
+            digest.update(chunk)
+            chunk = handle.read(CHUNK_SIZE)
+    return digest.hexdigest()
 
 
 def sha1_bytes(data: bytes) -> str:
@@ -185,6 +220,11 @@ class FilePayload(payload.Payload):
         self._size = size
         self._chunk_size = chunk_size
         self.bytes_sent = 0
+
+    @property
+    def path(self) -> Path:
+        """Return the file being sent."""
+        return self._path
 
     def decode(self, encoding: str = "utf-8", errors: str = "strict") -> str:  # noqa: ARG002
         """Refuse to turn a file into text."""
