@@ -79,46 +79,6 @@ ATTR_LONGITUDE: Final = "longitude"
 ATTR_OLDER_THAN: Final = "older_than"
 ATTR_MAX_ASSETS: Final = "max_assets"
 
-# Queues of Immich 2.4 to 3.x; a loaded entry prefers the names the server reports.
-QUEUE_NAMES: Final = (
-    "thumbnailGeneration",
-    "metadataExtraction",
-    "videoConversion",
-    "faceDetection",
-    "facialRecognition",
-    "smartSearch",
-    "duplicateDetection",
-    "backgroundTask",
-    "storageTemplateMigration",
-    "migration",
-    "search",
-    "sidecar",
-    "library",
-    "notifications",
-    "backupDatabase",
-    "ocr",
-    "workflow",
-    "editor",
-    "integrityCheck",
-)
-# The queues that accept "start" (the server answers 400 for the others).
-STARTABLE_QUEUES: Final = frozenset(
-    {
-        "thumbnailGeneration",
-        "metadataExtraction",
-        "videoConversion",
-        "faceDetection",
-        "facialRecognition",
-        "smartSearch",
-        "duplicateDetection",
-        "sidecar",
-        "library",
-        "storageTemplateMigration",
-        "migration",
-        "backupDatabase",
-        "ocr",
-    }
-)
 JOB_COMMANDS: Final[dict[str, QueueCommand]] = {
     "start": "start",
     "pause": "pause",

@@ -28,10 +28,10 @@ from .action_schemas import (
     ATTR_TAKEN_BEFORE,
     ATTR_TYPE,
     JOB_COMMANDS,
-    QUEUE_NAMES,
-    STARTABLE_QUEUES,
 )
 from .api import (
+    QUEUE_NAMES,
+    STARTABLE_QUEUES,
     ImmichBadRequestError,
     ImmichClient,
     ImmichPermissionError,

@@ -8,7 +8,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from custom_components.immich_bridge.action_schemas import JOB_COMMANDS, QUEUE_NAMES
+from custom_components.immich_bridge.action_schemas import JOB_COMMANDS
+from custom_components.immich_bridge.api import QUEUE_NAMES
 from custom_components.immich_bridge.services import ACTIONS
 
 UNKNOWN_ID = "0badc0de-0000-4000-8000-000000000000"

@@ -5,6 +5,8 @@ from __future__ import annotations
 from .client import (
     DEFAULT_TIMEOUT,
     MINIMUM_VERSION,
+    QUEUE_NAMES,
+    STARTABLE_QUEUES,
     AlbumRole,
     AssetSize,
     ImmichAssetStream,
@@ -88,6 +90,8 @@ __all__ = [
     "MAX_CONCURRENCY",
     "MEDIA_HEAD_SIZE",
     "MINIMUM_VERSION",
+    "QUEUE_NAMES",
+    "STARTABLE_QUEUES",
     "AlbumRole",
     "AssetSize",
     "FetchedFile",

@@ -106,6 +106,47 @@ type AssetSize = Literal["original", "fullsize", "preview", "thumbnail"]
 # An album's timeline by month: (asset count, assets), kept between calls.
 type TimelineCache = dict[str, tuple[int, list[ImmichTimelineAsset]]]
 type QueueCommand = Literal["start", "pause", "resume", "empty", "clear-failed"]
+
+# Queues of Immich 2.4 to 3.x; a loaded entry prefers the names the server reports.
+QUEUE_NAMES: Final = (
+    "thumbnailGeneration",
+    "metadataExtraction",
+    "videoConversion",
+    "faceDetection",
+    "facialRecognition",
+    "smartSearch",
+    "duplicateDetection",
+    "backgroundTask",
+    "storageTemplateMigration",
+    "migration",
+    "search",
+    "sidecar",
+    "library",
+    "notifications",
+    "backupDatabase",
+    "ocr",
+    "workflow",
+    "editor",
+    "integrityCheck",
+)
+# The queues that accept "start" (the server answers 400 for the others).
+STARTABLE_QUEUES: Final = frozenset(
+    {
+        "thumbnailGeneration",
+        "metadataExtraction",
+        "videoConversion",
+        "faceDetection",
+        "facialRecognition",
+        "smartSearch",
+        "duplicateDetection",
+        "sidecar",
+        "library",
+        "storageTemplateMigration",
+        "migration",
+        "backupDatabase",
+        "ocr",
+    }
+)
 type Visibility = Literal["archive", "timeline", "hidden", "locked"]
 type AlbumRole = Literal["editor", "viewer"]
 type SuggestionType = Literal[
