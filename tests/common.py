@@ -18,8 +18,10 @@ from homeassistant.components.repairs.issue_handler import (
     async_process_repairs_platforms,
 )
 from homeassistant.const import CONF_API_KEY, CONF_URL, CONF_VERIFY_SSL, Platform
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, SupportsResponse
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.setup import async_setup_component
+import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
@@ -194,6 +196,26 @@ async def calendar_events(
     )
     assert isinstance(response, dict)
     return list(response[entity_id]["events"])
+
+
+async def action_fails(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    action: str,
+    error: type[HomeAssistantError],
+    key: str,
+    **data: Any,
+) -> HomeAssistantError:
+    """Call an action that must fail with exactly this error type and key."""
+    from custom_components.immich_bridge.services import ACTIONS  # noqa: PLC0415
+
+    response = ACTIONS[action].response is not SupportsResponse.NONE
+    with pytest.raises(HomeAssistantError) as caught:
+        await call_action(hass, entry, action, response=response, **data)
+    assert type(caught.value) is error
+    assert caught.value.translation_domain == DOMAIN
+    assert caught.value.translation_key == key
+    return caught.value
 
 
 async def setup_platforms(

@@ -5,14 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from homeassistant.core import HomeAssistant, SupportsResponse
+from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.immich_bridge.const import DOMAIN
-from custom_components.immich_bridge.services import ACTIONS
-from tests.common import call_action as _call
+from tests.common import action_fails, call_action as _call
 from tests.fake_immich import FakeImmich
 from tests.services.platforms import async_setup_stand_ins
 
@@ -24,24 +22,6 @@ LATEST = "image.immich_admin_latest_upload"
 def entry(init_integration: MockConfigEntry) -> MockConfigEntry:
     """Return the loaded entry of the fake server's admin."""
     return init_integration
-
-
-async def _fails(
-    hass: HomeAssistant,
-    entry: MockConfigEntry,
-    action: str,
-    error: type[HomeAssistantError],
-    key: str,
-    **data: Any,
-) -> HomeAssistantError:
-    """Call an action that must fail with exactly this error type and key."""
-    response = ACTIONS[action].response is not SupportsResponse.NONE
-    with pytest.raises(HomeAssistantError) as caught:
-        await _call(hass, entry, action, response=response, **data)
-    assert type(caught.value) is error
-    assert caught.value.translation_domain == DOMAIN
-    assert caught.value.translation_key == key
-    return caught.value
 
 
 def _ago(days: float) -> datetime:
@@ -138,7 +118,7 @@ async def test_locked_assets_leave_albums_and_the_key(
     await _call(hass, entry, "update_assets", asset_id=asset_id, visibility="locked")
     assert state.assets[asset_id].visibility == "locked"
     assert state.albums[album_id].asset_ids == []
-    await _fails(
+    await action_fails(
         hass,
         entry,
         "update_assets",
@@ -177,13 +157,15 @@ async def test_update_assets_refused(
         ("invalid_action_data", {"image_entity_id": "light.x", "favorite": True}),
     ]
     for key, data in cases:
-        await _fails(hass, entry, "update_assets", ServiceValidationError, key, **data)
+        await action_fails(
+            hass, entry, "update_assets", ServiceValidationError, key, **data
+        )
     assert not state.assets[mine].is_favorite
     assert not state.assets[theirs].is_favorite
 
     # One of our images that shows nothing (yet).
     hass.states.async_set(LATEST, "unavailable", {})
-    await _fails(
+    await action_fails(
         hass,
         entry,
         "update_assets",
@@ -243,7 +225,9 @@ async def test_delete_assets_refused(
         ("invalid_action_data", {"album": "Theirs", "older_than": -5}),
     ]
     for key, data in cases:
-        await _fails(hass, entry, "delete_assets", ServiceValidationError, key, **data)
+        await action_fails(
+            hass, entry, "delete_assets", ServiceValidationError, key, **data
+        )
     assert not any(state.assets[asset_id].is_trashed for asset_id in [*mine, theirs])
 
 
@@ -317,7 +301,7 @@ async def test_retention_refused_in_a_view_only_album(
     album_id = state.add_album(immich_server.user_id, "Look only", asset_ids=[mine])
     state.albums[album_id].users[me] = "viewer"
     for ref in ("Look only", album_id):
-        await _fails(
+        await action_fails(
             hass,
             entry,
             "delete_assets",
@@ -326,7 +310,7 @@ async def test_retention_refused_in_a_view_only_album(
             album=ref,
             older_than={"days": 1},
         )
-    await _fails(
+    await action_fails(
         hass,
         entry,
         "delete_assets",
@@ -378,7 +362,9 @@ async def test_restore_refused(
         ("invalid_action_data", {}),
         ("invalid_action_data", {"asset_id": []}),
     ):
-        await _fails(hass, entry, "restore_assets", ServiceValidationError, key, **data)
+        await action_fails(
+            hass, entry, "restore_assets", ServiceValidationError, key, **data
+        )
 
 
 async def test_missing_permission_is_named(
@@ -388,7 +374,7 @@ async def test_missing_permission_is_named(
     mine = immich_server.state.add_asset(immich_server.admin_id)
     key = immich_server.state.api_keys[immich_server.admin_key]
     key.permissions = ("asset.read",)
-    err = await _fails(
+    err = await action_fails(
         hass,
         entry,
         "delete_assets",
@@ -400,7 +386,7 @@ async def test_missing_permission_is_named(
     immich_server.state.assets[mine].is_trashed = True
     for action in ("empty_trash", "restore_assets"):
         data = {"asset_id": mine} if action == "restore_assets" else {}
-        await _fails(
+        await action_fails(
             hass, entry, action, HomeAssistantError, "missing_permission", **data
         )
 
@@ -429,7 +415,7 @@ async def test_without_user_read_the_server_decides(
         ("delete_assets", {"album": album_id, "older_than": {"days": 1}}),
         ("update_assets", {"asset_id": theirs, "favorite": True}),
     ):
-        await _fails(
+        await action_fails(
             hass, entry, action, ServiceValidationError, "assets_of_others", **data
         )
     assert not state.assets[mine].is_trashed

@@ -25,7 +25,7 @@ from syrupy.assertion import SnapshotAssertion
 
 from custom_components.immich_bridge.const import DOMAIN
 from custom_components.immich_bridge.services import ACTIONS
-from tests.common import call_action as _call
+from tests.common import action_fails, call_action as _call
 from tests.fake_immich import FakeImmich
 from tests.reliability.conftest import LONG
 from tests.services.platforms import async_setup_stand_ins
@@ -43,24 +43,6 @@ LINK_PASSWORD = "hunter2"  # noqa: S105  # a test value
 def entry(init_integration: MockConfigEntry) -> MockConfigEntry:
     """Return the loaded entry of the fake server's admin."""
     return init_integration
-
-
-async def _fails(
-    hass: HomeAssistant,
-    entry: MockConfigEntry,
-    action: str,
-    error: type[HomeAssistantError],
-    key: str,
-    **data: Any,
-) -> HomeAssistantError:
-    """Call an action that must fail with exactly this error type and key."""
-    response = ACTIONS[action].response is not SupportsResponse.NONE
-    with pytest.raises(HomeAssistantError) as caught:
-        await _call(hass, entry, action, response=response, **data)
-    assert type(caught.value) is error
-    assert caught.value.translation_domain == DOMAIN
-    assert caught.value.translation_key == key
-    return caught.value
 
 
 def _scrub(value: Any, server: FakeImmich, folder: Path | None = None) -> Any:
@@ -113,7 +95,7 @@ async def test_unknown_entry(hass: HomeAssistant, entry: MockConfigEntry) -> Non
 async def test_entry_not_loaded(hass: HomeAssistant, entry: MockConfigEntry) -> None:
     """Refuse an entry that is not loaded."""
     assert await hass.config_entries.async_unload(entry.entry_id)
-    await _fails(
+    await action_fails(
         hass,
         entry,
         "create_album",
@@ -147,7 +129,7 @@ async def test_invalid_data(
     hass: HomeAssistant, entry: MockConfigEntry, action: str, data: dict[str, Any]
 ) -> None:
     """Turn schema errors into a translated validation error."""
-    err = await _fails(
+    err = await action_fails(
         hass, entry, action, ServiceValidationError, "invalid_action_data", **data
     )
     assert err.translation_placeholders["error"]
@@ -157,7 +139,7 @@ async def test_invalid_data_never_echoes_values(
     hass: HomeAssistant, entry: MockConfigEntry
 ) -> None:
     """Keep a password out of the error message."""
-    err = await _fails(
+    err = await action_fails(
         hass,
         entry,
         "create_shared_link",
@@ -331,11 +313,11 @@ async def test_upload_failure_can_be_retried(
     photo = _jpeg(immich_server, allowed, "flaky.jpg")
     content = photo.read_bytes()
     immich_server.set_fault("uploadAsset", status=500, times=1)
-    await _fails(
+    await action_fails(
         hass, entry, "upload", HomeAssistantError, "server_error", file_path=str(photo)
     )
     immich_server.set_fault("uploadAsset", drop=True, times=1)
-    await _fails(
+    await action_fails(
         hass,
         entry,
         "upload",
@@ -395,7 +377,7 @@ async def test_upload_refused(
         name: value.format(allowed=allowed, outside=outside)
         for name, value in data.items()
     }
-    await _fails(hass, entry, "upload", ServiceValidationError, key, **filled)
+    await action_fails(hass, entry, "upload", ServiceValidationError, key, **filled)
     assert immich_server.state.assets == {}
 
 
@@ -533,7 +515,7 @@ async def test_sync_folder_refused(
 ) -> None:
     """Refuse folders that don't exist or aren't allowed."""
     _jpeg(immich_server, allowed, "file.jpg")
-    await _fails(
+    await action_fails(
         hass,
         entry,
         "sync_folder",
@@ -652,7 +634,7 @@ async def test_download_refused(
     immich_server.state.add_album(immich_server.admin_id, "A")
     _jpeg(immich_server, allowed, "file.jpg")
     filled = {name: value.format(allowed=allowed) for name, value in data.items()}
-    await _fails(hass, entry, "download", error, key, **filled)
+    await action_fails(hass, entry, "download", error, key, **filled)
 
 
 async def test_download_folder_cannot_be_created(
@@ -664,7 +646,7 @@ async def test_download_folder_cannot_be_created(
     """Fail with write_failed when the folder can't be created."""
     immich_server.state.add_album(immich_server.admin_id, "A")
     _jpeg(immich_server, allowed, "file.jpg")
-    await _fails(
+    await action_fails(
         hass,
         entry,
         "download",
@@ -765,7 +747,7 @@ async def test_album_refused(
     state.add_album(immich_server.admin_id, "Twin")
     state.add_album(immich_server.admin_id, "Twin")
     state.add_album(immich_server.user_id, "Twin")
-    await _fails(hass, entry, action, ServiceValidationError, key, **data)
+    await action_fails(hass, entry, action, ServiceValidationError, key, **data)
 
 
 async def test_album_name_prefers_own_album(
@@ -815,7 +797,7 @@ async def test_album_shared_with_me(
         ("share_album", {"users": "carol@example.com"}),
     ):
         for ref in ("Look only", viewer):
-            await _fails(
+            await action_fails(
                 hass,
                 entry,
                 action,
@@ -826,7 +808,7 @@ async def test_album_shared_with_me(
             )
     assert len(state.assets) == before
     assert state.albums[viewer].asset_ids == []
-    await _fails(
+    await action_fails(
         hass,
         entry,
         "delete_album",
@@ -851,7 +833,7 @@ async def test_upload_refuses_empty_or_garbled_file(
     garbled.write_text("not a picture")
     before = len(immich_server.state.assets)
     for bad, key in ((empty, "empty_media"), (garbled, "unreadable_media")):
-        error = await _fails(
+        error = await action_fails(
             hass,
             entry,
             "upload",
@@ -883,7 +865,9 @@ async def test_tag_missing_from_server_answer(
     asset_id = immich_server.state.add_asset(immich_server.admin_id)
     immich_server.set_fault("upsertTags", body=b"[]")
     filled = {name: value.format(asset=asset_id) for name, value in data.items()}
-    await _fails(hass, entry, action, HomeAssistantError, "server_error", **filled)
+    await action_fails(
+        hass, entry, action, HomeAssistantError, "server_error", **filled
+    )
 
 
 async def test_remove_assets_not_in_album(
@@ -943,7 +927,7 @@ async def test_tags_refused(
     """Refuse unknown tags and assets."""
     asset_id = immich_server.state.add_asset(immich_server.admin_id)
     filled = {name: value.format(asset=asset_id) for name, value in data.items()}
-    await _fails(hass, entry, action, ServiceValidationError, key, **filled)
+    await action_fails(hass, entry, action, ServiceValidationError, key, **filled)
 
 
 # ------------------------------------------------------------------ shared links
@@ -1017,14 +1001,16 @@ async def test_shared_link_refused(
 ) -> None:
     """Refuse links without a target, to unknown things or expiring in the past."""
     immich_server.state.add_album(immich_server.admin_id, "Party")
-    await _fails(hass, entry, "create_shared_link", ServiceValidationError, key, **data)
+    await action_fails(
+        hass, entry, "create_shared_link", ServiceValidationError, key, **data
+    )
 
 
 async def test_delete_unknown_shared_link(
     hass: HomeAssistant, entry: MockConfigEntry
 ) -> None:
     """Refuse to delete a link that doesn't exist."""
-    await _fails(
+    await action_fails(
         hass,
         entry,
         "delete_shared_link",
@@ -1118,7 +1104,7 @@ async def test_job_command_refused(
 ) -> None:
     """Refuse unknown queues, impossible commands and a start while running."""
     immich_server.state.queues["library"].active = 1
-    await _fails(hass, entry, "job_command", ServiceValidationError, key, **data)
+    await action_fails(hass, entry, "job_command", ServiceValidationError, key, **data)
 
 
 async def test_scan_library(
@@ -1138,7 +1124,7 @@ async def test_scan_library(
     assert sorted(every["library_ids"]) == sorted([nas, usb])
     assert state.library_scans[0] == nas
     assert {"one": one, "every": every} == snapshot
-    await _fails(
+    await action_fails(
         hass,
         entry,
         "scan_library",
@@ -1152,10 +1138,10 @@ async def test_scan_library_without_libraries(
     hass: HomeAssistant, immich_server: FakeImmich, entry: MockConfigEntry
 ) -> None:
     """Say that the server has no external library instead of succeeding silently."""
-    await _fails(
+    await action_fails(
         hass, entry, "scan_library", ServiceValidationError, "no_external_library"
     )
-    await _fails(
+    await action_fails(
         hass,
         entry,
         "scan_library",
@@ -1237,7 +1223,7 @@ async def test_search_refused(
     hass: HomeAssistant, entry: MockConfigEntry, data: dict[str, Any], key: str
 ) -> None:
     """Refuse unknown people and albums and an empty time range."""
-    await _fails(hass, entry, "search", ServiceValidationError, key, **data)
+    await action_fails(hass, entry, "search", ServiceValidationError, key, **data)
 
 
 async def test_search_needs_response(
@@ -1256,7 +1242,7 @@ async def test_auth_failure_starts_reauth(
 ) -> None:
     """Fail with auth_failed and start a reauth flow when the key is refused."""
     del immich_server.state.api_keys[immich_server.admin_key]
-    await _fails(
+    await action_fails(
         hass, entry, "create_album", HomeAssistantError, "auth_failed", name="X"
     )
     await hass.async_block_till_done()
@@ -1269,7 +1255,7 @@ async def test_missing_permission_is_named(
 ) -> None:
     """Name the permission the key lacks."""
     immich_server.state.api_keys[immich_server.admin_key].permissions = ("album.read",)
-    err = await _fails(
+    err = await action_fails(
         hass, entry, "create_album", HomeAssistantError, "missing_permission", name="X"
     )
     assert err.translation_placeholders == {"permission": "album.create"}
@@ -1294,7 +1280,7 @@ async def test_server_failures(
     """Map server failures to translated errors."""
     immich_server.set_fault("createAlbum", **fault)
     error = ServiceValidationError if key == "request_rejected" else HomeAssistantError
-    await _fails(hass, entry, "create_album", error, key, name="X")
+    await action_fails(hass, entry, "create_album", error, key, name="X")
 
 
 async def test_non_admin_job_command(
@@ -1307,7 +1293,7 @@ async def test_non_admin_job_command(
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
-    err = await _fails(
+    err = await action_fails(
         hass,
         entry,
         "job_command",

@@ -24,7 +24,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.immich_bridge.const import DOMAIN
-from tests.common import call_action as _call
+from tests.common import action_fails, call_action as _call
 from tests.fake_immich import FakeImmich
 from tests.services.platforms import async_setup_stand_ins
 
@@ -99,23 +99,6 @@ async def pictures(immich_server: FakeImmich) -> AsyncGenerator[Pictures]:
     await site.server.start_server()
     yield site
     await site.server.close()
-
-
-async def _fails(
-    hass: HomeAssistant,
-    entry: MockConfigEntry,
-    action: str,
-    error: type[HomeAssistantError],
-    key: str,
-    **data: Any,
-) -> HomeAssistantError:
-    """Call an action that must fail with exactly this error type and key."""
-    with pytest.raises(HomeAssistantError) as caught:
-        await _call(hass, entry, action, **data)
-    assert type(caught.value) is error
-    assert caught.value.translation_domain == DOMAIN
-    assert caught.value.translation_key == key
-    return caught.value
 
 
 def _jpeg(server: FakeImmich, folder: Path, name: str) -> Path:
@@ -205,7 +188,7 @@ async def test_upload_from_url_failures_leave_nothing(
     """Too large, missing or no picture: a translated error, nothing sent or left."""
     before = set(immich_server.state.assets)
     url = pictures.url(path).replace("http://", f"http://user:{SECRET}@")
-    caught = await _fails(
+    caught = await action_fails(
         hass,
         entry,
         "upload",
@@ -243,7 +226,7 @@ async def test_upload_from_url_refused(
 ) -> None:
     """Other schemes, relative paths and other Home Assistant URLs are refused."""
     await hass.config.async_update(internal_url="http://ha.local:8123")
-    await _fails(hass, entry, "upload", ServiceValidationError, key, url=url)
+    await action_fails(hass, entry, "upload", ServiceValidationError, key, url=url)
 
 
 async def test_upload_from_home_assistant_urls(
@@ -272,7 +255,7 @@ async def test_upload_from_home_assistant_urls(
         ("camera.front_door", "duplicate"),
     ]
     assert immich_server.state.assets[result["assets"][0]["asset_id"]].data == picture
-    await _fails(
+    await action_fails(
         hass,
         entry,
         "upload",
@@ -506,7 +489,7 @@ async def test_sync_folder_refuses_bad_options(
     hass: HomeAssistant, entry: MockConfigEntry, allowed: Path, data: dict[str, Any]
 ) -> None:
     """Concurrency is bounded; an album can't be both named and the folder's."""
-    await _fails(
+    await action_fails(
         hass,
         entry,
         "sync_folder",
@@ -573,7 +556,7 @@ async def test_search_by_tag_and_rating(
     assert [a["asset_id"] for a in unrated["assets"]] == [ids[0], ids[2]]
     both = await _call(hass, entry, "search", tags="Garden", rating=4)
     assert [a["asset_id"] for a in both["assets"]] == [ids[3]]
-    await _fails(
+    await action_fails(
         hass, entry, "search", ServiceValidationError, "tag_not_found", tags="Nope"
     )
 
@@ -604,7 +587,7 @@ async def test_search_refuses_combinations(
     hass: HomeAssistant, entry: MockConfigEntry, data: dict[str, Any], key: str
 ) -> None:
     """Random searches have no pages; a smart search has its own order."""
-    await _fails(hass, entry, "search", ServiceValidationError, key, **data)
+    await action_fails(hass, entry, "search", ServiceValidationError, key, **data)
 
 
 async def test_search_smart_has_no_total(
@@ -686,7 +669,7 @@ async def test_sync_folder_subfolder_tags_edge_cases(
     assert immich_server.state.tags == {}
     _jpeg(immich_server, folder, "sub/b.jpg")
     immich_server.set_fault("upsertTags", mutate=lambda _data: b"[]")
-    await _fails(
+    await action_fails(
         hass,
         entry,
         "sync_folder",
@@ -712,7 +695,7 @@ async def test_upload_from_url_disk_full(
     monkeypatch.setattr(
         "custom_components.immich_bridge.action_sources.fetch_to_file", full
     )
-    caught = await _fails(
+    caught = await action_fails(
         hass,
         entry,
         "upload",
