@@ -28,6 +28,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.immich_bridge.const import DOMAIN
+from custom_components.immich_bridge.services import ACTIONS
 from tests.fake_immich import FakeImmich
 
 ENTRY_ID = "01JIMMICHBRIDGETESTENTRY00"
@@ -207,8 +208,6 @@ async def action_fails(
     **data: Any,
 ) -> HomeAssistantError:
     """Call an action that must fail with exactly this error type and key."""
-    from custom_components.immich_bridge.services import ACTIONS  # noqa: PLC0415
-
     response = ACTIONS[action].response is not SupportsResponse.NONE
     with pytest.raises(HomeAssistantError) as caught:
         await call_action(hass, entry, action, response=response, **data)

@@ -161,6 +161,9 @@ async def test_sources_by_name(
             {"source": "memories", "duration": {"days": 2}},
             "frame_duration_out_of_range",
         ),
+        ({"source": "memories", "duration": "soon"}, "invalid_action_data"),
+        ({"duration": {"hours": 1}}, "invalid_action_data"),
+        ({"source": ["memories"]}, "invalid_action_data"),
     ],
 )
 async def test_bad_sources_leave_the_frame_alone(

@@ -21,6 +21,7 @@ from .api import (
     Visibility,
     is_uuid,
 )
+from .helpers import invalid
 
 ATTR_ALBUM: Final = "album"
 ATTR_ALBUM_FROM_FOLDER: Final = "album_from_folder"
@@ -225,6 +226,22 @@ def list_of(validator: Callable[[Any], Any], *, maximum: int = MAX_ASSET_IDS) ->
         [validator],
         lambda items: list(dict.fromkeys(items)),
     )
+
+
+def validate(schema: Callable[[Any], Any], data: dict[str, Any]) -> dict[str, Any]:
+    """Validate action data; bad data is a translated ServiceValidationError.
+
+    Actions validate here rather than in the service registry, which would answer
+    with a bare voluptuous error.
+    """
+    try:
+        valid: dict[str, Any] = schema(data)
+    except vol.Invalid as err:
+        raise invalid(key="invalid_action_data", error=describe_invalid(err)) from err
+    except (TypeError, ValueError, OverflowError) as err:  # pragma: no cover
+        # A validator that let something other than vol.Invalid through.
+        raise invalid(key="invalid_action_data", error=type(err).__name__) from err
+    return valid
 
 
 def describe_invalid(err: vol.Invalid) -> str:
@@ -448,7 +465,14 @@ RESTORE_ASSETS_SCHEMA: Final = vol.Schema(
     {**ENTRY, vol.Required(ATTR_ASSET_ID): vol.All(ASSET_IDS, vol.Length(min=1))}
 )
 EMPTY_TRASH_SCHEMA: Final = vol.Schema(ENTRY)
-SHOW_ON_FRAME_SCHEMA: Final[dict[str | vol.Marker, Any]] = {
-    vol.Required(ATTR_SOURCE): cv.string,
-    vol.Optional(ATTR_DURATION, default=DEFAULT_VISIT): cv.time_period,
+# The registry only passes the fields on (see `validate`); the frame validates them.
+SHOW_ON_FRAME_FIELDS: Final[dict[str | vol.Marker, Any]] = {
+    vol.Optional(ATTR_SOURCE): object,
+    vol.Optional(ATTR_DURATION): object,
 }
+SHOW_ON_FRAME_SCHEMA: Final = vol.Schema(
+    {
+        vol.Required(ATTR_SOURCE): cv.string,
+        vol.Optional(ATTR_DURATION, default=DEFAULT_VISIT): cv.time_period,
+    }
+)

@@ -12,6 +12,7 @@ from homeassistant.core import callback
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.util import dt as dt_util
 
+from .action_schemas import ATTR_DURATION, ATTR_SOURCE, SHOW_ON_FRAME_SCHEMA, validate
 from .api import ImmichAsset, ImmichError, ImmichNotFoundError, is_uuid
 from .const import DOMAIN, LOGGER
 from .entity import ImmichBridgeEntity
@@ -270,8 +271,11 @@ class ImmichFrameImage(_ImmichImage[ImmichFrameCoordinator]):
         """Show the next photo now (the interval starts again)."""
         await self.coordinator.async_next()
 
-    async def async_show_on_frame(self, source: str, duration: timedelta) -> None:
+    async def async_show_on_frame(self, **fields: Any) -> None:
         """Show photos of another source for a while, then the frame's own again."""
+        data = validate(SHOW_ON_FRAME_SCHEMA, fields)
+        source: str = data[ATTR_SOURCE]
+        duration: timedelta = data[ATTR_DURATION]
         low, high = VISIT_RANGE
         if not low <= duration <= high:
             raise ServiceValidationError(
@@ -308,6 +312,6 @@ class ImmichLatestUploadImage(_ImmichImage[ImmichAssetWatcher]):
             translation_domain=DOMAIN, translation_key="not_a_frame"
         )
 
-    async def async_show_on_frame(self, source: str, duration: timedelta) -> None:  # noqa: ARG002
+    async def async_show_on_frame(self, **fields: Any) -> None:  # noqa: ARG002
         """Refuse: only photo frames show other sources."""
         await self.async_next_image()

@@ -9,7 +9,7 @@ are in `action_schemas.py`. Client errors are translated in `helpers.py`.
 from __future__ import annotations
 
 from functools import partial
-from typing import Any, Final
+from typing import Final
 
 from homeassistant.const import ATTR_CONFIG_ENTRY_ID, Platform
 from homeassistant.core import (
@@ -20,7 +20,6 @@ from homeassistant.core import (
     callback,
 )
 from homeassistant.helpers import service
-import voluptuous as vol
 
 from .action_common import Action, EntryAction, HassAction, get_entry
 from .action_schemas import (
@@ -38,13 +37,13 @@ from .action_schemas import (
     SCAN_LIBRARY_SCHEMA,
     SEARCH_SCHEMA,
     SHARE_ALBUM_SCHEMA,
-    SHOW_ON_FRAME_SCHEMA,
+    SHOW_ON_FRAME_FIELDS,
     SYNC_FOLDER_SCHEMA,
     TAG_ASSETS_SCHEMA,
     UPDATE_ALBUM_SCHEMA,
     UPDATE_ASSETS_SCHEMA,
     UPLOAD_SCHEMA,
-    describe_invalid,
+    validate,
 )
 from .actions_albums import (
     async_add_to_album,
@@ -68,7 +67,7 @@ from .actions_assets import (
 from .actions_library import async_job_command, async_scan_library, async_search
 from .actions_transfer import async_download, async_sync_folder, async_upload
 from .const import DOMAIN, LOGGER
-from .helpers import invalid, rejected_as_invalid, translate_action_errors
+from .helpers import rejected_as_invalid, translate_action_errors
 from .repairs import async_update_permission_issue
 
 SERVICE_UPLOAD: Final = "upload"
@@ -206,16 +205,10 @@ async def _async_handle(
 ) -> ServiceResponse:
     """Validate an action call, run it against its entry and shape the response.
 
-    The schema runs here rather than in the service registry, so that bad data ends
-    in a translated ServiceValidationError instead of a bare voluptuous error.
+    The schema runs here (`validate`) rather than in the service registry, so that
+    bad data ends in a translated ServiceValidationError.
     """
-    try:
-        data: dict[str, Any] = action.schema(dict(call.data))
-    except vol.Invalid as err:
-        raise invalid(key="invalid_action_data", error=describe_invalid(err)) from err
-    except (TypeError, ValueError, OverflowError) as err:  # pragma: no cover
-        # A validator that let something other than vol.Invalid through.
-        raise invalid(key="invalid_action_data", error=type(err).__name__) from err
+    data = validate(action.schema, dict(call.data))
     entry = get_entry(hass, data[ATTR_CONFIG_ENTRY_ID])
     LOGGER.debug("Running action %s for entry %s", call.service, entry.entry_id)
 
@@ -258,6 +251,6 @@ def async_setup_services(hass: HomeAssistant) -> None:
         DOMAIN,
         SERVICE_SHOW_ON_FRAME,
         entity_domain=Platform.IMAGE,
-        schema=SHOW_ON_FRAME_SCHEMA,
+        schema=SHOW_ON_FRAME_FIELDS,
         func="async_show_on_frame",
     )
