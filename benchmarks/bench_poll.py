@@ -1,19 +1,28 @@
-"""CPU time of one full refresh: Immich Bridge's calls vs HA core's aioimmich.
+"""Refresh cost, Immich Bridge against HA core's aioimmich: CPU and wall time.
 
-Run by hand: ``.venv/bin/python benchmarks/bench_poll.py [--albums 10000] [--users 50]
-[--assets 1000000] [--rounds 7]``. It starts the fake Immich (v3, validation off) in a
-separate process seeded with that library, installs ``aioimmich==0.12.0`` (the version
-Home Assistant 2026.2.3 pins) into ``benchmarks/.work/aioimmich`` when missing, and
-measures this process's CPU time (user + system) for one refresh of each: the median
-of several rounds after a warm-up. Ours is every request of ImmichServerCoordinator
-plus building its data, in the default configuration (10 requests, concurrently: the
-album counts come from ``/albums/statistics``, no album is listed); theirs is the four
-calls of core's coordinator (about, storage, statistics, version check); a third figure
-makes those same four calls through our client. A fourth figure is our refresh when an
-album is picked in the options (album sensor, album event or album frame): the owned
-and shared albums are listed too (12 requests) and only the picked one is kept, so that
-one still grows with the number of albums. The server's CPU is not counted (it runs in
-the other process). The ratios are printed last.
+Run by hand: ``.venv/bin/python benchmarks/bench_poll.py [--rounds 15]``. By default it
+starts a real Immich (``../shared/toolchain/immich-server``; with IMMICH_URL and
+IMMICH_API_KEY, an admin key, it uses that server), uploads --photos small photos into
+a few albums and waits for the server's jobs to finish. ``--fake`` uses the stand-in
+instead (v3, validation off), seeded with --albums/--users/--assets, to show how the
+cost grows with the library. ``aioimmich==0.12.0`` (the version Home Assistant 2026.2.3
+pins) is installed into ``benchmarks/.work/aioimmich`` when missing.
+
+Each figure is the median of --rounds runs after a warm-up, of this process's CPU time
+(user + system; the server runs elsewhere) and of the wall time:
+
+- core's refresh: aioimmich's four calls (about, storage, statistics, version check),
+  one after the other, as core's coordinator makes them;
+- the same four calls through our client, concurrently, as our coordinator makes them
+  (like for like);
+- our full refresh: every request of ImmichServerCoordinator's first refresh (the
+  sources it reads hourly or every 15 minutes included), in its waves;
+- our usual refresh: the 5-minute tick, without those slower sources;
+- an hour of the four core figures: twelve ticks each. Core asks all four every tick;
+  our coordinator reads storage and statistics every tick, the server's version and
+  its update once an hour (READ_EVERY in coordinator.py).
+
+The ratios print last.
 """
 
 from __future__ import annotations
@@ -21,6 +30,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 from collections.abc import Awaitable, Callable
+from contextlib import ExitStack
 import json
 import statistics
 import subprocess
@@ -31,10 +41,11 @@ from typing import Any
 import aiohttp
 from yarl import URL
 
-from _common import ROOT, WORK  # isort: skip
+from _common import ROOT, WORK, real_server  # isort: skip
 
 AIOIMMICH = WORK / "aioimmich"
 AIOIMMICH_VERSION = "0.12.0"
+TICKS_PER_HOUR = 12  # SERVER_SCAN_INTERVAL: 5 minutes
 
 
 def _serve(albums: int, users: int, assets: int) -> None:
@@ -93,73 +104,78 @@ def _ensure_aioimmich() -> None:
     sys.path.append(str(AIOIMMICH))
 
 
-async def _ours(
-    session: aiohttp.ClientSession, url: str, key: str, *, picked: bool = False
-) -> Callable[[], Awaitable[Any]]:
-    """Return one refresh as ImmichServerCoordinator does it (without HA).
+Refresh = Callable[[], Awaitable[Any]]
 
-    With `picked`, one album is picked in the options: albums are listed too.
-    """
+
+def _client(session: aiohttp.ClientSession, url: str, key: str) -> Any:
+    """Return our client (imported late: after the stand-alone api/ loader)."""
     from custom_components.immich_bridge.api import ImmichClient  # noqa: PLC0415
 
-    client = ImmichClient(session, url, key)
-    await client.server_version()
-    wanted = frozenset({(await client.albums())[0].id}) if picked else frozenset()
+    return ImmichClient(session, url, key)
 
-    async def albums() -> Any:
-        if not wanted:
-            return {}
-        owned, shared = await asyncio.gather(
-            client.albums(), client.albums(shared=True)
+
+async def _ours(
+    session: aiohttp.ClientSession, url: str, key: str, *, full: bool
+) -> Refresh:
+    """Return one refresh as ImmichServerCoordinator makes it, in its waves.
+
+    `full` adds what it reads hourly (about, version check, duplicates) or every
+    15 minutes (tags), as its first refresh does.
+    """
+    client = _client(session, url, key)
+    await client.server_version()
+
+    async def library_statistics(libraries: list[Any]) -> Any:
+        return await asyncio.gather(
+            *(client.library_statistics(library.id) for library in libraries)
         )
-        return {a.id: a for a in (*owned, *shared) if a.id in wanted}
 
     async def refresh() -> Any:
-        return await asyncio.gather(
-            asyncio.gather(
+        calls = [
+            client.storage(),
+            client.statistics(),
+            client.asset_statistics(),
+            client.me(),
+            client.album_statistics(),
+            client.people(size=1),
+            client.libraries(),
+            client.asset_statistics(is_trashed=True),
+        ]
+        if full:
+            calls += [
                 client.about(),
                 client.version_check(),
-                client.storage(),
-                client.statistics(),
-                client.asset_statistics(),
-                client.me(),
-            ),
-            asyncio.gather(
-                client.album_statistics(),
-                albums(),
-                client.people(size=1),
                 client.tags(),
-                client.libraries(),
-            ),
-        )
+                client.duplicates(),
+            ]
+        answers = await asyncio.gather(*calls)
+        return answers, await library_statistics(answers[6])
 
     return refresh
 
 
 async def _ours_core_calls(
-    session: aiohttp.ClientSession, url: str, key: str
-) -> Callable[[], Awaitable[Any]]:
-    """Return core's four calls made through our client (like for like)."""
-    from custom_components.immich_bridge.api import ImmichClient  # noqa: PLC0415
+    session: aiohttp.ClientSession, url: str, key: str, *, tick: int | None = None
+) -> Refresh:
+    """Return core's four calls made through our client, concurrently.
 
-    client = ImmichClient(session, url, key)
+    With `tick`, only what our coordinator asks at that tick of an hour: storage and
+    statistics every tick, about and the version check at the first.
+    """
+    client = _client(session, url, key)
     await client.server_version()
 
     async def refresh() -> Any:
-        return await asyncio.gather(
-            client.about(),
-            client.storage(),
-            client.statistics(),
-            client.version_check(),
-        )
+        calls = [client.storage(), client.statistics()]
+        if tick is None or tick == 0:
+            calls += [client.about(), client.version_check()]
+        return await asyncio.gather(*calls)
 
     return refresh
 
 
-async def _theirs(
-    session: aiohttp.ClientSession, url: str, key: str
-) -> Callable[[], Awaitable[Any]]:
-    """Return one refresh as Home Assistant core's immich coordinator does it."""
+async def _theirs(session: aiohttp.ClientSession, url: str, key: str) -> Refresh:
+    """Return one refresh as Home Assistant core's immich coordinator makes it."""
     from aioimmich import Immich  # noqa: PLC0415
 
     parsed = URL(url)
@@ -175,40 +191,72 @@ async def _theirs(
     return refresh
 
 
-async def _measure(refresh: Callable[[], Awaitable[Any]], rounds: int) -> float:
-    """Return the median CPU seconds of one refresh after a warm-up."""
+async def _measure(refresh: Refresh, rounds: int) -> tuple[float, float]:
+    """Return the median CPU and wall seconds of one refresh after a warm-up."""
     await refresh()
+    cpu, wall = [], []
+    for _ in range(rounds):
+        start_cpu, start_wall = time.process_time(), time.perf_counter()
+        await refresh()
+        cpu.append(time.process_time() - start_cpu)
+        wall.append(time.perf_counter() - start_wall)
+    return statistics.median(cpu), statistics.median(wall)
+
+
+async def _hour(make: Callable[[int], Awaitable[Refresh]], rounds: int) -> float:
+    """Return the median CPU seconds of an hour's twelve ticks."""
+    ticks = [await make(tick) for tick in range(TICKS_PER_HOUR)]
+    for refresh in ticks:
+        await refresh()
     samples = []
     for _ in range(rounds):
         start = time.process_time()
-        await refresh()
+        for refresh in ticks:
+            await refresh()
         samples.append(time.process_time() - start)
     return statistics.median(samples)
 
 
-async def _run(url: str, key: str, rounds: int) -> tuple[float, float, float, float]:
-    """Measure the refreshes against one server."""
+async def _run(url: str, key: str, rounds: int) -> dict[str, tuple[float, float]]:
+    """Measure every refresh against one server, in a fixed interleaved order."""
+    results: dict[str, tuple[float, float]] = {}
     async with aiohttp.ClientSession() as session:
-        ours = await _measure(await _ours(session, url, key), rounds)
-        same = await _measure(await _ours_core_calls(session, url, key), rounds)
-        theirs = await _measure(await _theirs(session, url, key), rounds)
-        picked = await _measure(await _ours(session, url, key, picked=True), rounds)
-    return ours, same, theirs, picked
+        makers: dict[str, Callable[[], Awaitable[Refresh]]] = {
+            "theirs": lambda: _theirs(session, url, key),
+            "same": lambda: _ours_core_calls(session, url, key),
+            "full": lambda: _ours(session, url, key, full=True),
+            "tick": lambda: _ours(session, url, key, full=False),
+        }
+        refreshes = {name: await make() for name, make in makers.items()}
+        for name, refresh in refreshes.items():
+            results[name] = await _measure(refresh, rounds)
+        theirs_hour = await _hour(lambda _tick: _theirs(session, url, key), rounds)
+        ours_hour = await _hour(
+            lambda tick: _ours_core_calls(session, url, key, tick=tick), rounds
+        )
+    results["hour theirs"] = (theirs_hour, 0.0)
+    results["hour ours"] = (ours_hour, 0.0)
+    return results
 
 
-def main() -> None:
-    """Seed the server, measure, print the figures and the ratio last."""
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--albums", type=int, default=10_000)
-    parser.add_argument("--users", type=int, default=50)
-    parser.add_argument("--assets", type=int, default=1_000_000)
-    parser.add_argument("--rounds", type=int, default=7)
-    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.serve:
-        _serve(args.albums, args.users, args.assets)
-        return
-    _ensure_aioimmich()
+async def _seed_real(url: str, key: str, photos: int) -> None:
+    """Upload small photos into a few albums (not timed)."""
+    from tests.fake_immich.jpeg import sample_jpeg  # noqa: PLC0415
+
+    async with aiohttp.ClientSession() as session:
+        client = _client(session, url, key)
+        ids = []
+        for index in range(photos):
+            data = sample_jpeg(index, width=160, height=120, label="poll")
+            result = await client.upload_bytes(data, f"poll-{index:04d}.jpg")
+            ids.append(result.asset_id)
+        for number in range(5):
+            album = await client.create_album(f"Poll {number}")
+            await client.add_assets_to_album(album.id, ids[number::5])
+
+
+def _fake_server(args: argparse.Namespace, stack: ExitStack) -> tuple[str, str, str]:
+    """Start the seeded stand-in; return its URL, key and label."""
     command = [
         sys.executable,
         __file__,
@@ -218,25 +266,75 @@ def main() -> None:
         f"--assets={args.assets}",
     ]
     print(
-        f"seeding the fake Immich: {args.albums} albums, {args.users} users, "
+        f"seeding the stand-in: {args.albums} albums, {args.users} users, "
         f"{args.assets} assets ..."
     )
-    with subprocess.Popen(command, stdout=subprocess.PIPE, cwd=ROOT, text=True) as proc:
-        try:
-            assert proc.stdout is not None
-            info = json.loads(proc.stdout.readline())
-            ours, same, theirs, picked = asyncio.run(
-                _run(info["url"], info["key"], args.rounds)
-            )
-        finally:
-            proc.terminate()
-            proc.wait(timeout=60)
-    print(f"immich_bridge full refresh (10 requests): {ours * 1000:8.2f} ms CPU")
-    print(f"immich_bridge, core's 4 calls:            {same * 1000:8.2f} ms CPU")
-    print(f"aioimmich (HA core), 4 calls:             {theirs * 1000:8.2f} ms CPU")
-    print(f"immich_bridge, an album picked (12 req.): {picked * 1000:8.2f} ms CPU")
-    print(f"ratio, same 4 calls, ours/theirs: {same / theirs:.2f}x")
-    print(f"ratio, full refresh vs core's refresh: {ours / theirs:.2f}x (goal <= 0.5x)")
+    proc = stack.enter_context(
+        subprocess.Popen(command, stdout=subprocess.PIPE, cwd=ROOT, text=True)
+    )
+    stack.callback(proc.wait, 60)
+    stack.callback(proc.terminate)
+    assert proc.stdout is not None  # PIPE above
+    info = json.loads(proc.stdout.readline())
+    label = f"stand-in (v3 spec), {args.albums} albums, {args.assets} assets"
+    return info["url"], info["key"], label
+
+
+def main() -> None:
+    """Start or seed the server, measure, print the figures and the ratios last."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--fake", action="store_true", help="use the stand-in")
+    parser.add_argument("--photos", type=int, default=60, help="real server: photos")
+    parser.add_argument("--albums", type=int, default=10_000, help="stand-in only")
+    parser.add_argument("--users", type=int, default=50, help="stand-in only")
+    parser.add_argument("--assets", type=int, default=1_000_000, help="stand-in only")
+    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        _serve(args.albums, args.users, args.assets)
+        return
+    _ensure_aioimmich()
+    with ExitStack() as stack:
+        if args.fake:
+            url, key, label = _fake_server(args, stack)
+        else:
+            real = stack.enter_context(real_server())
+            url, key = real.url, real.admin_key
+            asyncio.run(_seed_real(url, key, args.photos))
+            real.wait_idle()
+            label = f"real Immich {real.version()}, {args.photos} photos in 5 albums"
+        results = asyncio.run(_run(url, key, args.rounds))
+    print(f"server: {label}; aioimmich {AIOIMMICH_VERSION}; median of {args.rounds}")
+    names = {
+        "theirs": "core (aioimmich), 4 calls in sequence",
+        "same": "ours, the same 4 calls, concurrently",
+        "full": "ours, full refresh (first; 12 requests + libraries)",
+        "tick": "ours, a 5-minute tick (8 requests + libraries)",
+    }
+    for name, text in names.items():
+        cpu, wall = results[name]
+        print(f"{text:54s} {cpu * 1000:7.2f} ms CPU {wall * 1000:8.2f} ms wall")
+    hour_theirs, hour_ours = results["hour theirs"][0], results["hour ours"][0]
+    print(
+        f"an hour of core's four figures (12 ticks): core {hour_theirs * 1000:.1f} ms"
+        f" CPU (48 requests), ours {hour_ours * 1000:.1f} ms CPU (26 requests)"
+    )
+    theirs_cpu, theirs_wall = results["theirs"]
+    print(
+        f"ratio CPU, same 4 calls, ours/core: "
+        f"{results['same'][0] / theirs_cpu:.2f}x (goal <= 0.8)"
+    )
+    hour_ratio = hour_ours / hour_theirs
+    print(f"ratio CPU, an hour of the same data, ours/core: {hour_ratio:.2f}x")
+    print(
+        f"ratio wall, our full refresh/core's refresh: "
+        f"{results['full'][1] / theirs_wall:.2f}x (goal <= 1)"
+    )
+    print(
+        f"ratio wall, our 5-minute tick/core's refresh: "
+        f"{results['tick'][1] / theirs_wall:.2f}x"
+    )
 
 
 if __name__ == "__main__":

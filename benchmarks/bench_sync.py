@@ -120,6 +120,40 @@ async def child(url: str, folder: Path, concurrency: int) -> None:
     print(json.dumps(counts))
 
 
+async def floor(url: str, folder: Path, concurrency: int) -> None:
+    """POST only the files the server lacks, bare: no hashing, no checks.
+
+    The lower bound any client pays at this concurrency: the server's own work per
+    upload. The fields are those Immich 2.x requires (the CLI's), the body is read
+    from disk as the request goes out.
+    """
+    start = time.perf_counter()
+    files = (await asyncio.to_thread(lambda: sorted(folder.rglob("*.jpg"))))[1::2]
+    slots = asyncio.Semaphore(concurrency)
+    headers = {"x-api-key": os.environ["IMMICH_API_KEY"], "Accept": "application/json"}
+    async with aiohttp.ClientSession() as session:
+
+        async def one(path: Path) -> None:
+            stat = await asyncio.to_thread(path.stat)
+            when = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(stat.st_mtime))
+            form = aiohttp.FormData()
+            form.add_field("deviceAssetId", f"{path.name}-{stat.st_size}")
+            form.add_field("deviceId", "floor")
+            form.add_field("fileCreatedAt", when)
+            form.add_field("fileModifiedAt", when)
+            async with slots:
+                with path.open("rb") as handle:
+                    form.add_field("assetData", handle, filename=path.name)
+                    async with session.post(
+                        f"{url}/api/assets", data=form, headers=headers
+                    ) as answer:
+                        answer.raise_for_status()
+                        await answer.read()
+
+        await asyncio.gather(*(one(path) for path in files))
+    print(json.dumps({"upload_seconds": round(time.perf_counter() - start, 3)}))
+
+
 def run_tool(
     tool: str,
     url: str,
@@ -130,8 +164,8 @@ def run_tool(
     config: Path,
 ) -> tuple[float, str]:
     """Sync a folder with one tool; return wall seconds and its last output line."""
-    if tool == "ours":
-        command = [sys.executable, __file__, "--child", url, str(folder)]
+    if tool in ("ours", "floor"):
+        command = [sys.executable, __file__, f"--{tool}", url, str(folder)]
         command += ["--concurrency", str(concurrency or 4)]
         env = {**os.environ, "IMMICH_API_KEY": key}
     else:
@@ -153,7 +187,7 @@ def run_tool(
     return seconds, lines[-1] if lines else ""
 
 
-def main() -> None:  # noqa: PLR0915  # one report
+def main() -> None:  # noqa: C901, PLR0915  # one report
     """Parse the arguments, run the tools and print the figures, ratios last."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--count", type=int, default=300)
@@ -168,11 +202,20 @@ def main() -> None:  # noqa: PLR0915  # one report
         "--no-cli-default", action="store_true", help="skip the CLI at its default"
     )
     parser.add_argument(
-        "--child", nargs=2, metavar=("URL", "DIR"), help=argparse.SUPPRESS
+        "--no-floor", action="store_true", help="skip the bare-upload floor run"
+    )
+    parser.add_argument(
+        "--ours", nargs=2, metavar=("URL", "DIR"), help=argparse.SUPPRESS
+    )
+    parser.add_argument(
+        "--floor", nargs=2, metavar=("URL", "DIR"), help=argparse.SUPPRESS
     )
     args = parser.parse_args()
-    if args.child:
-        asyncio.run(child(args.child[0], Path(args.child[1]), args.concurrency))
+    if args.ours:
+        asyncio.run(child(args.ours[0], Path(args.ours[1]), args.concurrency))
+        return
+    if args.floor:
+        asyncio.run(floor(args.floor[0], Path(args.floor[1]), args.concurrency))
         return
 
     size = args.kb * 1024
@@ -255,6 +298,8 @@ def main() -> None:  # noqa: PLR0915  # one report
 def plan_runs(args: argparse.Namespace) -> dict[str, tuple[str, int | None]]:
     """Name the runs of a round: (tool, concurrency, None for the CLI's default)."""
     runs: dict[str, tuple[str, int | None]] = {"ours": ("ours", args.concurrency)}
+    if not args.no_floor:
+        runs["floor"] = ("floor", args.concurrency)
     if not args.ours_only:
         runs["cli"] = ("cli", args.concurrency)
         if not args.no_cli_default:
@@ -274,6 +319,14 @@ def print_ratios(results: dict[str, float], concurrency: int) -> None:
             "ratio wall time ours/CLI at its default concurrency "
             f"({CLI_DEFAULT_CONCURRENCY}): {ours / results['cli-default']:.2f}x "
             "(goal <= 0.5)"
+        )
+    if "floor" in results:
+        print(
+            f"bare uploads of the new files alone (the floor) at concurrency "
+            f"{concurrency}: {results['floor']:.2f} s; ours/floor "
+            f"{ours / results['floor']:.2f}x, CLI/floor "
+            f"{results['cli'] / results['floor']:.2f}x; the goal 0.7x the CLI is "
+            f"{0.7 * results['cli']:.2f} s"
         )
 
 
