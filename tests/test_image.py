@@ -30,7 +30,7 @@ from custom_components.immich_bridge.const import (
     CONF_FRAMES,
     DOMAIN,
 )
-from custom_components.immich_bridge.frames import DRAW_BATCH, FrameSource
+from custom_components.immich_bridge.frames import DRAW_BATCH, FrameKind, FrameSource
 from custom_components.immich_bridge.image import _image_type
 from tests.common import make_entry
 from tests.fake_immich import FakeImmich
@@ -142,7 +142,9 @@ async def test_album_frame_needs_only_its_album(
     await _setup(hass, entry)
     assert set(entry.runtime_data.server.data.albums or {}) == {album_id}
     assert entry.runtime_data.photos is not None
-    assert entry.runtime_data.photos.names == {f"album:{album_id}": "Trips"}
+    assert entry.runtime_data.photos.names == {
+        FrameSource(kind=FrameKind.ALBUM, value=album_id): "Trips"
+    }
     entity_id = _entity_id(hass, "image", f"{entry.unique_id}_frame_album_{album_id}")
     assert entity_id == "image.immich_admin_trips_slideshow"
 
@@ -681,7 +683,7 @@ async def test_album_deck_reads_changed_months_only(
     async with ImmichClient(
         None, immich_server_v3.url, immich_server_v3.admin_key
     ) as client:
-        deck = frames.FrameDeck(client, FrameSource(kind="album", value=album))
+        deck = frames.FrameDeck(client, FrameSource(kind=FrameKind.ALBUM, value=album))
         drawn = await deck.draw()
         assert drawn is not None
         assert drawn.id == first

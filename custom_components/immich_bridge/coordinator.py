@@ -34,7 +34,6 @@ from .api import (
 )
 from .const import (
     CONF_ALBUMS,
-    CONF_FRAMES,
     DOMAIN,
     LOGGER,
     QUEUE_IDLE_INTERVAL,
@@ -42,7 +41,7 @@ from .const import (
     SERVER_SCAN_INTERVAL,
     SLOW_INTERVAL,
 )
-from .frames import FrameSource
+from .frames import FrameKind, frame_sources
 from .helpers import translate_update_errors
 from .permissions import Source, source_allowed
 
@@ -112,10 +111,11 @@ class ImmichBridgeRuntimeData:
 def watched_album_ids(entry: ImmichBridgeConfigEntry) -> frozenset[str]:
     """Return the ids of the albums the options name: sensors, events and frames."""
     ids = {str(album_id) for album_id in entry.options.get(CONF_ALBUMS, [])}
-    for option in entry.options.get(CONF_FRAMES, []):
-        source = FrameSource.parse(str(option))
-        if source is not None and source.kind == "album" and source.value is not None:
-            ids.add(source.value)
+    ids.update(
+        str(source.value)
+        for source in frame_sources(entry)
+        if source.kind is FrameKind.ALBUM
+    )
     return frozenset(ids)
 
 
@@ -214,6 +214,22 @@ class ImmichServerCoordinator(_ImmichBridgeCoordinator[ImmichServerData]):
     name_suffix = "server"
     interval = SERVER_SCAN_INTERVAL
 
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: ImmichBridgeConfigEntry,
+        client: ImmichClient,
+        key_info: ImmichApiKeyInfo,
+        *,
+        is_admin: bool,
+    ) -> None:
+        """Initialize; the watched albums are read from the options once.
+
+        A change of the options reloads the entry, and so makes a new coordinator.
+        """
+        super().__init__(hass, entry, client, key_info, is_admin=is_admin)
+        self.watched_albums = watched_album_ids(entry)
+
     async def _async_update_data(self) -> ImmichServerData:
         """Fetch every source concurrently: a fixed number of requests."""
         client = self.client
@@ -235,7 +251,7 @@ class ImmichServerCoordinator(_ImmichBridgeCoordinator[ImmichServerData]):
                 ),
                 asyncio.gather(
                     self._fetch(Source.ALBUM_STATISTICS, client.album_statistics),
-                    self._async_watched_albums(watched_album_ids(self.config_entry)),
+                    self._async_watched_albums(self.watched_albums),
                     self._fetch(Source.PEOPLE, lambda: client.people(size=1)),
                     self._fetch_slow(Source.TAGS, client.tags),
                     self._fetch(Source.LIBRARIES, client.libraries),

@@ -76,7 +76,7 @@ async def async_setup_entry(
                 description=PERSON_ASSET_EVENT,
                 topic=person_topic(person),
                 item_id=person,
-                name=photos.names.get(f"person:{person}", person),
+                name=photos.person_name(person),
             )
             for person in watcher.people
         )

@@ -16,7 +16,7 @@ from .action_schemas import ATTR_DURATION, ATTR_SOURCE, SHOW_ON_FRAME_SCHEMA, va
 from .api import ImmichAsset, ImmichError, ImmichNotFoundError, is_uuid
 from .const import DOMAIN, LOGGER
 from .entity import ImmichBridgeEntity
-from .frames import FrameSource, ImmichFrameCoordinator
+from .frames import FrameKind, FrameSource, ImmichFrameCoordinator
 from .helpers import invalid, translate_action_errors
 from .permissions import PHOTOS
 from .photos import async_remove_stale_entities
@@ -37,7 +37,7 @@ FRAME_KEY: Final = "frame"
 
 FRAME_DESCRIPTIONS: Final[dict[str, ImageEntityDescription]] = {
     kind: ImageEntityDescription(key=FRAME_KEY, translation_key=f"{kind}_frame")
-    for kind in ("album", "person", "favorites", "memories", "library", "search")
+    for kind in FrameKind
 }
 LATEST_UPLOAD: Final = ImageEntityDescription(
     key="latest_upload", translation_key="latest_upload"
@@ -96,14 +96,12 @@ async def _async_resolve_frame_source(
 
     Raise ServiceValidationError for what is not a source or names nothing.
     """
-    kind, _, value = option.partition(":")
-    kind, value = kind.strip().lower(), value.strip()
-    if kind == "album" and value and not is_uuid(value):
+    kind, value = FrameSource.split(option)
+    if kind == FrameKind.ALBUM and value and not is_uuid(value):
         value = (await async_album(client, value, owner_id=owner_id)).id
-    elif kind == "person" and value and not is_uuid(value):
+    elif kind == FrameKind.PERSON and value and not is_uuid(value):
         value = (await async_people(client, [value]))[0].id
-    source = FrameSource.parse(f"{kind}:{value}" if value else kind)
-    if source is None:
+    if (source := FrameSource.build(kind, value)) is None:
         raise invalid(key="invalid_frame_source", source=option)
     return source
 
@@ -132,7 +130,6 @@ class _ImmichImage[CoordinatorT: ImmichFrameCoordinator | ImmichAssetWatcher](
             item_id=item_id,
         )
         ImageEntity.__init__(self, hass)
-        self._immich = entry.runtime_data.client
         self._shown: str | None = None
         self._cached: tuple[str, bytes] | None = None
         self._lock = asyncio.Lock()
@@ -203,7 +200,7 @@ class _ImmichImage[CoordinatorT: ImmichFrameCoordinator | ImmichAssetWatcher](
         if self._cached is not None and self._cached[0] == asset.id:
             return self._cached[1]
         try:
-            data = await self._immich.thumbnail(asset.id, size="preview")
+            data = await self.coordinator.client.thumbnail(asset.id, size="preview")
         except ImmichNotFoundError:
             LOGGER.debug("The asset %s is gone", asset.id)
             raise

@@ -391,9 +391,7 @@ async def async_setup_entry(
     photos = runtime.photos
     if photos is not None and (watcher := photos.watcher) is not None:
         async_add_entities(
-            ImmichLastPhotoSensor(
-                entry, watcher, person, photos.names.get(f"person:{person}", person)
-            )
+            ImmichLastPhotoSensor(entry, watcher, person, photos.person_name(person))
             for person in watcher.people
         )
         async_remove_stale_entities(
