@@ -24,10 +24,10 @@ from .coordinator import (
     ImmichQueueCoordinator,
     ImmichQueueData,
     ImmichServerCoordinator,
+    quota_percent,
 )
-from .entity import ImmichBridgeEntity, async_track_items
+from .entity import ImmichBridgeEntity, async_queue_names, async_track_items
 from .permissions import Source
-from .sensor import queue_label, quota_percent
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -121,13 +121,14 @@ async def async_setup_entry(
         )
         for description in QUEUE_BINARY_SENSORS
     )
+    queue_name = await async_queue_names(hass)
     async_track_items(
         hass,
         entry,
         queues,
         "binary_sensor",
         lambda d: d.queues.keys(),
-        lambda name: [ImmichQueuePausedSensor(entry, queues, name)],
+        lambda name: [ImmichQueuePausedSensor(entry, queues, name, queue_name(name))],
         async_add_entities,
     )
 
@@ -239,13 +240,14 @@ class ImmichQueuePausedSensor(
         entry: ImmichBridgeConfigEntry,
         coordinator: ImmichQueueCoordinator,
         name: str,
+        queue_name: str,
     ) -> None:
-        """Initialize the sensor."""
+        """Initialize the sensor of a queue named queue_name in the user's language."""
         super().__init__(
             entry=entry, coordinator=coordinator, description=QUEUE_PAUSED, item_id=name
         )
         self._queue = name
-        self._attr_translation_placeholders = {"queue": queue_label(name)}
+        self._attr_translation_placeholders = {"queue": queue_name}
 
     @property
     def available(self) -> bool:

@@ -87,6 +87,13 @@ class ImmichServerData:
     duplicate_groups: int | None = None
 
 
+def quota_percent(user: ImmichUser) -> float | None:
+    """Return how much of a user's quota is used, in %; None without a quota."""
+    if not user.quota_size_in_bytes:
+        return None
+    return round(100.0 * (user.quota_usage_in_bytes or 0) / user.quota_size_in_bytes, 2)
+
+
 @dataclass(frozen=True, kw_only=True)
 class ImmichQueueData:
     """Hold one refresh of the job queues, keyed by queue name."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-import re
 from typing import TYPE_CHECKING, Any, Final
 
 from homeassistant.components.sensor import (
@@ -23,8 +22,9 @@ from .coordinator import (
     ImmichQueueCoordinator,
     ImmichServerCoordinator,
     ImmichServerData,
+    quota_percent,
 )
-from .entity import ImmichBridgeEntity, async_track_items
+from .entity import ImmichBridgeEntity, async_queue_names, async_track_items
 from .permissions import Source
 from .photos import async_remove_stale_entities
 from .watcher import ImmichAssetWatcher
@@ -38,7 +38,6 @@ if TYPE_CHECKING:
         ImmichLibrary,
         ImmichLibraryStatistics,
         ImmichQueue,
-        ImmichUser,
         ImmichUserUsage,
     )
 
@@ -87,13 +86,6 @@ def binary_size_unit(size: object) -> UnitOfInformation:
 
 
 _COUNT: dict[str, Any] = {"state_class": SensorStateClass.MEASUREMENT}
-
-
-def quota_percent(user: ImmichUser) -> float | None:
-    """Return how much of a user's quota is used, in %; None without a quota."""
-    if not user.quota_size_in_bytes:
-        return None
-    return round(100.0 * (user.quota_usage_in_bytes or 0) / user.quota_size_in_bytes, 2)
 
 
 SENSORS: tuple[ImmichSensorEntityDescription, ...] = (
@@ -323,12 +315,6 @@ QUEUE_SENSORS: tuple[ImmichItemSensorEntityDescription[ImmichQueue], ...] = tupl
 )
 
 
-def queue_label(name: str) -> str:
-    """Turn a queue name like thumbnailGeneration into 'Thumbnail generation'."""
-    words = re.sub(r"(?<!^)(?=[A-Z])", " ", name).lower()
-    return words[:1].upper() + words[1:]
-
-
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: ImmichBridgeConfigEntry,
@@ -398,6 +384,7 @@ async def async_setup_entry(
             hass, entry, Platform.SENSOR, LAST_PHOTO.key, set(watcher.people)
         )
     if (queues := runtime.queues) is not None:
+        queue_name = await async_queue_names(hass)
         async_track_items(
             hass,
             entry,
@@ -405,7 +392,7 @@ async def async_setup_entry(
             "sensor",
             lambda d: d.queues.keys(),
             lambda name: [
-                ImmichQueueSensor(entry, queues, name, description)
+                ImmichQueueSensor(entry, queues, name, queue_name(name), description)
                 for description in QUEUE_SENSORS
             ],
             async_add_entities,
@@ -631,14 +618,15 @@ class ImmichQueueSensor(ImmichBridgeEntity[ImmichQueueCoordinator], SensorEntity
         entry: ImmichBridgeConfigEntry,
         coordinator: ImmichQueueCoordinator,
         name: str,
+        queue_name: str,
         description: ImmichItemSensorEntityDescription[ImmichQueue],
     ) -> None:
-        """Initialize the queue sensor."""
+        """Initialize the sensor of a queue named queue_name in the user's language."""
         super().__init__(
             entry=entry, coordinator=coordinator, description=description, item_id=name
         )
         self._queue = name
-        self._attr_translation_placeholders = {"queue": queue_label(name)}
+        self._attr_translation_placeholders = {"queue": queue_name}
 
     @property
     def available(self) -> bool:
