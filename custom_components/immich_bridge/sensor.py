@@ -1,32 +1,42 @@
-"""Sensors for Immich Bridge: library statistics, storage, albums, people and queues."""
+"""Sensors for Immich Bridge: set up the entities of sensor_descriptions.py.
+
+Sizes show in the binary unit that fits them; per-album, user, library and queue
+sensors come and go with their item.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 
 from homeassistant.components.sensor import (
     DOMAIN as SENSOR_DOMAIN,
     SensorDeviceClass,
     SensorEntity,
-    SensorEntityDescription,
-    SensorStateClass,
 )
-from homeassistant.const import EntityCategory, Platform, UnitOfInformation
+from homeassistant.const import Platform, UnitOfInformation
 
-from .const import CONF_ALBUMS, PERCENTAGE
+from .const import CONF_ALBUMS
 from .coordinator import (
     ImmichBridgeConfigEntry,
     ImmichQueueCoordinator,
     ImmichServerCoordinator,
-    ImmichServerData,
-    quota_percent,
 )
 from .entity import ImmichBridgeEntity, async_queue_names, async_track_items
-from .permissions import Source
 from .photos import async_remove_stale_entities
+from .sensor_descriptions import (
+    ALBUM_SENSOR,
+    LAST_PHOTO,
+    LIBRARY_ASSETS,
+    LIBRARY_SCANNED,
+    QUEUE_SENSORS,
+    SENSORS,
+    USER_QUOTA_SENSOR,
+    USER_USAGE_SENSOR,
+    ImmichItemSensorEntityDescription,
+    ImmichSensorEntityDescription,
+    LibraryItem,
+)
 from .watcher import ImmichAssetWatcher
 
 if TYPE_CHECKING:
@@ -35,8 +45,7 @@ if TYPE_CHECKING:
     from homeassistant.helpers.typing import StateType
 
     from .api import (
-        ImmichLibrary,
-        ImmichLibraryStatistics,
+        ImmichAlbum,
         ImmichQueue,
         ImmichUserUsage,
     )
@@ -44,29 +53,8 @@ if TYPE_CHECKING:
 PARALLEL_UPDATES = 0
 
 
-@dataclass(frozen=True, kw_only=True)
-class ImmichSensorEntityDescription(SensorEntityDescription):
-    """Describe a sensor fed by the server coordinator."""
-
-    source: Source
-    value_fn: Callable[[ImmichServerData], StateType]
-
-
-@dataclass(frozen=True, kw_only=True)
-class ImmichItemSensorEntityDescription[ItemT](SensorEntityDescription):
-    """Describe a sensor for one item (album, user or queue)."""
-
-    value_fn: Callable[[ItemT], StateType | datetime]
-
-
 # Sizes are bytes; they show in the binary unit Immich's web page would pick (see
 # binary_size_unit) with one decimal, as Immich shows them ("1.4 MiB", "465.7 GiB").
-_DATA_SIZE: dict[str, Any] = {
-    "device_class": SensorDeviceClass.DATA_SIZE,
-    "native_unit_of_measurement": UnitOfInformation.BYTES,
-    "suggested_display_precision": 1,
-    "state_class": SensorStateClass.MEASUREMENT,
-}
 _KIB: Final = 1024
 
 
@@ -83,236 +71,6 @@ def binary_size_unit(size: object) -> UnitOfInformation:
     if size < _KIB**4:
         return UnitOfInformation.GIBIBYTES
     return UnitOfInformation.TEBIBYTES
-
-
-_COUNT: dict[str, Any] = {"state_class": SensorStateClass.MEASUREMENT}
-
-
-SENSORS: tuple[ImmichSensorEntityDescription, ...] = (
-    ImmichSensorEntityDescription(
-        key="photos",
-        translation_key="photos",
-        source=Source.STATISTICS,
-        value_fn=lambda d: d.statistics.photos if d.statistics else None,
-        **_COUNT,
-    ),
-    ImmichSensorEntityDescription(
-        key="videos",
-        translation_key="videos",
-        source=Source.STATISTICS,
-        value_fn=lambda d: d.statistics.videos if d.statistics else None,
-        **_COUNT,
-    ),
-    ImmichSensorEntityDescription(
-        key="usage",
-        translation_key="usage",
-        source=Source.STATISTICS,
-        value_fn=lambda d: d.statistics.usage if d.statistics else None,
-        **_DATA_SIZE,
-    ),
-    ImmichSensorEntityDescription(
-        key="usage_photos",
-        translation_key="usage_photos",
-        source=Source.STATISTICS,
-        value_fn=lambda d: d.statistics.usage_photos if d.statistics else None,
-        **_DATA_SIZE,
-    ),
-    ImmichSensorEntityDescription(
-        key="usage_videos",
-        translation_key="usage_videos",
-        source=Source.STATISTICS,
-        value_fn=lambda d: d.statistics.usage_videos if d.statistics else None,
-        **_DATA_SIZE,
-    ),
-    ImmichSensorEntityDescription(
-        key="my_photos",
-        translation_key="my_photos",
-        source=Source.ASSET_STATISTICS,
-        value_fn=lambda d: d.asset_statistics.images if d.asset_statistics else None,
-        **_COUNT,
-    ),
-    ImmichSensorEntityDescription(
-        key="my_videos",
-        translation_key="my_videos",
-        source=Source.ASSET_STATISTICS,
-        value_fn=lambda d: d.asset_statistics.videos if d.asset_statistics else None,
-        **_COUNT,
-    ),
-    ImmichSensorEntityDescription(
-        key="my_usage",
-        translation_key="my_usage",
-        source=Source.USER,
-        value_fn=lambda d: d.user.quota_usage_in_bytes if d.user else None,
-        **_DATA_SIZE,
-    ),
-    ImmichSensorEntityDescription(
-        key="my_quota",
-        translation_key="my_quota",
-        source=Source.USER,
-        value_fn=lambda d: d.user.quota_size_in_bytes if d.user else None,
-        **_DATA_SIZE,
-    ),
-    ImmichSensorEntityDescription(
-        key="my_quota_used",
-        translation_key="my_quota_used",
-        source=Source.USER,
-        native_unit_of_measurement=PERCENTAGE,
-        suggested_display_precision=1,
-        state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda d: quota_percent(d.user) if d.user else None,
-    ),
-    ImmichSensorEntityDescription(
-        key="trash",
-        translation_key="trash",
-        source=Source.TRASH,
-        value_fn=lambda d: d.trash.total if d.trash else None,
-        **_COUNT,
-    ),
-    ImmichSensorEntityDescription(
-        key="duplicate_groups",
-        translation_key="duplicate_groups",
-        source=Source.DUPLICATES,
-        value_fn=lambda d: d.duplicate_groups,
-        **_COUNT,
-    ),
-    ImmichSensorEntityDescription(
-        key="disk_size",
-        translation_key="disk_size",
-        source=Source.STORAGE,
-        value_fn=lambda d: d.storage.disk_size_raw if d.storage else None,
-        **_DATA_SIZE,
-    ),
-    ImmichSensorEntityDescription(
-        key="disk_used",
-        translation_key="disk_used",
-        source=Source.STORAGE,
-        value_fn=lambda d: d.storage.disk_use_raw if d.storage else None,
-        **_DATA_SIZE,
-    ),
-    ImmichSensorEntityDescription(
-        key="disk_available",
-        translation_key="disk_available",
-        source=Source.STORAGE,
-        value_fn=lambda d: d.storage.disk_available_raw if d.storage else None,
-        **_DATA_SIZE,
-    ),
-    ImmichSensorEntityDescription(
-        key="disk_used_percent",
-        translation_key="disk_used_percent",
-        source=Source.STORAGE,
-        native_unit_of_measurement=PERCENTAGE,
-        suggested_display_precision=1,
-        state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda d: d.storage.disk_usage_percentage if d.storage else None,
-    ),
-    ImmichSensorEntityDescription(
-        key="albums",
-        translation_key="albums",
-        source=Source.ALBUM_STATISTICS,
-        # Shared counts owned albums that are shared and albums shared with the user;
-        # not shared counts the other owned ones: together, every album the user sees.
-        value_fn=lambda d: (
-            d.album_statistics.shared + d.album_statistics.not_shared
-            if d.album_statistics is not None
-            else None
-        ),
-        **_COUNT,
-    ),
-    ImmichSensorEntityDescription(
-        key="shared_albums",
-        translation_key="shared_albums",
-        source=Source.ALBUM_STATISTICS,
-        value_fn=lambda d: (
-            d.album_statistics.shared if d.album_statistics is not None else None
-        ),
-        **_COUNT,
-    ),
-    ImmichSensorEntityDescription(
-        key="people",
-        translation_key="people",
-        source=Source.PEOPLE,
-        value_fn=lambda d: d.people.total if d.people else None,
-        **_COUNT,
-    ),
-    ImmichSensorEntityDescription(
-        key="tags",
-        translation_key="tags",
-        source=Source.TAGS,
-        value_fn=lambda d: len(d.tags) if d.tags is not None else None,
-        **_COUNT,
-    ),
-    ImmichSensorEntityDescription(
-        key="libraries",
-        translation_key="libraries",
-        source=Source.LIBRARIES,
-        value_fn=lambda d: len(d.libraries) if d.libraries is not None else None,
-        **_COUNT,
-    ),
-    ImmichSensorEntityDescription(
-        key="server_version",
-        translation_key="server_version",
-        source=Source.ABOUT,
-        entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda d: d.about.version.removeprefix("v") if d.about else None,
-    ),
-)
-
-ALBUM_SENSOR = ImmichItemSensorEntityDescription[int](
-    key="album_assets",
-    translation_key="album_assets",
-    state_class=SensorStateClass.MEASUREMENT,
-    value_fn=lambda count: count,
-)
-
-USER_USAGE_SENSOR = ImmichItemSensorEntityDescription["ImmichUserUsage"](
-    key="user_usage",
-    translation_key="user_usage",
-    entity_registry_enabled_default=False,
-    value_fn=lambda usage: usage.usage,
-    **_DATA_SIZE,
-)
-
-USER_QUOTA_SENSOR = ImmichItemSensorEntityDescription["ImmichUserUsage"](
-    key="user_quota_used",
-    translation_key="user_quota_used",
-    entity_registry_enabled_default=False,
-    native_unit_of_measurement=PERCENTAGE,
-    suggested_display_precision=1,
-    state_class=SensorStateClass.MEASUREMENT,
-    value_fn=lambda usage: (
-        round(100.0 * usage.usage / usage.quota_size_in_bytes, 2)
-        if usage.quota_size_in_bytes
-        else None
-    ),
-)
-
-
-LIBRARY_ASSETS = ImmichItemSensorEntityDescription["LibraryItem"](
-    key="library_assets",
-    translation_key="library_assets",
-    state_class=SensorStateClass.MEASUREMENT,
-    value_fn=lambda item: item.statistics.total if item.statistics else None,
-)
-LIBRARY_SCANNED = ImmichItemSensorEntityDescription["LibraryItem"](
-    key="library_scanned",
-    translation_key="library_scanned",
-    device_class=SensorDeviceClass.TIMESTAMP,
-    value_fn=lambda item: item.library.refreshed_at,
-)
-
-QUEUE_SENSORS: tuple[ImmichItemSensorEntityDescription[ImmichQueue], ...] = tuple(
-    ImmichItemSensorEntityDescription["ImmichQueue"](
-        key=f"queue_{field}",
-        translation_key=f"queue_{field}",
-        entity_category=EntityCategory.DIAGNOSTIC,
-        entity_registry_enabled_default=False,
-        state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda queue, field=field: getattr(queue, field),  # type: ignore[misc]  # late-binding default
-    )
-    # "paused" counts the jobs held in a paused queue (Immich counts them apart from
-    # "waiting"): without it a paused queue's pending work would be invisible.
-    for field in ("active", "waiting", "failed", "delayed", "paused")
-)
 
 
 async def async_setup_entry(
@@ -341,7 +99,7 @@ async def async_setup_entry(
             if d.albums is not None
             else None
         ),
-        lambda album_id: [ImmichAlbumSensor(entry, server, album_id)],
+        lambda album_id: [ImmichAlbumSensor(entry, server, album_id, ALBUM_SENSOR)],
         async_add_entities,
     )
     async_track_items(
@@ -442,44 +200,6 @@ class ImmichSensor(ImmichBridgeEntity[ImmichServerCoordinator], ImmichSizeUnitSe
         return self.entity_description.value_fn(self.coordinator.data)
 
 
-class ImmichAlbumSensor(ImmichBridgeEntity[ImmichServerCoordinator], SensorEntity):
-    """The number of assets in one album the user picked in the options."""
-
-    entity_description: ImmichItemSensorEntityDescription[int]
-
-    def __init__(
-        self,
-        entry: ImmichBridgeConfigEntry,
-        coordinator: ImmichServerCoordinator,
-        album_id: str,
-    ) -> None:
-        """Initialize the album sensor."""
-        super().__init__(
-            entry=entry,
-            coordinator=coordinator,
-            description=ALBUM_SENSOR,
-            item_id=album_id,
-        )
-        self._album_id = album_id
-        albums = coordinator.data.albums or {}
-        self._attr_translation_placeholders = {
-            "album": albums[album_id].name if album_id in albums else album_id
-        }
-
-    @property
-    def available(self) -> bool:
-        """Return True while the album is known."""
-        albums = self.coordinator.data.albums
-        return super().available and albums is not None and self._album_id in albums
-
-    @property
-    def native_value(self) -> StateType:
-        """Return the number of assets in the album."""
-        albums = self.coordinator.data.albums or {}
-        album = albums.get(self._album_id)
-        return album.asset_count if album else None
-
-
 class _ImmichServerItemSensor[ItemT](
     ImmichBridgeEntity[ImmichServerCoordinator], ImmichSizeUnitSensor
 ):
@@ -529,6 +249,19 @@ class _ImmichServerItemSensor[ItemT](
         return self.entity_description.value_fn(item) if item is not None else None
 
 
+class ImmichAlbumSensor(_ImmichServerItemSensor["ImmichAlbum"]):
+    """The number of assets in one album the user picked in the options."""
+
+    _placeholder = "album"
+
+    @property
+    def _item(self) -> ImmichAlbum | None:
+        return (self.coordinator.data.albums or {}).get(self._item_id)
+
+    def _name(self, item: ImmichAlbum) -> str:
+        return item.name
+
+
 class ImmichUserUsageSensor(_ImmichServerItemSensor["ImmichUserUsage"]):
     """Storage used by one user, or the share of their quota (admin keys only)."""
 
@@ -547,14 +280,6 @@ class ImmichUserUsageSensor(_ImmichServerItemSensor["ImmichUserUsage"]):
         return item.user_name
 
 
-@dataclass(frozen=True, kw_only=True)
-class LibraryItem:
-    """An external library and its counts (None: the key can't read them)."""
-
-    library: ImmichLibrary
-    statistics: ImmichLibraryStatistics | None
-
-
 class ImmichLibrarySensor(_ImmichServerItemSensor[LibraryItem]):
     """An external library's asset count or last scan (admin keys only)."""
 
@@ -571,14 +296,6 @@ class ImmichLibrarySensor(_ImmichServerItemSensor[LibraryItem]):
 
     def _name(self, item: LibraryItem) -> str:
         return item.library.name
-
-
-LAST_PHOTO = SensorEntityDescription(
-    key="last_photo",
-    translation_key="last_photo",
-    device_class=SensorDeviceClass.TIMESTAMP,
-    entity_registry_enabled_default=False,
-)
 
 
 class ImmichLastPhotoSensor(ImmichBridgeEntity[ImmichAssetWatcher], SensorEntity):
