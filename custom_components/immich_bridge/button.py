@@ -11,11 +11,10 @@ from homeassistant.components.button import ButtonEntity, ButtonEntityDescriptio
 from homeassistant.const import Platform
 
 from .coordinator import ImmichBridgeConfigEntry, ImmichServerCoordinator
-from .entity import ImmichBridgeEntity
+from .entity import ImmichBridgeEntity, async_remove_stale_entities
 from .frames import ImmichFrameCoordinator
 from .helpers import translate_action_errors
 from .permissions import Requirement
-from .photos import async_remove_stale_entities
 from .resolve import async_libraries
 
 if TYPE_CHECKING:

@@ -126,6 +126,24 @@ def watched_album_ids(entry: ImmichBridgeConfigEntry) -> frozenset[str]:
     return frozenset(ids)
 
 
+def picked_albums(
+    entry: ImmichBridgeConfigEntry,
+) -> Callable[[ImmichServerData], list[str] | None]:
+    """Return what lists the albums picked in the options that exist now.
+
+    None while the albums can't be read (a refused source): the per-album sensors and
+    events then stay as they are.
+    """
+    picked = [str(album_id) for album_id in entry.options.get(CONF_ALBUMS, [])]
+
+    def albums(data: ImmichServerData) -> list[str] | None:
+        if data.albums is None:
+            return None
+        return [album_id for album_id in picked if album_id in data.albums]
+
+    return albums
+
+
 class _ImmichBridgeCoordinator[DataT](DataUpdateCoordinator[DataT]):
     """Share the client and the denied-source bookkeeping between coordinators."""
 

@@ -109,6 +109,27 @@ def async_track_items[DataT](
     entry.async_on_unload(coordinator.async_add_listener(_async_sync))
 
 
+@callback
+def async_remove_stale_entities(
+    hass: HomeAssistant,
+    entry: ImmichBridgeConfigEntry,
+    domain: str,
+    key: str,
+    keep: set[str],
+) -> None:
+    """Remove an entry's `<key>_<item>` entities whose item left the options."""
+    registry = er.async_get(hass)
+    prefix = f"{entry.unique_id}_{key}_"
+    for entity in er.async_entries_for_config_entry(registry, entry.entry_id):
+        if (
+            entity.domain == domain
+            and entity.platform == DOMAIN
+            and entity.unique_id.startswith(prefix)
+            and entity.unique_id.removeprefix(prefix) not in keep
+        ):
+            registry.async_remove(entity.entity_id)
+
+
 async def async_queue_names(hass: HomeAssistant) -> Callable[[str], str]:
     """Return what names a job queue in the configured language.
 

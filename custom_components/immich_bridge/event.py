@@ -12,9 +12,16 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 
 from .const import CONF_ALBUMS, DOMAIN
-from .coordinator import ImmichQueueCoordinator, ImmichServerCoordinator
-from .entity import ImmichBridgeEntity
-from .photos import async_remove_stale_entities
+from .coordinator import (
+    ImmichQueueCoordinator,
+    ImmichServerCoordinator,
+    picked_albums,
+)
+from .entity import (
+    ImmichBridgeEntity,
+    async_remove_stale_entities,
+    async_track_items,
+)
 from .watcher import ANY_PERSON, NEW_ASSET, ImmichAssetWatcher, person_topic
 
 if TYPE_CHECKING:
@@ -89,16 +96,6 @@ async def async_setup_entry(
                     topic=ANY_PERSON,
                 )
             )
-    if runtime.server.data is not None and runtime.server.data.albums is not None:
-        entities.extend(
-            ImmichAlbumEvent(
-                entry=entry,
-                coordinator=runtime.server,
-                description=ALBUM_EVENT,
-                item_id=album_id,
-            )
-            for album_id in entry.options.get(CONF_ALBUMS, [])
-        )
     if runtime.queues is not None:
         entities.append(
             ImmichJobsEvent(
@@ -123,6 +120,23 @@ async def async_setup_entry(
         set(entry.options.get(CONF_ALBUMS, [])),
     )
     async_add_entities(entities)
+    server = runtime.server
+    async_track_items(
+        hass,
+        entry,
+        server,
+        Platform.EVENT,
+        picked_albums(entry),
+        lambda album_id: [
+            ImmichAlbumEvent(
+                entry=entry,
+                coordinator=server,
+                description=ALBUM_EVENT,
+                item_id=album_id,
+            )
+        ],
+        async_add_entities,
+    )
 
 
 class _ImmichEvent[CoordinatorT: DataUpdateCoordinator[Any]](

@@ -15,11 +15,10 @@ from homeassistant.util import dt as dt_util
 from .action_schemas import ATTR_DURATION, ATTR_SOURCE, SHOW_ON_FRAME_SCHEMA, validate
 from .api import ImmichAsset, ImmichError, ImmichNotFoundError, is_uuid
 from .const import DOMAIN, LOGGER
-from .entity import ImmichBridgeEntity
+from .entity import ImmichBridgeEntity, async_remove_stale_entities
 from .frames import FrameKind, FrameSource, ImmichFrameCoordinator
 from .helpers import invalid, translate_action_errors
 from .permissions import PHOTOS
-from .photos import async_remove_stale_entities
 from .resolve import async_album, async_people
 from .watcher import ImmichAssetWatcher
 

@@ -5,11 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
 
-from homeassistant.core import callback
-from homeassistant.helpers import entity_registry as er
-
 from .api import ImmichError, ImmichPush
-from .const import ALL_PEOPLE, CONF_PEOPLE, DOMAIN, LOGGER
+from .const import ALL_PEOPLE, CONF_PEOPLE, LOGGER
 from .frames import FrameKind, FrameSource, ImmichFrameCoordinator, frame_sources
 from .live import async_start_push
 from .permissions import MEMORIES, PEOPLE, PHOTOS, WATCH
@@ -118,24 +115,3 @@ async def _names(
                         person.name
                     )
     return names
-
-
-@callback
-def async_remove_stale_entities(
-    hass: HomeAssistant,
-    entry: ImmichBridgeConfigEntry,
-    domain: str,
-    key: str,
-    keep: set[str],
-) -> None:
-    """Remove an entry's `<key>_<item>` entities whose item left the options."""
-    registry = er.async_get(hass)
-    prefix = f"{entry.unique_id}_{key}_"
-    for entity in er.async_entries_for_config_entry(registry, entry.entry_id):
-        if (
-            entity.domain == domain
-            and entity.platform == DOMAIN
-            and entity.unique_id.startswith(prefix)
-            and entity.unique_id.removeprefix(prefix) not in keep
-        ):
-            registry.async_remove(entity.entity_id)

@@ -16,14 +16,18 @@ from homeassistant.components.sensor import (
 )
 from homeassistant.const import Platform, UnitOfInformation
 
-from .const import CONF_ALBUMS
 from .coordinator import (
     ImmichBridgeConfigEntry,
     ImmichQueueCoordinator,
     ImmichServerCoordinator,
+    picked_albums,
 )
-from .entity import ImmichBridgeEntity, async_queue_names, async_track_items
-from .photos import async_remove_stale_entities
+from .entity import (
+    ImmichBridgeEntity,
+    async_queue_names,
+    async_remove_stale_entities,
+    async_track_items,
+)
 from .sensor_descriptions import (
     ALBUM_SENSOR,
     LAST_PHOTO,
@@ -88,17 +92,12 @@ async def async_setup_entry(
         and description.value_fn(server.data) is not None
     )
 
-    selected: list[str] = entry.options.get(CONF_ALBUMS, [])
     async_track_items(
         hass,
         entry,
         server,
         "sensor",
-        lambda d: (
-            [album_id for album_id in selected if album_id in d.albums]
-            if d.albums is not None
-            else None
-        ),
+        picked_albums(entry),
         lambda album_id: [ImmichAlbumSensor(entry, server, album_id, ALBUM_SENSOR)],
         async_add_entities,
     )
