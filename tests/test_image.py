@@ -318,6 +318,10 @@ async def test_library_frame(hass: HomeAssistant, immich_server: FakeImmich) -> 
     await _setup(hass, entry)
     entity_id = _entity_id(hass, "image", f"{entry.unique_id}_frame_library")
     assert entity_id == "image.immich_admin_library_slideshow"
+    assert (
+        _entity_id(hass, "button", f"{entry.unique_id}_next_image_library")
+        == "button.immich_admin_library_slideshow_next_photo"
+    )
     shown = await _next_images(hass, entity_id, 3)
     assert sorted(shown) == sorted([*mine, theirs])  # a round without repeats
     assert immich_server.requests[-1].operation_id == "searchRandom"

@@ -12,7 +12,7 @@ from homeassistant.const import Platform
 
 from .coordinator import ImmichBridgeConfigEntry, ImmichServerCoordinator
 from .entity import ImmichBridgeEntity, async_remove_stale_entities
-from .frames import ImmichFrameCoordinator
+from .frames import FrameKind, ImmichFrameCoordinator
 from .helpers import translate_action_errors
 from .permissions import Requirement
 from .resolve import async_libraries
@@ -118,7 +118,7 @@ NEXT_IMAGE: dict[str, ButtonEntityDescription] = {
     kind: ButtonEntityDescription(
         key=NEXT_IMAGE_KEY, translation_key=f"{kind}_{NEXT_IMAGE_KEY}"
     )
-    for kind in ("album", "person", "favorites", "memories", "search")
+    for kind in FrameKind
 }
 
 
