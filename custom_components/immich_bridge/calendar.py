@@ -77,6 +77,7 @@ class ImmichCalendarCoordinator(DataUpdateCoordinator[CalendarData]):
         self,
         hass: HomeAssistant,
         entry: ImmichBridgeConfigEntry,
+        client: ImmichClient,
         *,
         birthdays: bool,
         memories: bool,
@@ -89,7 +90,7 @@ class ImmichCalendarCoordinator(DataUpdateCoordinator[CalendarData]):
             name=f"{DOMAIN}_calendar",
             update_interval=CALENDAR_INTERVAL,
         )
-        self.client: ImmichClient = entry.runtime_data.client
+        self.client = client
         self._birthdays = birthdays
         self._memories = memories
 
@@ -208,7 +209,11 @@ async def async_setup_entry(
         return
     keys = {description.key for description in wanted}
     coordinator = ImmichCalendarCoordinator(
-        hass, entry, birthdays="birthdays" in keys, memories="memories" in keys
+        hass,
+        entry,
+        runtime.client,
+        birthdays="birthdays" in keys,
+        memories="memories" in keys,
     )
     await coordinator.async_config_entry_first_refresh()
     strings = await async_get_translations(
