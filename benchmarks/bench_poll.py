@@ -5,7 +5,7 @@ Run by hand: ``.venv/bin/python benchmarks/bench_poll.py [--albums 10000] [--use
 separate process seeded with that library, installs ``aioimmich==0.12.0`` (the version
 Home Assistant 2026.2.3 pins) into ``benchmarks/.work/aioimmich`` when missing, and
 measures this process's CPU time (user + system) for one refresh of each: the median
-of several rounds after a warm-up. Ours is every request of ImmichServerCoordinator
+of several rounds after a warm-up. Ours is every request of the server coordinator
 plus building its data, in the default configuration (10 requests, concurrently: the
 album counts come from ``/albums/statistics``, no album is listed); theirs is the four
 calls of core's coordinator (about, storage, statistics, version check); a third figure
@@ -96,7 +96,7 @@ def _ensure_aioimmich() -> None:
 async def _ours(
     session: aiohttp.ClientSession, url: str, key: str, *, picked: bool = False
 ) -> Callable[[], Awaitable[Any]]:
-    """Return one refresh as ImmichServerCoordinator does it (without HA).
+    """Return one refresh as ImmichBridgeServerCoordinator does it (without HA).
 
     With `picked`, one album is picked in the options: albums are listed too.
     """

@@ -68,7 +68,7 @@ class CalendarData:
     memories: tuple[MemoryDay, ...] | None
 
 
-class ImmichCalendarCoordinator(DataUpdateCoordinator[CalendarData]):
+class ImmichBridgeCalendarCoordinator(DataUpdateCoordinator[CalendarData]):
     """Read birth dates and memories once an hour."""
 
     config_entry: ImmichBridgeConfigEntry
@@ -128,7 +128,7 @@ class ImmichCalendarCoordinator(DataUpdateCoordinator[CalendarData]):
 
 
 @dataclass(frozen=True, kw_only=True)
-class ImmichCalendarDescription(CalendarEntityDescription):
+class ImmichBridgeCalendarDescription(CalendarEntityDescription):
     """A calendar: which events its data makes, between two days."""
 
     events_fn: Callable[[CalendarData, date, date, dict[str, str]], Iterator[Event]]
@@ -179,13 +179,13 @@ def _memory_events(
 CALENDARS: Final = (
     (
         BIRTHDAYS,
-        ImmichCalendarDescription(
+        ImmichBridgeCalendarDescription(
             key="birthdays", translation_key="birthdays", events_fn=_birthday_events
         ),
     ),
     (
         MEMORY_DAYS,
-        ImmichCalendarDescription(
+        ImmichBridgeCalendarDescription(
             key="memories", translation_key="memories", events_fn=_memory_events
         ),
     ),
@@ -208,7 +208,7 @@ async def async_setup_entry(
     if not wanted:
         return
     keys = {description.key for description in wanted}
-    coordinator = ImmichCalendarCoordinator(
+    coordinator = ImmichBridgeCalendarCoordinator(
         hass,
         entry,
         runtime.client,
@@ -222,20 +222,23 @@ async def async_setup_entry(
     prefix = f"component.{DOMAIN}.selector.calendar_text.options."
     text = {key: strings.get(f"{prefix}{key}", key) for key in TEXTS}
     async_add_entities(
-        ImmichCalendar(entry, coordinator, description, text) for description in wanted
+        ImmichBridgeCalendar(entry, coordinator, description, text)
+        for description in wanted
     )
 
 
-class ImmichCalendar(ImmichBridgeEntity[ImmichCalendarCoordinator], CalendarEntity):
+class ImmichBridgeCalendar(
+    ImmichBridgeEntity[ImmichBridgeCalendarCoordinator], CalendarEntity
+):
     """Birthdays or memories as all-day events."""
 
-    entity_description: ImmichCalendarDescription
+    entity_description: ImmichBridgeCalendarDescription
 
     def __init__(
         self,
         entry: ImmichBridgeConfigEntry,
-        coordinator: ImmichCalendarCoordinator,
-        description: ImmichCalendarDescription,
+        coordinator: ImmichBridgeCalendarCoordinator,
+        description: ImmichBridgeCalendarDescription,
         text: dict[str, str],
     ) -> None:
         """Initialize with the event texts in the user's language."""

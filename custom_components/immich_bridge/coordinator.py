@@ -48,7 +48,7 @@ from .permissions import Source, source_allowed
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
 
-    from .photos import ImmichPhotos
+    from .photos import ImmichBridgePhotos
 
 type ImmichBridgeConfigEntry = ConfigEntry[ImmichBridgeRuntimeData]
 
@@ -64,7 +64,7 @@ READ_EVERY: Final[dict[Source, timedelta]] = {
 
 
 @dataclass(frozen=True, kw_only=True)
-class ImmichServerData:
+class ImmichBridgeServerData:
     """Hold one refresh of server and library data; None means the key can't read it.
 
     `albums` holds only the albums the options name (see `watched_album_ids`), by id:
@@ -95,7 +95,7 @@ def quota_percent(user: ImmichUser) -> float | None:
 
 
 @dataclass(frozen=True, kw_only=True)
-class ImmichQueueData:
+class ImmichBridgeQueueData:
     """Hold one refresh of the job queues, keyed by queue name."""
 
     queues: dict[str, ImmichQueue]
@@ -110,9 +110,9 @@ class ImmichBridgeRuntimeData:
     key_info: ImmichApiKeyInfo
     user: ImmichUser | None  # None when the key lacks user.read
     is_admin: bool
-    server: ImmichServerCoordinator
-    queues: ImmichQueueCoordinator | None = None
-    photos: ImmichPhotos | None = None
+    server: ImmichBridgeServerCoordinator
+    queues: ImmichBridgeQueueCoordinator | None = None
+    photos: ImmichBridgePhotos | None = None
 
 
 def watched_album_ids(entry: ImmichBridgeConfigEntry) -> frozenset[str]:
@@ -128,7 +128,7 @@ def watched_album_ids(entry: ImmichBridgeConfigEntry) -> frozenset[str]:
 
 def picked_albums(
     entry: ImmichBridgeConfigEntry,
-) -> Callable[[ImmichServerData], list[str] | None]:
+) -> Callable[[ImmichBridgeServerData], list[str] | None]:
     """Return what lists the albums picked in the options that exist now.
 
     None while the albums can't be read (a refused source): the per-album sensors and
@@ -136,7 +136,7 @@ def picked_albums(
     """
     picked = [str(album_id) for album_id in entry.options.get(CONF_ALBUMS, [])]
 
-    def albums(data: ImmichServerData) -> list[str] | None:
+    def albums(data: ImmichBridgeServerData) -> list[str] | None:
         if data.albums is None:
             return None
         return [album_id for album_id in picked if album_id in data.albums]
@@ -229,7 +229,7 @@ class _ImmichBridgeCoordinator[DataT](DataUpdateCoordinator[DataT]):
         return result
 
 
-class ImmichServerCoordinator(_ImmichBridgeCoordinator[ImmichServerData]):
+class ImmichBridgeServerCoordinator(_ImmichBridgeCoordinator[ImmichBridgeServerData]):
     """Poll statistics, storage, version, album counts, people, tags and libraries.
 
     Albums are listed only when the options name some (album sensors and events, album
@@ -255,7 +255,7 @@ class ImmichServerCoordinator(_ImmichBridgeCoordinator[ImmichServerData]):
         super().__init__(hass, entry, client, key_info, is_admin=is_admin)
         self.watched_albums = watched_album_ids(entry)
 
-    async def _async_update_data(self) -> ImmichServerData:
+    async def _async_update_data(self) -> ImmichBridgeServerData:
         """Fetch every source concurrently: a fixed number of requests."""
         client = self.client
         read_all, self._read_all = self._read_all, False
@@ -289,7 +289,7 @@ class ImmichServerCoordinator(_ImmichBridgeCoordinator[ImmichServerData]):
                 self._fetch_slow(Source.DUPLICATES, self._async_duplicate_groups),
                 self._async_library_statistics(libraries),
             )
-        return ImmichServerData(
+        return ImmichBridgeServerData(
             about=about,
             version_check=version_check,
             storage=storage,
@@ -349,13 +349,13 @@ class ImmichServerCoordinator(_ImmichBridgeCoordinator[ImmichServerData]):
         return {album.id: album for album in albums if album.id in wanted}
 
 
-class ImmichQueueCoordinator(_ImmichBridgeCoordinator[ImmichQueueData]):
+class ImmichBridgeQueueCoordinator(_ImmichBridgeCoordinator[ImmichBridgeQueueData]):
     """Poll the job queues (admin keys with queue.read only)."""
 
     name_suffix = "queues"
     interval = QUEUE_SCAN_INTERVAL
 
-    async def _async_update_data(self) -> ImmichQueueData:
+    async def _async_update_data(self) -> ImmichBridgeQueueData:
         """Fetch the status of every queue in one request."""
         with translate_update_errors():
             try:
@@ -375,4 +375,4 @@ class ImmichQueueCoordinator(_ImmichBridgeCoordinator[ImmichQueueData]):
             for queue in queues
         )
         self.update_interval = QUEUE_SCAN_INTERVAL if busy else QUEUE_IDLE_INTERVAL
-        return ImmichQueueData(queues={queue.name: queue for queue in queues})
+        return ImmichBridgeQueueData(queues={queue.name: queue for queue in queues})

@@ -13,8 +13,8 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 
 from .const import CONF_ALBUMS, DOMAIN
 from .coordinator import (
-    ImmichQueueCoordinator,
-    ImmichServerCoordinator,
+    ImmichBridgeQueueCoordinator,
+    ImmichBridgeServerCoordinator,
     picked_albums,
 )
 from .entity import (
@@ -22,7 +22,7 @@ from .entity import (
     async_remove_stale_entities,
     async_track_items,
 )
-from .watcher import ANY_PERSON, NEW_ASSET, ImmichAssetWatcher, person_topic
+from .watcher import ANY_PERSON, NEW_ASSET, ImmichBridgeAssetWatcher, person_topic
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -69,7 +69,7 @@ async def async_setup_entry(
     photos = runtime.photos
     if photos is not None and (watcher := photos.watcher) is not None:
         entities.append(
-            ImmichAssetEvent(
+            ImmichBridgeAssetEvent(
                 entry=entry,
                 coordinator=watcher,
                 description=NEW_ASSET_EVENT,
@@ -77,7 +77,7 @@ async def async_setup_entry(
             )
         )
         entities.extend(
-            ImmichAssetEvent(
+            ImmichBridgeAssetEvent(
                 entry=entry,
                 coordinator=watcher,
                 description=PERSON_ASSET_EVENT,
@@ -89,7 +89,7 @@ async def async_setup_entry(
         )
         if watcher.all_people:
             entities.append(
-                ImmichAssetEvent(
+                ImmichBridgeAssetEvent(
                     entry=entry,
                     coordinator=watcher,
                     description=ANY_PERSON_EVENT,
@@ -98,7 +98,7 @@ async def async_setup_entry(
             )
     if runtime.queues is not None:
         entities.append(
-            ImmichJobsEvent(
+            ImmichBridgeJobsEvent(
                 entry=entry, coordinator=runtime.queues, description=JOBS_EVENT
             )
         )
@@ -128,7 +128,7 @@ async def async_setup_entry(
         Platform.EVENT,
         picked_albums(entry),
         lambda album_id: [
-            ImmichAlbumEvent(
+            ImmichBridgeAlbumEvent(
                 entry=entry,
                 coordinator=server,
                 description=ALBUM_EVENT,
@@ -139,7 +139,7 @@ async def async_setup_entry(
     )
 
 
-class _ImmichEvent[CoordinatorT: DataUpdateCoordinator[Any]](
+class _ImmichBridgeEvent[CoordinatorT: DataUpdateCoordinator[Any]](
     ImmichBridgeEntity[CoordinatorT], EventEntity
 ):
     """An event entity that records each event as its own state change."""
@@ -151,14 +151,14 @@ class _ImmichEvent[CoordinatorT: DataUpdateCoordinator[Any]](
         self.async_write_ha_state()
 
 
-class ImmichAssetEvent(_ImmichEvent[ImmichAssetWatcher]):
+class ImmichBridgeAssetEvent(_ImmichBridgeEvent[ImmichBridgeAssetWatcher]):
     """Fire once for each new photo or video (of everyone, or of one person)."""
 
     def __init__(
         self,
         *,
         entry: ImmichBridgeConfigEntry,
-        coordinator: ImmichAssetWatcher,
+        coordinator: ImmichBridgeAssetWatcher,
         description: EventEntityDescription,
         topic: str,
         item_id: str | None = None,
@@ -190,14 +190,14 @@ class _AlbumSnapshot:
     name: str
 
 
-class ImmichAlbumEvent(_ImmichEvent[ImmichServerCoordinator]):
+class ImmichBridgeAlbumEvent(_ImmichBridgeEvent[ImmichBridgeServerCoordinator]):
     """Fire when a watched album gains or loses assets, or is edited."""
 
     def __init__(
         self,
         *,
         entry: ImmichBridgeConfigEntry,
-        coordinator: ImmichServerCoordinator,
+        coordinator: ImmichBridgeServerCoordinator,
         description: EventEntityDescription,
         item_id: str,
     ) -> None:
@@ -244,14 +244,14 @@ class ImmichAlbumEvent(_ImmichEvent[ImmichServerCoordinator]):
         super()._handle_coordinator_update()
 
 
-class ImmichJobsEvent(_ImmichEvent[ImmichQueueCoordinator]):
+class ImmichBridgeJobsEvent(_ImmichBridgeEvent[ImmichBridgeQueueCoordinator]):
     """Fire when a job queue has drained, or when jobs failed."""
 
     def __init__(
         self,
         *,
         entry: ImmichBridgeConfigEntry,
-        coordinator: ImmichQueueCoordinator,
+        coordinator: ImmichBridgeQueueCoordinator,
         description: EventEntityDescription,
     ) -> None:
         """Initialize the job queue event."""

@@ -272,7 +272,7 @@ def _frame_data(
     )
 
 
-class ImmichFrameCoordinator(DataUpdateCoordinator[FrameData]):
+class ImmichBridgeFrameCoordinator(DataUpdateCoordinator[FrameData]):
     """Change a frame's photo every interval; a refresh is a new photo."""
 
     config_entry: ImmichBridgeConfigEntry

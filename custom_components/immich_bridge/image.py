@@ -16,11 +16,11 @@ from .action_schemas import ATTR_DURATION, ATTR_SOURCE, SHOW_ON_FRAME_SCHEMA, va
 from .api import ImmichAsset, ImmichError, ImmichNotFoundError, is_uuid
 from .const import DOMAIN, LOGGER
 from .entity import ImmichBridgeEntity, async_remove_stale_entities
-from .frames import FrameKind, FrameSource, ImmichFrameCoordinator
+from .frames import FrameKind, FrameSource, ImmichBridgeFrameCoordinator
 from .helpers import invalid, translate_action_errors
 from .permissions import PHOTOS
 from .resolve import async_album, async_people
-from .watcher import ImmichAssetWatcher
+from .watcher import ImmichBridgeAssetWatcher
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -54,7 +54,7 @@ async def async_setup_entry(
     if photos is None:
         return
     entities: list[ImageEntity] = [
-        ImmichFrameImage(
+        ImmichBridgeFrameImage(
             hass,
             entry=entry,
             coordinator=coordinator,
@@ -69,7 +69,7 @@ async def async_setup_entry(
         runtime.key_info, is_admin=runtime.is_admin
     ):
         entities.append(
-            ImmichLatestUploadImage(
+            ImmichBridgeLatestUploadImage(
                 hass, entry=entry, coordinator=photos.watcher, description=LATEST_UPLOAD
             )
         )
@@ -105,9 +105,9 @@ async def _async_resolve_frame_source(
     return source
 
 
-class _ImmichImage[CoordinatorT: ImmichFrameCoordinator | ImmichAssetWatcher](
-    ImmichBridgeEntity[CoordinatorT], ImageEntity
-):
+class _ImmichBridgeImage[
+    CoordinatorT: ImmichBridgeFrameCoordinator | ImmichBridgeAssetWatcher
+](ImmichBridgeEntity[CoordinatorT], ImageEntity):
     """Show one asset's preview, fetched when asked for and kept while it is shown."""
 
     _attr_content_type = "image/jpeg"
@@ -221,7 +221,7 @@ class _ImmichImage[CoordinatorT: ImmichFrameCoordinator | ImmichAssetWatcher](
         return self.asset is not None and self.asset.id != gone
 
 
-class ImmichFrameImage(_ImmichImage[ImmichFrameCoordinator]):
+class ImmichBridgeFrameImage(_ImmichBridgeImage[ImmichBridgeFrameCoordinator]):
     """A photo frame: a new photo of its source every few minutes."""
 
     def __init__(
@@ -229,7 +229,7 @@ class ImmichFrameImage(_ImmichImage[ImmichFrameCoordinator]):
         hass: HomeAssistant,
         *,
         entry: ImmichBridgeConfigEntry,
-        coordinator: ImmichFrameCoordinator,
+        coordinator: ImmichBridgeFrameCoordinator,
         description: ImageEntityDescription,
         item_id: str,
         name: str,
@@ -293,7 +293,7 @@ class ImmichFrameImage(_ImmichImage[ImmichFrameCoordinator]):
             await self.coordinator.async_show(visiting, duration)
 
 
-class ImmichLatestUploadImage(_ImmichImage[ImmichAssetWatcher]):
+class ImmichBridgeLatestUploadImage(_ImmichBridgeImage[ImmichBridgeAssetWatcher]):
     """The newest photo or video uploaded to the server."""
 
     @property

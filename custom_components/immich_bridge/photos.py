@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING, Final
 
 from .api import ImmichError, ImmichPush
 from .const import ALL_PEOPLE, CONF_PEOPLE, LOGGER
-from .frames import FrameKind, FrameSource, ImmichFrameCoordinator, frame_sources
+from .frames import FrameKind, FrameSource, ImmichBridgeFrameCoordinator, frame_sources
 from .live import async_start_push
 from .permissions import MEMORIES, PEOPLE, PHOTOS, WATCH
-from .watcher import ImmichAssetWatcher
+from .watcher import ImmichBridgeAssetWatcher
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -21,15 +21,15 @@ PEOPLE_PAGE: Final = 1000
 
 
 @dataclass(kw_only=True)
-class ImmichPhotos:
+class ImmichBridgePhotos:
     """The photo frames of an entry, the watcher, and the names of their sources.
 
     `names` holds the names of the albums and people of the sources, and of the
     people picked in the options (as person sources).
     """
 
-    frames: dict[str, ImmichFrameCoordinator] = field(default_factory=dict)
-    watcher: ImmichAssetWatcher | None = None
+    frames: dict[str, ImmichBridgeFrameCoordinator] = field(default_factory=dict)
+    watcher: ImmichBridgeAssetWatcher | None = None
     push: ImmichPush | None = None  # the push connection that wakes the watcher
     names: dict[FrameSource, str] = field(default_factory=dict)
 
@@ -47,16 +47,16 @@ class ImmichPhotos:
 
 async def async_setup_photos(
     hass: HomeAssistant, entry: ImmichBridgeConfigEntry
-) -> ImmichPhotos:
+) -> ImmichBridgePhotos:
     """Create the frames and the watcher the key may use, and learn source names."""
     runtime = entry.runtime_data
     client, key_info, is_admin = runtime.client, runtime.key_info, runtime.is_admin
-    photos = ImmichPhotos()
+    photos = ImmichBridgePhotos()
     sources = frame_sources(entry)
     for source in sources:
         needs = MEMORIES if source.kind is FrameKind.MEMORIES else PHOTOS
         if needs.met(key_info, is_admin=is_admin):
-            photos.frames[source.key] = ImmichFrameCoordinator(
+            photos.frames[source.key] = ImmichBridgeFrameCoordinator(
                 hass, entry, client, source
             )
     picked = [str(p) for p in entry.options.get(CONF_PEOPLE, [])]
@@ -68,7 +68,7 @@ async def async_setup_photos(
                 *(p for p in picked if p != ALL_PEOPLE),
             ]
         )
-        photos.watcher = ImmichAssetWatcher(
+        photos.watcher = ImmichBridgeAssetWatcher(
             hass,
             entry,
             client,

@@ -18,8 +18,8 @@ from homeassistant.const import Platform, UnitOfInformation
 
 from .coordinator import (
     ImmichBridgeConfigEntry,
-    ImmichQueueCoordinator,
-    ImmichServerCoordinator,
+    ImmichBridgeQueueCoordinator,
+    ImmichBridgeServerCoordinator,
     picked_albums,
 )
 from .entity import (
@@ -37,11 +37,11 @@ from .sensor_descriptions import (
     SENSORS,
     USER_QUOTA_SENSOR,
     USER_USAGE_SENSOR,
-    ImmichItemSensorEntityDescription,
-    ImmichSensorEntityDescription,
+    ImmichBridgeItemSensorEntityDescription,
+    ImmichBridgeSensorEntityDescription,
     LibraryItem,
 )
-from .watcher import ImmichAssetWatcher
+from .watcher import ImmichBridgeAssetWatcher
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -86,7 +86,7 @@ async def async_setup_entry(
     runtime = entry.runtime_data
     server = runtime.server
     async_add_entities(
-        ImmichSensor(entry=entry, coordinator=server, description=description)
+        ImmichBridgeSensor(entry=entry, coordinator=server, description=description)
         for description in SENSORS
         if server.allowed(description.source)
         and description.value_fn(server.data) is not None
@@ -98,7 +98,9 @@ async def async_setup_entry(
         server,
         "sensor",
         picked_albums(entry),
-        lambda album_id: [ImmichAlbumSensor(entry, server, album_id, ALBUM_SENSOR)],
+        lambda album_id: [
+            ImmichBridgeAlbumSensor(entry, server, album_id, ALBUM_SENSOR)
+        ],
         async_add_entities,
     )
     async_track_items(
@@ -112,7 +114,7 @@ async def async_setup_entry(
             else None
         ),
         lambda user_id: [
-            ImmichUserUsageSensor(entry, server, user_id, description)
+            ImmichBridgeUserUsageSensor(entry, server, user_id, description)
             for description in (USER_USAGE_SENSOR, USER_QUOTA_SENSOR)
         ],
         async_add_entities,
@@ -124,7 +126,7 @@ async def async_setup_entry(
         "sensor",
         lambda d: d.libraries.keys() if d.libraries is not None else None,
         lambda library_id: [
-            ImmichLibrarySensor(entry, server, library_id, description)
+            ImmichBridgeLibrarySensor(entry, server, library_id, description)
             for description in (LIBRARY_ASSETS, LIBRARY_SCANNED)
             if description is LIBRARY_SCANNED
             or server.data.library_statistics is not None
@@ -134,7 +136,9 @@ async def async_setup_entry(
     photos = runtime.photos
     if photos is not None and (watcher := photos.watcher) is not None:
         async_add_entities(
-            ImmichLastPhotoSensor(entry, watcher, person, photos.person_name(person))
+            ImmichBridgeLastPhotoSensor(
+                entry, watcher, person, photos.person_name(person)
+            )
             for person in watcher.people
         )
         async_remove_stale_entities(
@@ -149,14 +153,16 @@ async def async_setup_entry(
             "sensor",
             lambda d: d.queues.keys(),
             lambda name: [
-                ImmichQueueSensor(entry, queues, name, queue_name(name), description)
+                ImmichBridgeQueueSensor(
+                    entry, queues, name, queue_name(name), description
+                )
                 for description in QUEUE_SENSORS
             ],
             async_add_entities,
         )
 
 
-class ImmichSizeUnitSensor(SensorEntity):
+class ImmichBridgeSizeUnitSensor(SensorEntity):
     """A sensor whose sizes show in the binary unit that fits them when first seen."""
 
     @property
@@ -180,10 +186,12 @@ class ImmichSizeUnitSensor(SensorEntity):
         return binary_size_unit(self.native_value)
 
 
-class ImmichSensor(ImmichBridgeEntity[ImmichServerCoordinator], ImmichSizeUnitSensor):
+class ImmichBridgeSensor(
+    ImmichBridgeEntity[ImmichBridgeServerCoordinator], ImmichBridgeSizeUnitSensor
+):
     """A sensor for one value of the server data."""
 
-    entity_description: ImmichSensorEntityDescription
+    entity_description: ImmichBridgeSensorEntityDescription
 
     @property
     def available(self) -> bool:
@@ -199,20 +207,20 @@ class ImmichSensor(ImmichBridgeEntity[ImmichServerCoordinator], ImmichSizeUnitSe
         return self.entity_description.value_fn(self.coordinator.data)
 
 
-class _ImmichServerItemSensor[ItemT](
-    ImmichBridgeEntity[ImmichServerCoordinator], ImmichSizeUnitSensor
+class _ImmichBridgeServerItemSensor[ItemT](
+    ImmichBridgeEntity[ImmichBridgeServerCoordinator], ImmichBridgeSizeUnitSensor
 ):
     """A sensor for one item of the server data (a user, a library) while it exists."""
 
-    entity_description: ImmichItemSensorEntityDescription[ItemT]
+    entity_description: ImmichBridgeItemSensorEntityDescription[ItemT]
     _placeholder: str  # the translation placeholder that names the item
 
     def __init__(
         self,
         entry: ImmichBridgeConfigEntry,
-        coordinator: ImmichServerCoordinator,
+        coordinator: ImmichBridgeServerCoordinator,
         item_id: str,
-        description: ImmichItemSensorEntityDescription[ItemT],
+        description: ImmichBridgeItemSensorEntityDescription[ItemT],
     ) -> None:
         """Initialize the sensor of one item."""
         super().__init__(
@@ -248,7 +256,7 @@ class _ImmichServerItemSensor[ItemT](
         return self.entity_description.value_fn(item) if item is not None else None
 
 
-class ImmichAlbumSensor(_ImmichServerItemSensor["ImmichAlbum"]):
+class ImmichBridgeAlbumSensor(_ImmichBridgeServerItemSensor["ImmichAlbum"]):
     """The number of assets in one album the user picked in the options."""
 
     _placeholder = "album"
@@ -261,7 +269,7 @@ class ImmichAlbumSensor(_ImmichServerItemSensor["ImmichAlbum"]):
         return item.name
 
 
-class ImmichUserUsageSensor(_ImmichServerItemSensor["ImmichUserUsage"]):
+class ImmichBridgeUserUsageSensor(_ImmichBridgeServerItemSensor["ImmichUserUsage"]):
     """Storage used by one user, or the share of their quota (admin keys only)."""
 
     _placeholder = "user"
@@ -279,7 +287,7 @@ class ImmichUserUsageSensor(_ImmichServerItemSensor["ImmichUserUsage"]):
         return item.user_name
 
 
-class ImmichLibrarySensor(_ImmichServerItemSensor[LibraryItem]):
+class ImmichBridgeLibrarySensor(_ImmichBridgeServerItemSensor[LibraryItem]):
     """An external library's asset count or last scan (admin keys only)."""
 
     _placeholder = "library"
@@ -297,13 +305,15 @@ class ImmichLibrarySensor(_ImmichServerItemSensor[LibraryItem]):
         return item.library.name
 
 
-class ImmichLastPhotoSensor(ImmichBridgeEntity[ImmichAssetWatcher], SensorEntity):
+class ImmichBridgeLastPhotoSensor(
+    ImmichBridgeEntity[ImmichBridgeAssetWatcher], SensorEntity
+):
     """When the newest photo of a watched person was uploaded (disabled by default)."""
 
     def __init__(
         self,
         entry: ImmichBridgeConfigEntry,
-        coordinator: ImmichAssetWatcher,
+        coordinator: ImmichBridgeAssetWatcher,
         person_id: str,
         name: str,
     ) -> None:
@@ -324,18 +334,20 @@ class ImmichLastPhotoSensor(ImmichBridgeEntity[ImmichAssetWatcher], SensorEntity
         return data.last_photo.get(self._person_id) if data is not None else None
 
 
-class ImmichQueueSensor(ImmichBridgeEntity[ImmichQueueCoordinator], SensorEntity):
+class ImmichBridgeQueueSensor(
+    ImmichBridgeEntity[ImmichBridgeQueueCoordinator], SensorEntity
+):
     """One count (active, waiting, failed, delayed, paused) of one job queue."""
 
-    entity_description: ImmichItemSensorEntityDescription[ImmichQueue]
+    entity_description: ImmichBridgeItemSensorEntityDescription[ImmichQueue]
 
     def __init__(
         self,
         entry: ImmichBridgeConfigEntry,
-        coordinator: ImmichQueueCoordinator,
+        coordinator: ImmichBridgeQueueCoordinator,
         name: str,
         queue_name: str,
-        description: ImmichItemSensorEntityDescription[ImmichQueue],
+        description: ImmichBridgeItemSensorEntityDescription[ImmichQueue],
     ) -> None:
         """Initialize the sensor of a queue named queue_name in the user's language."""
         super().__init__(

@@ -27,7 +27,7 @@ from .api import (
     ImmichUserUsage,
 )
 from .const import PERCENTAGE
-from .coordinator import ImmichServerData, quota_percent
+from .coordinator import ImmichBridgeServerData, quota_percent
 from .permissions import Source
 
 if TYPE_CHECKING:
@@ -35,36 +35,36 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True, kw_only=True)
-class ImmichSensorEntityDescription(SensorEntityDescription):
+class ImmichBridgeSensorEntityDescription(SensorEntityDescription):
     """Describe a sensor fed by the server coordinator."""
 
     source: Source
-    value_fn: Callable[[ImmichServerData], StateType]
+    value_fn: Callable[[ImmichBridgeServerData], StateType]
 
 
 @dataclass(frozen=True, kw_only=True)
-class ImmichItemSensorEntityDescription[ItemT](SensorEntityDescription):
+class ImmichBridgeItemSensorEntityDescription[ItemT](SensorEntityDescription):
     """Describe a sensor for one item (album, user or queue)."""
 
     value_fn: Callable[[ItemT], StateType | datetime]
 
 
-SENSORS: tuple[ImmichSensorEntityDescription, ...] = (
-    ImmichSensorEntityDescription(
+SENSORS: tuple[ImmichBridgeSensorEntityDescription, ...] = (
+    ImmichBridgeSensorEntityDescription(
         key="photos",
         translation_key="photos",
         source=Source.STATISTICS,
         value_fn=lambda d: d.statistics.photos if d.statistics else None,
         state_class=SensorStateClass.MEASUREMENT,
     ),
-    ImmichSensorEntityDescription(
+    ImmichBridgeSensorEntityDescription(
         key="videos",
         translation_key="videos",
         source=Source.STATISTICS,
         value_fn=lambda d: d.statistics.videos if d.statistics else None,
         state_class=SensorStateClass.MEASUREMENT,
     ),
-    ImmichSensorEntityDescription(
+    ImmichBridgeSensorEntityDescription(
         key="usage",
         translation_key="usage",
         source=Source.STATISTICS,
@@ -74,7 +74,7 @@ SENSORS: tuple[ImmichSensorEntityDescription, ...] = (
         suggested_display_precision=1,
         state_class=SensorStateClass.MEASUREMENT,
     ),
-    ImmichSensorEntityDescription(
+    ImmichBridgeSensorEntityDescription(
         key="usage_photos",
         translation_key="usage_photos",
         source=Source.STATISTICS,
@@ -84,7 +84,7 @@ SENSORS: tuple[ImmichSensorEntityDescription, ...] = (
         suggested_display_precision=1,
         state_class=SensorStateClass.MEASUREMENT,
     ),
-    ImmichSensorEntityDescription(
+    ImmichBridgeSensorEntityDescription(
         key="usage_videos",
         translation_key="usage_videos",
         source=Source.STATISTICS,
@@ -94,21 +94,21 @@ SENSORS: tuple[ImmichSensorEntityDescription, ...] = (
         suggested_display_precision=1,
         state_class=SensorStateClass.MEASUREMENT,
     ),
-    ImmichSensorEntityDescription(
+    ImmichBridgeSensorEntityDescription(
         key="my_photos",
         translation_key="my_photos",
         source=Source.ASSET_STATISTICS,
         value_fn=lambda d: d.asset_statistics.images if d.asset_statistics else None,
         state_class=SensorStateClass.MEASUREMENT,
     ),
-    ImmichSensorEntityDescription(
+    ImmichBridgeSensorEntityDescription(
         key="my_videos",
         translation_key="my_videos",
         source=Source.ASSET_STATISTICS,
         value_fn=lambda d: d.asset_statistics.videos if d.asset_statistics else None,
         state_class=SensorStateClass.MEASUREMENT,
     ),
-    ImmichSensorEntityDescription(
+    ImmichBridgeSensorEntityDescription(
         key="my_usage",
         translation_key="my_usage",
         source=Source.USER,
@@ -118,7 +118,7 @@ SENSORS: tuple[ImmichSensorEntityDescription, ...] = (
         suggested_display_precision=1,
         state_class=SensorStateClass.MEASUREMENT,
     ),
-    ImmichSensorEntityDescription(
+    ImmichBridgeSensorEntityDescription(
         key="my_quota",
         translation_key="my_quota",
         source=Source.USER,
@@ -128,7 +128,7 @@ SENSORS: tuple[ImmichSensorEntityDescription, ...] = (
         suggested_display_precision=1,
         state_class=SensorStateClass.MEASUREMENT,
     ),
-    ImmichSensorEntityDescription(
+    ImmichBridgeSensorEntityDescription(
         key="my_quota_used",
         translation_key="my_quota_used",
         source=Source.USER,
@@ -137,21 +137,21 @@ SENSORS: tuple[ImmichSensorEntityDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         value_fn=lambda d: quota_percent(d.user) if d.user else None,
     ),
-    ImmichSensorEntityDescription(
+    ImmichBridgeSensorEntityDescription(
         key="trash",
         translation_key="trash",
         source=Source.TRASH,
         value_fn=lambda d: d.trash.total if d.trash else None,
         state_class=SensorStateClass.MEASUREMENT,
     ),
-    ImmichSensorEntityDescription(
+    ImmichBridgeSensorEntityDescription(
         key="duplicate_groups",
         translation_key="duplicate_groups",
         source=Source.DUPLICATES,
         value_fn=lambda d: d.duplicate_groups,
         state_class=SensorStateClass.MEASUREMENT,
     ),
-    ImmichSensorEntityDescription(
+    ImmichBridgeSensorEntityDescription(
         key="disk_size",
         translation_key="disk_size",
         source=Source.STORAGE,
@@ -161,7 +161,7 @@ SENSORS: tuple[ImmichSensorEntityDescription, ...] = (
         suggested_display_precision=1,
         state_class=SensorStateClass.MEASUREMENT,
     ),
-    ImmichSensorEntityDescription(
+    ImmichBridgeSensorEntityDescription(
         key="disk_used",
         translation_key="disk_used",
         source=Source.STORAGE,
@@ -171,7 +171,7 @@ SENSORS: tuple[ImmichSensorEntityDescription, ...] = (
         suggested_display_precision=1,
         state_class=SensorStateClass.MEASUREMENT,
     ),
-    ImmichSensorEntityDescription(
+    ImmichBridgeSensorEntityDescription(
         key="disk_available",
         translation_key="disk_available",
         source=Source.STORAGE,
@@ -181,7 +181,7 @@ SENSORS: tuple[ImmichSensorEntityDescription, ...] = (
         suggested_display_precision=1,
         state_class=SensorStateClass.MEASUREMENT,
     ),
-    ImmichSensorEntityDescription(
+    ImmichBridgeSensorEntityDescription(
         key="disk_used_percent",
         translation_key="disk_used_percent",
         source=Source.STORAGE,
@@ -190,7 +190,7 @@ SENSORS: tuple[ImmichSensorEntityDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         value_fn=lambda d: d.storage.disk_usage_percentage if d.storage else None,
     ),
-    ImmichSensorEntityDescription(
+    ImmichBridgeSensorEntityDescription(
         key="albums",
         translation_key="albums",
         source=Source.ALBUM_STATISTICS,
@@ -203,7 +203,7 @@ SENSORS: tuple[ImmichSensorEntityDescription, ...] = (
         ),
         state_class=SensorStateClass.MEASUREMENT,
     ),
-    ImmichSensorEntityDescription(
+    ImmichBridgeSensorEntityDescription(
         key="shared_albums",
         translation_key="shared_albums",
         source=Source.ALBUM_STATISTICS,
@@ -212,28 +212,28 @@ SENSORS: tuple[ImmichSensorEntityDescription, ...] = (
         ),
         state_class=SensorStateClass.MEASUREMENT,
     ),
-    ImmichSensorEntityDescription(
+    ImmichBridgeSensorEntityDescription(
         key="people",
         translation_key="people",
         source=Source.PEOPLE,
         value_fn=lambda d: d.people.total if d.people else None,
         state_class=SensorStateClass.MEASUREMENT,
     ),
-    ImmichSensorEntityDescription(
+    ImmichBridgeSensorEntityDescription(
         key="tags",
         translation_key="tags",
         source=Source.TAGS,
         value_fn=lambda d: len(d.tags) if d.tags is not None else None,
         state_class=SensorStateClass.MEASUREMENT,
     ),
-    ImmichSensorEntityDescription(
+    ImmichBridgeSensorEntityDescription(
         key="libraries",
         translation_key="libraries",
         source=Source.LIBRARIES,
         value_fn=lambda d: len(d.libraries) if d.libraries is not None else None,
         state_class=SensorStateClass.MEASUREMENT,
     ),
-    ImmichSensorEntityDescription(
+    ImmichBridgeSensorEntityDescription(
         key="server_version",
         translation_key="server_version",
         source=Source.ABOUT,
@@ -242,14 +242,14 @@ SENSORS: tuple[ImmichSensorEntityDescription, ...] = (
     ),
 )
 
-ALBUM_SENSOR = ImmichItemSensorEntityDescription[ImmichAlbum](
+ALBUM_SENSOR = ImmichBridgeItemSensorEntityDescription[ImmichAlbum](
     key="album_assets",
     translation_key="album_assets",
     state_class=SensorStateClass.MEASUREMENT,
     value_fn=lambda album: album.asset_count,
 )
 
-USER_USAGE_SENSOR = ImmichItemSensorEntityDescription[ImmichUserUsage](
+USER_USAGE_SENSOR = ImmichBridgeItemSensorEntityDescription[ImmichUserUsage](
     key="user_usage",
     translation_key="user_usage",
     entity_registry_enabled_default=False,
@@ -260,7 +260,7 @@ USER_USAGE_SENSOR = ImmichItemSensorEntityDescription[ImmichUserUsage](
     state_class=SensorStateClass.MEASUREMENT,
 )
 
-USER_QUOTA_SENSOR = ImmichItemSensorEntityDescription[ImmichUserUsage](
+USER_QUOTA_SENSOR = ImmichBridgeItemSensorEntityDescription[ImmichUserUsage](
     key="user_quota_used",
     translation_key="user_quota_used",
     entity_registry_enabled_default=False,
@@ -283,13 +283,13 @@ class LibraryItem:
     statistics: ImmichLibraryStatistics | None
 
 
-LIBRARY_ASSETS = ImmichItemSensorEntityDescription[LibraryItem](
+LIBRARY_ASSETS = ImmichBridgeItemSensorEntityDescription[LibraryItem](
     key="library_assets",
     translation_key="library_assets",
     state_class=SensorStateClass.MEASUREMENT,
     value_fn=lambda item: item.statistics.total if item.statistics else None,
 )
-LIBRARY_SCANNED = ImmichItemSensorEntityDescription[LibraryItem](
+LIBRARY_SCANNED = ImmichBridgeItemSensorEntityDescription[LibraryItem](
     key="library_scanned",
     translation_key="library_scanned",
     device_class=SensorDeviceClass.TIMESTAMP,
@@ -298,8 +298,8 @@ LIBRARY_SCANNED = ImmichItemSensorEntityDescription[LibraryItem](
 
 # "paused" counts the jobs held in a paused queue (Immich counts them apart from
 # "waiting"): without it a paused queue's pending work would be invisible.
-QUEUE_SENSORS: tuple[ImmichItemSensorEntityDescription[ImmichQueue], ...] = (
-    ImmichItemSensorEntityDescription[ImmichQueue](
+QUEUE_SENSORS: tuple[ImmichBridgeItemSensorEntityDescription[ImmichQueue], ...] = (
+    ImmichBridgeItemSensorEntityDescription[ImmichQueue](
         key="queue_active",
         translation_key="queue_active",
         entity_category=EntityCategory.DIAGNOSTIC,
@@ -307,7 +307,7 @@ QUEUE_SENSORS: tuple[ImmichItemSensorEntityDescription[ImmichQueue], ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         value_fn=lambda queue: queue.active,
     ),
-    ImmichItemSensorEntityDescription[ImmichQueue](
+    ImmichBridgeItemSensorEntityDescription[ImmichQueue](
         key="queue_waiting",
         translation_key="queue_waiting",
         entity_category=EntityCategory.DIAGNOSTIC,
@@ -315,7 +315,7 @@ QUEUE_SENSORS: tuple[ImmichItemSensorEntityDescription[ImmichQueue], ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         value_fn=lambda queue: queue.waiting,
     ),
-    ImmichItemSensorEntityDescription[ImmichQueue](
+    ImmichBridgeItemSensorEntityDescription[ImmichQueue](
         key="queue_failed",
         translation_key="queue_failed",
         entity_category=EntityCategory.DIAGNOSTIC,
@@ -323,7 +323,7 @@ QUEUE_SENSORS: tuple[ImmichItemSensorEntityDescription[ImmichQueue], ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         value_fn=lambda queue: queue.failed,
     ),
-    ImmichItemSensorEntityDescription[ImmichQueue](
+    ImmichBridgeItemSensorEntityDescription[ImmichQueue](
         key="queue_delayed",
         translation_key="queue_delayed",
         entity_category=EntityCategory.DIAGNOSTIC,
@@ -331,7 +331,7 @@ QUEUE_SENSORS: tuple[ImmichItemSensorEntityDescription[ImmichQueue], ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         value_fn=lambda queue: queue.delayed,
     ),
-    ImmichItemSensorEntityDescription[ImmichQueue](
+    ImmichBridgeItemSensorEntityDescription[ImmichQueue](
         key="queue_paused",
         translation_key="queue_paused",
         entity_category=EntityCategory.DIAGNOSTIC,

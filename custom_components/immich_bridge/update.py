@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from homeassistant.components.update import UpdateEntity, UpdateEntityDescription
 
-from .coordinator import ImmichBridgeConfigEntry, ImmichServerCoordinator
+from .coordinator import ImmichBridgeConfigEntry, ImmichBridgeServerCoordinator
 from .entity import ImmichBridgeEntity
 from .permissions import Source
 
@@ -30,16 +30,18 @@ async def async_setup_entry(
     server = entry.runtime_data.server
     if server.allowed(Source.VERSION_CHECK) and server.data.version_check is not None:
         version = str(entry.runtime_data.version)
-        async_add_entities([ImmichServerUpdate(entry, server, version)])
+        async_add_entities([ImmichBridgeServerUpdate(entry, server, version)])
 
 
-class ImmichServerUpdate(ImmichBridgeEntity[ImmichServerCoordinator], UpdateEntity):
+class ImmichBridgeServerUpdate(
+    ImmichBridgeEntity[ImmichBridgeServerCoordinator], UpdateEntity
+):
     """Compare the server's version with the latest release; never installs."""
 
     def __init__(
         self,
         entry: ImmichBridgeConfigEntry,
-        coordinator: ImmichServerCoordinator,
+        coordinator: ImmichBridgeServerCoordinator,
         version: str,
     ) -> None:
         """Initialize the update entity; version is what the server said at setup."""

@@ -98,7 +98,7 @@ def _created(asset: ImmichAsset) -> datetime:
     return asset.created_at or asset.file_created_at
 
 
-class ImmichAssetWatcher(DataUpdateCoordinator[WatchData]):
+class ImmichBridgeAssetWatcher(DataUpdateCoordinator[WatchData]):
     """Poll for new uploads and new photos of watched people."""
 
     config_entry: ImmichBridgeConfigEntry
