@@ -98,6 +98,36 @@ async def _tick(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
     await hass.async_block_till_done(wait_background_tasks=True)
 
 
+UUID = "0b5c2a3e-3f1d-4c39-9a4e-5d6f7a8b9c0d"
+
+
+@pytest.mark.parametrize(
+    ("option", "expected"),
+    [
+        ("library", FrameSource(kind=FrameKind.LIBRARY)),
+        ("memories", FrameSource(kind=FrameKind.MEMORIES)),
+        (f"album:{UUID}", FrameSource(kind=FrameKind.ALBUM, value=UUID)),
+        (f"person: {UUID} ", FrameSource(kind=FrameKind.PERSON, value=UUID)),
+        ("search:a:b", FrameSource(kind=FrameKind.SEARCH, value="a:b")),
+        ("album:Trips", None),
+        ("favorites:x", None),
+        ("search: ", None),
+        ("Album:" + UUID, None),
+        ("nonsense", None),
+    ],
+)
+def test_frame_source_parse_and_format(
+    option: str, expected: FrameSource | None
+) -> None:
+    """Parse the options into one type; format gives back the option, trimmed."""
+    source = FrameSource.parse(option)
+    assert source == expected
+    if source is not None:
+        assert FrameSource.parse(source.option) == source
+        assert isinstance(source.option, str)
+        assert type(source.key) is str
+
+
 async def test_frame_rotates_without_repeats(
     hass: HomeAssistant,
     immich_server: FakeImmich,

@@ -108,13 +108,14 @@ class FrameSource:
     @property
     def option(self) -> str:
         """Return the source as written in the options (`album:<id>`, `memories`)."""
-        return self.kind if self.value is None else f"{self.kind}:{self.value}"
+        kind = self.kind.value
+        return kind if self.value is None else f"{kind}:{self.value}"
 
     @property
     def key(self) -> str:
         """Return a stable key for unique ids (a hash for search queries)."""
         if self.value is None:
-            return self.kind
+            return self.kind.value
         if self.kind is FrameKind.SEARCH:
             digest = hashlib.sha256(self.value.casefold().encode()).hexdigest()
             return f"search_{digest[:12]}"
