@@ -15,7 +15,7 @@ Each figure is the median of --rounds runs after a warm-up, of this process's CP
   one after the other, as core's coordinator makes them;
 - the same four calls through our client, concurrently, as our coordinator makes them
   (like for like);
-- our full refresh: every request of ImmichServerCoordinator's first refresh (the
+- our full refresh: every request of ImmichBridgeServerCoordinator's first refresh (the
   sources it reads hourly or every 15 minutes included), in its waves;
 - our usual refresh: the 5-minute tick, without those slower sources;
 - an hour of the four core figures: twelve ticks each. Core asks all four every tick;
@@ -117,7 +117,7 @@ def _client(session: aiohttp.ClientSession, url: str, key: str) -> Any:
 async def _ours(
     session: aiohttp.ClientSession, url: str, key: str, *, full: bool
 ) -> Refresh:
-    """Return one refresh as ImmichServerCoordinator makes it, in its waves.
+    """Return one refresh as ImmichBridgeServerCoordinator makes it, in its waves.
 
     `full` adds what it reads hourly (about, version check, duplicates) or every
     15 minutes (tags), as its first refresh does.

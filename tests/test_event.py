@@ -250,6 +250,29 @@ async def test_album_change_event_of_a_shared_album(
     assert fired[0]["album_name"] == "Alice's party"
 
 
+async def test_album_events_come_and_go_with_their_album(
+    hass: HomeAssistant, immich_server: FakeImmich, freezer: FrozenDateTimeFactory
+) -> None:
+    """Add a watched album's event when the album appears; remove it when it goes."""
+    state, owner = immich_server.state, immich_server.admin_id
+    family = state.add_album(owner, "Family")
+    later = "0b5c2a3e-3f1d-4c39-9a4e-5d6f7a8b9c0d"
+    entry = make_entry(immich_server, options={CONF_ALBUMS: [family, later]})
+    await _setup(hass, entry)
+    registry = er.async_get(hass)
+    unique_id = f"{entry.unique_id}_album_change_{later}"
+    assert registry.async_get_entity_id(Platform.EVENT, DOMAIN, unique_id) is None
+    state.albums[later] = state.albums.pop(state.add_album(owner, "Later"))
+    state.albums[later].id = later
+    await _tick(hass, freezer, timedelta(minutes=5))
+    assert _entity_id(hass, unique_id) == "event.immich_admin_album_later_changed"
+
+    del state.albums[family]
+    await _tick(hass, freezer, timedelta(minutes=5))
+    gone = f"{entry.unique_id}_album_change_{family}"
+    assert registry.async_get_entity_id(Platform.EVENT, DOMAIN, gone) is None
+
+
 async def test_no_album_event_lists_no_albums(
     hass: HomeAssistant, immich_server: FakeImmich
 ) -> None:

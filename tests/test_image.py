@@ -30,7 +30,7 @@ from custom_components.immich_bridge.const import (
     CONF_FRAMES,
     DOMAIN,
 )
-from custom_components.immich_bridge.frames import DRAW_BATCH, FrameSource
+from custom_components.immich_bridge.frames import DRAW_BATCH, FrameKind, FrameSource
 from custom_components.immich_bridge.image import _image_type
 from tests.common import make_entry
 from tests.fake_immich import FakeImmich
@@ -98,6 +98,36 @@ async def _tick(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
     await hass.async_block_till_done(wait_background_tasks=True)
 
 
+UUID = "0b5c2a3e-3f1d-4c39-9a4e-5d6f7a8b9c0d"
+
+
+@pytest.mark.parametrize(
+    ("option", "expected"),
+    [
+        ("library", FrameSource(kind=FrameKind.LIBRARY)),
+        ("memories", FrameSource(kind=FrameKind.MEMORIES)),
+        (f"album:{UUID}", FrameSource(kind=FrameKind.ALBUM, value=UUID)),
+        (f"person: {UUID} ", FrameSource(kind=FrameKind.PERSON, value=UUID)),
+        ("search:a:b", FrameSource(kind=FrameKind.SEARCH, value="a:b")),
+        ("album:Trips", None),
+        ("favorites:x", None),
+        ("search: ", None),
+        ("Album:" + UUID, None),
+        ("nonsense", None),
+    ],
+)
+def test_frame_source_parse_and_format(
+    option: str, expected: FrameSource | None
+) -> None:
+    """Parse the options into one type; format gives back the option, trimmed."""
+    source = FrameSource.parse(option)
+    assert source == expected
+    if source is not None:
+        assert FrameSource.parse(source.option) == source
+        assert isinstance(source.option, str)
+        assert type(source.key) is str
+
+
 async def test_frame_rotates_without_repeats(
     hass: HomeAssistant,
     immich_server: FakeImmich,
@@ -142,7 +172,9 @@ async def test_album_frame_needs_only_its_album(
     await _setup(hass, entry)
     assert set(entry.runtime_data.server.data.albums or {}) == {album_id}
     assert entry.runtime_data.photos is not None
-    assert entry.runtime_data.photos.names == {f"album:{album_id}": "Trips"}
+    assert entry.runtime_data.photos.names == {
+        FrameSource(kind=FrameKind.ALBUM, value=album_id): "Trips"
+    }
     entity_id = _entity_id(hass, "image", f"{entry.unique_id}_frame_album_{album_id}")
     assert entity_id == "image.immich_admin_trips_slideshow"
 
@@ -316,6 +348,10 @@ async def test_library_frame(hass: HomeAssistant, immich_server: FakeImmich) -> 
     await _setup(hass, entry)
     entity_id = _entity_id(hass, "image", f"{entry.unique_id}_frame_library")
     assert entity_id == "image.immich_admin_library_slideshow"
+    assert (
+        _entity_id(hass, "button", f"{entry.unique_id}_next_image_library")
+        == "button.immich_admin_library_slideshow_next_photo"
+    )
     shown = await _next_images(hass, entity_id, 3)
     assert sorted(shown) == sorted([*mine, theirs])  # a round without repeats
     assert immich_server.requests[-1].operation_id == "searchRandom"
@@ -681,7 +717,7 @@ async def test_album_deck_reads_changed_months_only(
     async with ImmichClient(
         None, immich_server_v3.url, immich_server_v3.admin_key
     ) as client:
-        deck = frames.FrameDeck(client, FrameSource(kind="album", value=album))
+        deck = frames.FrameDeck(client, FrameSource(kind=FrameKind.ALBUM, value=album))
         drawn = await deck.draw()
         assert drawn is not None
         assert drawn.id == first

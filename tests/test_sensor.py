@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from datetime import timedelta
+import json
+from pathlib import Path
+import re
 from typing import Any
 from unittest.mock import patch
 
@@ -25,11 +28,14 @@ from pytest_homeassistant_custom_component.common import (
 )
 from syrupy.assertion import SnapshotAssertion
 
-from custom_components.immich_bridge.const import CONF_ALBUMS
+from custom_components.immich_bridge.api import QUEUE_NAMES
+from custom_components.immich_bridge.const import CONF_ALBUMS, DOMAIN
+from custom_components.immich_bridge.entity import async_queue_names
 from tests.common import make_entry
 from tests.fake_immich import FakeImmich
 
 PREFIX = "sensor.immich_admin"
+STRINGS = "custom_components/immich_bridge/strings.json"
 
 
 async def _setup(
@@ -227,6 +233,47 @@ async def test_dynamic_album_user_and_queue_entities(
     assert entity_registry.async_get(f"{PREFIX}_album_later") is None
     assert entity_registry.async_get(f"{PREFIX}_ocr_active_jobs") is None
     assert hass.states.get(f"{PREFIX}_album_holidays").state == "4"
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+async def test_queue_names_follow_the_language(
+    hass: HomeAssistant,
+    immich_server: FakeImmich,
+    mock_config_entry: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """Name the queues of queue entities in the user's language."""
+    hass.config.language = "zh-Hans"
+    await _setup(hass, mock_config_entry, [Platform.SENSOR, Platform.BINARY_SENSOR])
+    unique_id = mock_config_entry.unique_id
+    for domain, key, name in (
+        (Platform.SENSOR, "queue_active", "缩略图生成 活动任务"),
+        (Platform.BINARY_SENSOR, "queue_paused", "缩略图生成 已暂停"),
+    ):
+        entity_id = entity_registry.async_get_entity_id(
+            domain, DOMAIN, f"{unique_id}_{key}_thumbnailGeneration"
+        )
+        assert entity_id is not None
+        assert hass.states.get(entity_id).name.endswith(name)
+
+
+async def test_every_known_queue_has_a_name(hass: HomeAssistant) -> None:
+    """Translate the name of every queue Immich has; name a new one by its words."""
+    english = await async_queue_names(hass)
+    assert english("thumbnailGeneration") == "Thumbnail generation"
+    assert english("someFutureQueue") == "Some future queue"
+    hass.config.language = "zh-Hans"
+    chinese = await async_queue_names(hass)
+    assert chinese("someFutureQueue") == "Some future queue"
+    for queue in QUEUE_NAMES:
+        assert chinese(queue) != english(queue), queue
+    strings = json.loads(
+        (Path(__file__).parents[1] / STRINGS).read_text(encoding="utf-8")
+    )
+    options = strings["selector"]["job_queue"]["options"]
+    assert sorted(options) == sorted(
+        re.sub(r"(?<!^)(?=[A-Z])", "_", queue).lower() for queue in QUEUE_NAMES
+    )
 
 
 @pytest.mark.parametrize(

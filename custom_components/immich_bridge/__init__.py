@@ -14,9 +14,9 @@ from .blueprint_files import async_install_blueprints
 from .const import CONF_CA_CERT, DOMAIN
 from .coordinator import (
     ImmichBridgeConfigEntry,
+    ImmichBridgeQueueCoordinator,
     ImmichBridgeRuntimeData,
-    ImmichQueueCoordinator,
-    ImmichServerCoordinator,
+    ImmichBridgeServerCoordinator,
 )
 from .helpers import SETUP_OVERRIDES, translate_errors
 from .permissions import Source, source_allowed
@@ -85,10 +85,12 @@ async def async_setup_entry(
 
     client, account = connection.client, connection.account
     key_info, is_admin = account.key_info, account.is_admin
-    server = ImmichServerCoordinator(hass, entry, client, key_info, is_admin=is_admin)
-    queues: ImmichQueueCoordinator | None = None
+    server = ImmichBridgeServerCoordinator(
+        hass, entry, client, key_info, is_admin=is_admin
+    )
+    queues: ImmichBridgeQueueCoordinator | None = None
     if source_allowed(Source.QUEUES, key_info, is_admin=is_admin):
-        queues = ImmichQueueCoordinator(
+        queues = ImmichBridgeQueueCoordinator(
             hass, entry, client, key_info, is_admin=is_admin
         )
     entry.runtime_data = ImmichBridgeRuntimeData(

@@ -21,13 +21,13 @@ from .const import (
 )
 from .coordinator import (
     ImmichBridgeConfigEntry,
-    ImmichQueueCoordinator,
-    ImmichQueueData,
-    ImmichServerCoordinator,
+    ImmichBridgeQueueCoordinator,
+    ImmichBridgeQueueData,
+    ImmichBridgeServerCoordinator,
+    quota_percent,
 )
-from .entity import ImmichBridgeEntity, async_track_items
+from .entity import ImmichBridgeEntity, async_queue_names, async_track_items
 from .permissions import Source
-from .sensor import queue_label, quota_percent
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -39,11 +39,11 @@ PARALLEL_UPDATES = 0
 
 
 @dataclass(frozen=True, kw_only=True)
-class ImmichQueueBinarySensorEntityDescription(BinarySensorEntityDescription):
+class ImmichBridgeQueueBinarySensorEntityDescription(BinarySensorEntityDescription):
     """Describe a binary sensor over all job queues."""
 
-    is_on_fn: Callable[[ImmichQueueData], bool]
-    attributes_fn: Callable[[ImmichQueueData], dict[str, list[str]]] | None = None
+    is_on_fn: Callable[[ImmichBridgeQueueData], bool]
+    attributes_fn: Callable[[ImmichBridgeQueueData], dict[str, list[str]]] | None = None
 
 
 def _pending(queue: ImmichQueue) -> bool:
@@ -56,8 +56,8 @@ def _pending(queue: ImmichQueue) -> bool:
     return queue.waiting + queue.paused > 0
 
 
-QUEUE_BINARY_SENSORS: tuple[ImmichQueueBinarySensorEntityDescription, ...] = (
-    ImmichQueueBinarySensorEntityDescription(
+QUEUE_BINARY_SENSORS: tuple[ImmichBridgeQueueBinarySensorEntityDescription, ...] = (
+    ImmichBridgeQueueBinarySensorEntityDescription(
         # On while any job runs or waits to run, also in a paused queue: what a user
         # means by "busy" is "work not finished yet" (don't power the server down).
         key="library_busy",
@@ -69,7 +69,7 @@ QUEUE_BINARY_SENSORS: tuple[ImmichQueueBinarySensorEntityDescription, ...] = (
             "pending_queues": sorted(n for n, q in d.queues.items() if _pending(q)),
         },
     ),
-    ImmichQueueBinarySensorEntityDescription(
+    ImmichBridgeQueueBinarySensorEntityDescription(
         key="job_failures",
         translation_key="job_failures",
         device_class=BinarySensorDeviceClass.PROBLEM,
@@ -109,36 +109,39 @@ async def async_setup_entry(
     runtime = entry.runtime_data
     server = runtime.server
     if server.allowed(Source.STORAGE) and server.data.storage:
-        async_add_entities([ImmichLowDiskSpaceSensor(entry, server)])
+        async_add_entities([ImmichBridgeLowDiskSpaceSensor(entry, server)])
     user = server.data.user
     if server.allowed(Source.USER) and user and quota_percent(user) is not None:
-        async_add_entities([ImmichNearQuotaSensor(entry, server)])
+        async_add_entities([ImmichBridgeNearQuotaSensor(entry, server)])
     if (queues := runtime.queues) is None:
         return
     async_add_entities(
-        ImmichQueuesBinarySensor(
+        ImmichBridgeQueuesBinarySensor(
             entry=entry, coordinator=queues, description=description
         )
         for description in QUEUE_BINARY_SENSORS
     )
+    queue_name = await async_queue_names(hass)
     async_track_items(
         hass,
         entry,
         queues,
         "binary_sensor",
         lambda d: d.queues.keys(),
-        lambda name: [ImmichQueuePausedSensor(entry, queues, name)],
+        lambda name: [
+            ImmichBridgeQueuePausedSensor(entry, queues, name, queue_name(name))
+        ],
         async_add_entities,
     )
 
 
-class ImmichLowDiskSpaceSensor(
-    ImmichBridgeEntity[ImmichServerCoordinator], BinarySensorEntity
+class ImmichBridgeLowDiskSpaceSensor(
+    ImmichBridgeEntity[ImmichBridgeServerCoordinator], BinarySensorEntity
 ):
     """Turn on when the free share of the disk is below the threshold in the options."""
 
     def __init__(
-        self, entry: ImmichBridgeConfigEntry, coordinator: ImmichServerCoordinator
+        self, entry: ImmichBridgeConfigEntry, coordinator: ImmichBridgeServerCoordinator
     ) -> None:
         """Initialize the sensor."""
         super().__init__(
@@ -173,13 +176,13 @@ class ImmichLowDiskSpaceSensor(
         return {"threshold": self._threshold}
 
 
-class ImmichNearQuotaSensor(
-    ImmichBridgeEntity[ImmichServerCoordinator], BinarySensorEntity
+class ImmichBridgeNearQuotaSensor(
+    ImmichBridgeEntity[ImmichBridgeServerCoordinator], BinarySensorEntity
 ):
     """Turn on when the user's share of their quota reaches the option's threshold."""
 
     def __init__(
-        self, entry: ImmichBridgeConfigEntry, coordinator: ImmichServerCoordinator
+        self, entry: ImmichBridgeConfigEntry, coordinator: ImmichBridgeServerCoordinator
     ) -> None:
         """Initialize the sensor."""
         super().__init__(entry=entry, coordinator=coordinator, description=NEAR_QUOTA)
@@ -209,12 +212,12 @@ class ImmichNearQuotaSensor(
         return {"threshold": self._threshold}
 
 
-class ImmichQueuesBinarySensor(
-    ImmichBridgeEntity[ImmichQueueCoordinator], BinarySensorEntity
+class ImmichBridgeQueuesBinarySensor(
+    ImmichBridgeEntity[ImmichBridgeQueueCoordinator], BinarySensorEntity
 ):
     """A binary sensor over all job queues."""
 
-    entity_description: ImmichQueueBinarySensorEntityDescription
+    entity_description: ImmichBridgeQueueBinarySensorEntityDescription
 
     @property
     def is_on(self) -> bool:
@@ -229,23 +232,24 @@ class ImmichQueuesBinarySensor(
         return self.entity_description.attributes_fn(self.coordinator.data)
 
 
-class ImmichQueuePausedSensor(
-    ImmichBridgeEntity[ImmichQueueCoordinator], BinarySensorEntity
+class ImmichBridgeQueuePausedSensor(
+    ImmichBridgeEntity[ImmichBridgeQueueCoordinator], BinarySensorEntity
 ):
     """On while one job queue is paused."""
 
     def __init__(
         self,
         entry: ImmichBridgeConfigEntry,
-        coordinator: ImmichQueueCoordinator,
+        coordinator: ImmichBridgeQueueCoordinator,
         name: str,
+        queue_name: str,
     ) -> None:
-        """Initialize the sensor."""
+        """Initialize the sensor of a queue named queue_name in the user's language."""
         super().__init__(
             entry=entry, coordinator=coordinator, description=QUEUE_PAUSED, item_id=name
         )
         self._queue = name
-        self._attr_translation_placeholders = {"queue": queue_label(name)}
+        self._attr_translation_placeholders = {"queue": queue_name}
 
     @property
     def available(self) -> bool:

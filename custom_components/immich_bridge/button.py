@@ -10,12 +10,11 @@ from typing import TYPE_CHECKING
 from homeassistant.components.button import ButtonEntity, ButtonEntityDescription
 from homeassistant.const import Platform
 
-from .coordinator import ImmichBridgeConfigEntry, ImmichServerCoordinator
-from .entity import ImmichBridgeEntity
-from .frames import ImmichFrameCoordinator
+from .coordinator import ImmichBridgeConfigEntry, ImmichBridgeServerCoordinator
+from .entity import ImmichBridgeEntity, async_remove_stale_entities
+from .frames import FrameKind, ImmichBridgeFrameCoordinator
 from .helpers import translate_action_errors
 from .permissions import Requirement
-from .photos import async_remove_stale_entities
 from .resolve import async_libraries
 
 if TYPE_CHECKING:
@@ -48,15 +47,15 @@ async def _clear_failed_jobs(runtime: ImmichBridgeRuntimeData) -> None:
 
 
 @dataclass(frozen=True, kw_only=True)
-class ImmichButtonEntityDescription(ButtonEntityDescription):
+class ImmichBridgeButtonEntityDescription(ButtonEntityDescription):
     """Describe a button."""
 
     requirement: Requirement
     press_fn: Callable[[ImmichBridgeRuntimeData], Awaitable[None]]
 
 
-BUTTONS: tuple[ImmichButtonEntityDescription, ...] = (
-    ImmichButtonEntityDescription(
+BUTTONS: tuple[ImmichBridgeButtonEntityDescription, ...] = (
+    ImmichBridgeButtonEntityDescription(
         key="scan_libraries",
         translation_key="scan_libraries",
         requirement=Requirement(
@@ -64,7 +63,7 @@ BUTTONS: tuple[ImmichButtonEntityDescription, ...] = (
         ),
         press_fn=_scan_libraries,
     ),
-    ImmichButtonEntityDescription(
+    ImmichBridgeButtonEntityDescription(
         key="clear_failed_jobs",
         translation_key="clear_failed_jobs",
         requirement=Requirement(permissions=("queue.read", "job.create"), admin=True),
@@ -81,7 +80,9 @@ async def async_setup_entry(
     """Set up the buttons the key and user may press."""
     runtime = entry.runtime_data
     async_add_entities(
-        ImmichButton(entry=entry, coordinator=runtime.server, description=description)
+        ImmichBridgeButton(
+            entry=entry, coordinator=runtime.server, description=description
+        )
         for description in BUTTONS
         if description.requirement.met(runtime.key_info, is_admin=runtime.is_admin)
     )
@@ -91,7 +92,7 @@ async def async_setup_entry(
             hass, entry, Platform.BUTTON, NEXT_IMAGE_KEY, set(photos.frames)
         )
         async_add_entities(
-            ImmichNextImageButton(
+            ImmichBridgeNextImageButton(
                 entry=entry,
                 coordinator=frame,
                 description=NEXT_IMAGE[frame.source.kind],
@@ -102,10 +103,12 @@ async def async_setup_entry(
         )
 
 
-class ImmichButton(ImmichBridgeEntity[ImmichServerCoordinator], ButtonEntity):
+class ImmichBridgeButton(
+    ImmichBridgeEntity[ImmichBridgeServerCoordinator], ButtonEntity
+):
     """A one-press action on the server."""
 
-    entity_description: ImmichButtonEntityDescription
+    entity_description: ImmichBridgeButtonEntityDescription
 
     async def async_press(self) -> None:
         """Run the action."""
@@ -119,18 +122,20 @@ NEXT_IMAGE: dict[str, ButtonEntityDescription] = {
     kind: ButtonEntityDescription(
         key=NEXT_IMAGE_KEY, translation_key=f"{kind}_{NEXT_IMAGE_KEY}"
     )
-    for kind in ("album", "person", "favorites", "memories", "search")
+    for kind in FrameKind
 }
 
 
-class ImmichNextImageButton(ImmichBridgeEntity[ImmichFrameCoordinator], ButtonEntity):
+class ImmichBridgeNextImageButton(
+    ImmichBridgeEntity[ImmichBridgeFrameCoordinator], ButtonEntity
+):
     """Advance a slideshow to its next photo."""
 
     def __init__(
         self,
         *,
         entry: ImmichBridgeConfigEntry,
-        coordinator: ImmichFrameCoordinator,
+        coordinator: ImmichBridgeFrameCoordinator,
         description: ButtonEntityDescription,
         item_id: str,
         name: str,

@@ -68,7 +68,7 @@ class CalendarData:
     memories: tuple[MemoryDay, ...] | None
 
 
-class ImmichCalendarCoordinator(DataUpdateCoordinator[CalendarData]):
+class ImmichBridgeCalendarCoordinator(DataUpdateCoordinator[CalendarData]):
     """Read birth dates and memories once an hour."""
 
     config_entry: ImmichBridgeConfigEntry
@@ -77,6 +77,7 @@ class ImmichCalendarCoordinator(DataUpdateCoordinator[CalendarData]):
         self,
         hass: HomeAssistant,
         entry: ImmichBridgeConfigEntry,
+        client: ImmichClient,
         *,
         birthdays: bool,
         memories: bool,
@@ -89,7 +90,7 @@ class ImmichCalendarCoordinator(DataUpdateCoordinator[CalendarData]):
             name=f"{DOMAIN}_calendar",
             update_interval=CALENDAR_INTERVAL,
         )
-        self.client: ImmichClient = entry.runtime_data.client
+        self.client = client
         self._birthdays = birthdays
         self._memories = memories
 
@@ -127,7 +128,7 @@ class ImmichCalendarCoordinator(DataUpdateCoordinator[CalendarData]):
 
 
 @dataclass(frozen=True, kw_only=True)
-class ImmichCalendarDescription(CalendarEntityDescription):
+class ImmichBridgeCalendarDescription(CalendarEntityDescription):
     """A calendar: which events its data makes, between two days."""
 
     events_fn: Callable[[CalendarData, date, date, dict[str, str]], Iterator[Event]]
@@ -178,13 +179,13 @@ def _memory_events(
 CALENDARS: Final = (
     (
         BIRTHDAYS,
-        ImmichCalendarDescription(
+        ImmichBridgeCalendarDescription(
             key="birthdays", translation_key="birthdays", events_fn=_birthday_events
         ),
     ),
     (
         MEMORY_DAYS,
-        ImmichCalendarDescription(
+        ImmichBridgeCalendarDescription(
             key="memories", translation_key="memories", events_fn=_memory_events
         ),
     ),
@@ -207,8 +208,12 @@ async def async_setup_entry(
     if not wanted:
         return
     keys = {description.key for description in wanted}
-    coordinator = ImmichCalendarCoordinator(
-        hass, entry, birthdays="birthdays" in keys, memories="memories" in keys
+    coordinator = ImmichBridgeCalendarCoordinator(
+        hass,
+        entry,
+        runtime.client,
+        birthdays="birthdays" in keys,
+        memories="memories" in keys,
     )
     await coordinator.async_config_entry_first_refresh()
     strings = await async_get_translations(
@@ -217,20 +222,23 @@ async def async_setup_entry(
     prefix = f"component.{DOMAIN}.selector.calendar_text.options."
     text = {key: strings.get(f"{prefix}{key}", key) for key in TEXTS}
     async_add_entities(
-        ImmichCalendar(entry, coordinator, description, text) for description in wanted
+        ImmichBridgeCalendar(entry, coordinator, description, text)
+        for description in wanted
     )
 
 
-class ImmichCalendar(ImmichBridgeEntity[ImmichCalendarCoordinator], CalendarEntity):
+class ImmichBridgeCalendar(
+    ImmichBridgeEntity[ImmichBridgeCalendarCoordinator], CalendarEntity
+):
     """Birthdays or memories as all-day events."""
 
-    entity_description: ImmichCalendarDescription
+    entity_description: ImmichBridgeCalendarDescription
 
     def __init__(
         self,
         entry: ImmichBridgeConfigEntry,
-        coordinator: ImmichCalendarCoordinator,
-        description: ImmichCalendarDescription,
+        coordinator: ImmichBridgeCalendarCoordinator,
+        description: ImmichBridgeCalendarDescription,
         text: dict[str, str],
     ) -> None:
         """Initialize with the event texts in the user's language."""

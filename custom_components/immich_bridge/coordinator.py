@@ -34,7 +34,6 @@ from .api import (
 )
 from .const import (
     CONF_ALBUMS,
-    CONF_FRAMES,
     DOMAIN,
     LOGGER,
     QUEUE_IDLE_INTERVAL,
@@ -42,14 +41,14 @@ from .const import (
     SERVER_SCAN_INTERVAL,
     SLOW_INTERVAL,
 )
-from .frames import FrameSource
+from .frames import FrameKind, frame_sources
 from .helpers import translate_update_errors
 from .permissions import Source, source_allowed
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
 
-    from .photos import ImmichPhotos
+    from .photos import ImmichBridgePhotos
 
 type ImmichBridgeConfigEntry = ConfigEntry[ImmichBridgeRuntimeData]
 
@@ -65,7 +64,7 @@ READ_EVERY: Final[dict[Source, timedelta]] = {
 
 
 @dataclass(frozen=True, kw_only=True)
-class ImmichServerData:
+class ImmichBridgeServerData:
     """Hold one refresh of server and library data; None means the key can't read it.
 
     `albums` holds only the albums the options name (see `watched_album_ids`), by id:
@@ -88,8 +87,15 @@ class ImmichServerData:
     duplicate_groups: int | None = None
 
 
+def quota_percent(user: ImmichUser) -> float | None:
+    """Return how much of a user's quota is used, in %; None without a quota."""
+    if not user.quota_size_in_bytes:
+        return None
+    return round(100.0 * (user.quota_usage_in_bytes or 0) / user.quota_size_in_bytes, 2)
+
+
 @dataclass(frozen=True, kw_only=True)
-class ImmichQueueData:
+class ImmichBridgeQueueData:
     """Hold one refresh of the job queues, keyed by queue name."""
 
     queues: dict[str, ImmichQueue]
@@ -104,19 +110,38 @@ class ImmichBridgeRuntimeData:
     key_info: ImmichApiKeyInfo
     user: ImmichUser | None  # None when the key lacks user.read
     is_admin: bool
-    server: ImmichServerCoordinator
-    queues: ImmichQueueCoordinator | None = None
-    photos: ImmichPhotos | None = None
+    server: ImmichBridgeServerCoordinator
+    queues: ImmichBridgeQueueCoordinator | None = None
+    photos: ImmichBridgePhotos | None = None
 
 
 def watched_album_ids(entry: ImmichBridgeConfigEntry) -> frozenset[str]:
     """Return the ids of the albums the options name: sensors, events and frames."""
     ids = {str(album_id) for album_id in entry.options.get(CONF_ALBUMS, [])}
-    for option in entry.options.get(CONF_FRAMES, []):
-        source = FrameSource.parse(str(option))
-        if source is not None and source.kind == "album" and source.value is not None:
-            ids.add(source.value)
+    ids.update(
+        str(source.value)
+        for source in frame_sources(entry)
+        if source.kind is FrameKind.ALBUM
+    )
     return frozenset(ids)
+
+
+def picked_albums(
+    entry: ImmichBridgeConfigEntry,
+) -> Callable[[ImmichBridgeServerData], list[str] | None]:
+    """Return what lists the albums picked in the options that exist now.
+
+    None while the albums can't be read (a refused source): the per-album sensors and
+    events then stay as they are.
+    """
+    picked = [str(album_id) for album_id in entry.options.get(CONF_ALBUMS, [])]
+
+    def albums(data: ImmichBridgeServerData) -> list[str] | None:
+        if data.albums is None:
+            return None
+        return [album_id for album_id in picked if album_id in data.albums]
+
+    return albums
 
 
 class _ImmichBridgeCoordinator[DataT](DataUpdateCoordinator[DataT]):
@@ -204,7 +229,7 @@ class _ImmichBridgeCoordinator[DataT](DataUpdateCoordinator[DataT]):
         return result
 
 
-class ImmichServerCoordinator(_ImmichBridgeCoordinator[ImmichServerData]):
+class ImmichBridgeServerCoordinator(_ImmichBridgeCoordinator[ImmichBridgeServerData]):
     """Poll statistics, storage, version, album counts, people, tags and libraries.
 
     Albums are listed only when the options name some (album sensors and events, album
@@ -214,7 +239,23 @@ class ImmichServerCoordinator(_ImmichBridgeCoordinator[ImmichServerData]):
     name_suffix = "server"
     interval = SERVER_SCAN_INTERVAL
 
-    async def _async_update_data(self) -> ImmichServerData:
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: ImmichBridgeConfigEntry,
+        client: ImmichClient,
+        key_info: ImmichApiKeyInfo,
+        *,
+        is_admin: bool,
+    ) -> None:
+        """Initialize; the watched albums are read from the options once.
+
+        A change of the options reloads the entry, and so makes a new coordinator.
+        """
+        super().__init__(hass, entry, client, key_info, is_admin=is_admin)
+        self.watched_albums = watched_album_ids(entry)
+
+    async def _async_update_data(self) -> ImmichBridgeServerData:
         """Fetch every source concurrently: a fixed number of requests."""
         client = self.client
         read_all, self._read_all = self._read_all, False
@@ -235,7 +276,7 @@ class ImmichServerCoordinator(_ImmichBridgeCoordinator[ImmichServerData]):
                 ),
                 asyncio.gather(
                     self._fetch(Source.ALBUM_STATISTICS, client.album_statistics),
-                    self._async_watched_albums(watched_album_ids(self.config_entry)),
+                    self._async_watched_albums(self.watched_albums),
                     self._fetch(Source.PEOPLE, lambda: client.people(size=1)),
                     self._fetch_slow(Source.TAGS, client.tags),
                     self._fetch(Source.LIBRARIES, client.libraries),
@@ -248,7 +289,7 @@ class ImmichServerCoordinator(_ImmichBridgeCoordinator[ImmichServerData]):
                 self._fetch_slow(Source.DUPLICATES, self._async_duplicate_groups),
                 self._async_library_statistics(libraries),
             )
-        return ImmichServerData(
+        return ImmichBridgeServerData(
             about=about,
             version_check=version_check,
             storage=storage,
@@ -308,13 +349,13 @@ class ImmichServerCoordinator(_ImmichBridgeCoordinator[ImmichServerData]):
         return {album.id: album for album in albums if album.id in wanted}
 
 
-class ImmichQueueCoordinator(_ImmichBridgeCoordinator[ImmichQueueData]):
+class ImmichBridgeQueueCoordinator(_ImmichBridgeCoordinator[ImmichBridgeQueueData]):
     """Poll the job queues (admin keys with queue.read only)."""
 
     name_suffix = "queues"
     interval = QUEUE_SCAN_INTERVAL
 
-    async def _async_update_data(self) -> ImmichQueueData:
+    async def _async_update_data(self) -> ImmichBridgeQueueData:
         """Fetch the status of every queue in one request."""
         with translate_update_errors():
             try:
@@ -334,4 +375,4 @@ class ImmichQueueCoordinator(_ImmichBridgeCoordinator[ImmichQueueData]):
             for queue in queues
         )
         self.update_interval = QUEUE_SCAN_INTERVAL if busy else QUEUE_IDLE_INTERVAL
-        return ImmichQueueData(queues={queue.name: queue for queue in queues})
+        return ImmichBridgeQueueData(queues={queue.name: queue for queue in queues})

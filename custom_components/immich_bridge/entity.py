@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+import re
+from typing import TYPE_CHECKING, Any, Final
 
 from homeassistant.core import callback
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import EntityDescription
+from homeassistant.helpers.translation import async_get_translations
 from homeassistant.helpers.update_coordinator import (
     CoordinatorEntity,
     DataUpdateCoordinator,
@@ -20,6 +22,9 @@ from .coordinator import ImmichBridgeConfigEntry
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+# Where a capital letter starts a word of a queue name like thumbnailGeneration.
+_WORD_START: Final = re.compile(r"(?<!^)(?=[A-Z])")
 
 
 def device_info(entry: ImmichBridgeConfigEntry) -> DeviceInfo:
@@ -102,3 +107,45 @@ def async_track_items[DataT](
 
     _async_sync()
     entry.async_on_unload(coordinator.async_add_listener(_async_sync))
+
+
+@callback
+def async_remove_stale_entities(
+    hass: HomeAssistant,
+    entry: ImmichBridgeConfigEntry,
+    domain: str,
+    key: str,
+    keep: set[str],
+) -> None:
+    """Remove an entry's `<key>_<item>` entities whose item left the options."""
+    registry = er.async_get(hass)
+    prefix = f"{entry.unique_id}_{key}_"
+    for entity in er.async_entries_for_config_entry(registry, entry.entry_id):
+        if (
+            entity.domain == domain
+            and entity.platform == DOMAIN
+            and entity.unique_id.startswith(prefix)
+            and entity.unique_id.removeprefix(prefix) not in keep
+        ):
+            registry.async_remove(entity.entity_id)
+
+
+async def async_queue_names(hass: HomeAssistant) -> Callable[[str], str]:
+    """Return what names a job queue in the configured language.
+
+    The names are the selector `job_queue`'s options, by the queue name in snake case
+    (thumbnailGeneration: thumbnail_generation). A queue the translations don't know
+    yet is named by its words: "Thumbnail generation".
+    """
+    strings = await async_get_translations(
+        hass, hass.config.language, "selector", {DOMAIN}
+    )
+    prefix = f"component.{DOMAIN}.selector.job_queue.options."
+
+    def queue_name(queue: str) -> str:
+        if name := strings.get(prefix + _WORD_START.sub("_", queue).lower()):
+            return name
+        words = _WORD_START.sub(" ", queue).lower()
+        return words[:1].upper() + words[1:]
+
+    return queue_name

@@ -12,10 +12,17 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 
 from .const import CONF_ALBUMS, DOMAIN
-from .coordinator import ImmichQueueCoordinator, ImmichServerCoordinator
-from .entity import ImmichBridgeEntity
-from .photos import async_remove_stale_entities
-from .watcher import ANY_PERSON, NEW_ASSET, ImmichAssetWatcher, person_topic
+from .coordinator import (
+    ImmichBridgeQueueCoordinator,
+    ImmichBridgeServerCoordinator,
+    picked_albums,
+)
+from .entity import (
+    ImmichBridgeEntity,
+    async_remove_stale_entities,
+    async_track_items,
+)
+from .watcher import ANY_PERSON, NEW_ASSET, ImmichBridgeAssetWatcher, person_topic
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -62,7 +69,7 @@ async def async_setup_entry(
     photos = runtime.photos
     if photos is not None and (watcher := photos.watcher) is not None:
         entities.append(
-            ImmichAssetEvent(
+            ImmichBridgeAssetEvent(
                 entry=entry,
                 coordinator=watcher,
                 description=NEW_ASSET_EVENT,
@@ -70,38 +77,28 @@ async def async_setup_entry(
             )
         )
         entities.extend(
-            ImmichAssetEvent(
+            ImmichBridgeAssetEvent(
                 entry=entry,
                 coordinator=watcher,
                 description=PERSON_ASSET_EVENT,
                 topic=person_topic(person),
                 item_id=person,
-                name=photos.names.get(f"person:{person}", person),
+                name=photos.person_name(person),
             )
             for person in watcher.people
         )
         if watcher.all_people:
             entities.append(
-                ImmichAssetEvent(
+                ImmichBridgeAssetEvent(
                     entry=entry,
                     coordinator=watcher,
                     description=ANY_PERSON_EVENT,
                     topic=ANY_PERSON,
                 )
             )
-    if runtime.server.data is not None and runtime.server.data.albums is not None:
-        entities.extend(
-            ImmichAlbumEvent(
-                entry=entry,
-                coordinator=runtime.server,
-                description=ALBUM_EVENT,
-                item_id=album_id,
-            )
-            for album_id in entry.options.get(CONF_ALBUMS, [])
-        )
     if runtime.queues is not None:
         entities.append(
-            ImmichJobsEvent(
+            ImmichBridgeJobsEvent(
                 entry=entry, coordinator=runtime.queues, description=JOBS_EVENT
             )
         )
@@ -123,9 +120,26 @@ async def async_setup_entry(
         set(entry.options.get(CONF_ALBUMS, [])),
     )
     async_add_entities(entities)
+    server = runtime.server
+    async_track_items(
+        hass,
+        entry,
+        server,
+        Platform.EVENT,
+        picked_albums(entry),
+        lambda album_id: [
+            ImmichBridgeAlbumEvent(
+                entry=entry,
+                coordinator=server,
+                description=ALBUM_EVENT,
+                item_id=album_id,
+            )
+        ],
+        async_add_entities,
+    )
 
 
-class _ImmichEvent[CoordinatorT: DataUpdateCoordinator[Any]](
+class _ImmichBridgeEvent[CoordinatorT: DataUpdateCoordinator[Any]](
     ImmichBridgeEntity[CoordinatorT], EventEntity
 ):
     """An event entity that records each event as its own state change."""
@@ -137,14 +151,14 @@ class _ImmichEvent[CoordinatorT: DataUpdateCoordinator[Any]](
         self.async_write_ha_state()
 
 
-class ImmichAssetEvent(_ImmichEvent[ImmichAssetWatcher]):
+class ImmichBridgeAssetEvent(_ImmichBridgeEvent[ImmichBridgeAssetWatcher]):
     """Fire once for each new photo or video (of everyone, or of one person)."""
 
     def __init__(
         self,
         *,
         entry: ImmichBridgeConfigEntry,
-        coordinator: ImmichAssetWatcher,
+        coordinator: ImmichBridgeAssetWatcher,
         description: EventEntityDescription,
         topic: str,
         item_id: str | None = None,
@@ -176,14 +190,14 @@ class _AlbumSnapshot:
     name: str
 
 
-class ImmichAlbumEvent(_ImmichEvent[ImmichServerCoordinator]):
+class ImmichBridgeAlbumEvent(_ImmichBridgeEvent[ImmichBridgeServerCoordinator]):
     """Fire when a watched album gains or loses assets, or is edited."""
 
     def __init__(
         self,
         *,
         entry: ImmichBridgeConfigEntry,
-        coordinator: ImmichServerCoordinator,
+        coordinator: ImmichBridgeServerCoordinator,
         description: EventEntityDescription,
         item_id: str,
     ) -> None:
@@ -230,14 +244,14 @@ class ImmichAlbumEvent(_ImmichEvent[ImmichServerCoordinator]):
         super()._handle_coordinator_update()
 
 
-class ImmichJobsEvent(_ImmichEvent[ImmichQueueCoordinator]):
+class ImmichBridgeJobsEvent(_ImmichBridgeEvent[ImmichBridgeQueueCoordinator]):
     """Fire when a job queue has drained, or when jobs failed."""
 
     def __init__(
         self,
         *,
         entry: ImmichBridgeConfigEntry,
-        coordinator: ImmichQueueCoordinator,
+        coordinator: ImmichBridgeQueueCoordinator,
         description: EventEntityDescription,
     ) -> None:
         """Initialize the job queue event."""

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 import hashlib
 import secrets
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Final
 
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.event import async_track_point_in_utc_time
@@ -36,9 +37,23 @@ if TYPE_CHECKING:
     from .api import ImmichAsset, ImmichClient, ImmichSearchFilters, TimelineCache
     from .coordinator import ImmichBridgeConfigEntry
 
-type FrameKind = Literal[
-    "album", "person", "favorites", "memories", "library", "search"
-]
+
+class FrameKind(StrEnum):
+    """What a frame shows: the part of an option before the colon."""
+
+    ALBUM = "album"  # album:<album id>
+    PERSON = "person"  # person:<person id>
+    FAVORITES = "favorites"
+    MEMORIES = "memories"  # today's "on this day" memories
+    LIBRARY = "library"  # the whole library
+    SEARCH = "search"  # search:<smart-search query>
+
+
+# Kinds that take no value, and kinds whose value is the id of an album or person.
+BARE_KINDS: Final = frozenset(
+    {FrameKind.FAVORITES, FrameKind.MEMORIES, FrameKind.LIBRARY}
+)
+ID_KINDS: Final = frozenset({FrameKind.ALBUM, FrameKind.PERSON})
 
 # Random photos asked for at once; a smaller answer means the source is exhausted.
 DRAW_BATCH: Final = 50
@@ -47,7 +62,9 @@ SEARCH_POOL: Final = 100
 # Forget the shown photos of a huge source after this many, to bound memory.
 MAX_SEEN: Final = 10_000
 # Sources whose photos the server draws at random.
-RANDOM_KINDS: Final = frozenset({"person", "favorites", "library"})
+RANDOM_KINDS: Final = frozenset(
+    {FrameKind.PERSON, FrameKind.FAVORITES, FrameKind.LIBRARY}
+)
 PHOTO: Final = "IMAGE"
 VIDEO: Final = "VIDEO"
 
@@ -66,27 +83,40 @@ class FrameSource:
         The bare kinds are favorites, memories and library (the whole library).
         """
         kind, _, value = option.partition(":")
-        value = value.strip()
-        match kind:
-            case "favorites" | "memories" | "library" if not value:
-                return cls(kind=kind)
-            case "album" | "person" if is_uuid(value):
-                return cls(kind=kind, value=value)
-            case "search" if value:
-                return cls(kind=kind, value=value)
-        return None
+        return cls.build(kind, value)
+
+    @classmethod
+    def build(cls, kind: str, value: str | None) -> FrameSource | None:
+        """Return the source of a kind and value; None when they make none."""
+        try:
+            frame_kind = FrameKind(kind)
+        except ValueError:
+            return None
+        value = (value or "").strip()
+        if frame_kind in BARE_KINDS:
+            return None if value else cls(kind=frame_kind)
+        if frame_kind in ID_KINDS and not is_uuid(value):
+            return None
+        return cls(kind=frame_kind, value=value) if value else None
+
+    @staticmethod
+    def split(option: str) -> tuple[str, str]:
+        """Split what a user typed into a lower-case kind and a value, trimmed."""
+        kind, _, value = option.partition(":")
+        return kind.strip().lower(), value.strip()
 
     @property
     def option(self) -> str:
         """Return the source as written in the options (`album:<id>`, `memories`)."""
-        return self.kind if self.value is None else f"{self.kind}:{self.value}"
+        kind = self.kind.value
+        return kind if self.value is None else f"{kind}:{self.value}"
 
     @property
     def key(self) -> str:
         """Return a stable key for unique ids (a hash for search queries)."""
         if self.value is None:
-            return self.kind
-        if self.kind == "search":
+            return self.kind.value
+        if self.kind is FrameKind.SEARCH:
             digest = hashlib.sha256(self.value.casefold().encode()).hexdigest()
             return f"search_{digest[:12]}"
         return f"{self.kind}_{self.value}"
@@ -142,7 +172,7 @@ class FrameDeck:
     async def _candidates(self) -> tuple[list[ImmichAsset], bool]:
         """Return photos to choose from, and whether they are the whole source."""
         client, source = self.client, self.source
-        if source.kind == "memories":
+        if source.kind is FrameKind.MEMORIES:
             memories = await client.memories(for_date=dt_util.now())
             photos = {
                 asset.id: asset
@@ -152,15 +182,15 @@ class FrameDeck:
             }
             return list(photos.values()), True
         filters = self._filters()
-        if source.kind == "search":
+        if source.kind is FrameKind.SEARCH:
             page = await client.search_smart(
                 str(source.value), size=SEARCH_POOL, **filters
             )
             return [a for a in page.items if a.type in self.types], True
         # Person, favorites and the whole library: the server picks at random.
-        if source.kind == "person":
+        if source.kind is FrameKind.PERSON:
             filters["person_ids"] = [str(source.value)]
-        elif source.kind == "favorites":
+        elif source.kind is FrameKind.FAVORITES:
             filters["is_favorite"] = True
         assets = await client.search_random(size=DRAW_BATCH, **filters)
         drawn = [asset for asset in assets if asset.type in self.types]
@@ -216,7 +246,7 @@ class FrameDeck:
 
     async def draw(self) -> ImmichAsset | None:
         """Return the next photo: one not shown yet, or start over when all were."""
-        if self.source.kind == "album":
+        if self.source.kind is FrameKind.ALBUM:
             return await self._draw_album()
         candidates, whole = await self._candidates()
         if not whole and all(asset.id in self.seen for asset in candidates):
@@ -243,7 +273,7 @@ def _frame_data(
     )
 
 
-class ImmichFrameCoordinator(DataUpdateCoordinator[FrameData]):
+class ImmichBridgeFrameCoordinator(DataUpdateCoordinator[FrameData]):
     """Change a frame's photo every interval; a refresh is a new photo."""
 
     config_entry: ImmichBridgeConfigEntry
@@ -252,9 +282,10 @@ class ImmichFrameCoordinator(DataUpdateCoordinator[FrameData]):
         self,
         hass: HomeAssistant,
         entry: ImmichBridgeConfigEntry,
+        client: ImmichClient,
         source: FrameSource,
     ) -> None:
-        """Initialize the frame for one source."""
+        """Initialize the frame for one source; the options set interval and videos."""
         minutes = entry.options.get(CONF_FRAME_INTERVAL, DEFAULT_FRAME_INTERVAL)
         super().__init__(
             hass,
@@ -263,9 +294,10 @@ class ImmichFrameCoordinator(DataUpdateCoordinator[FrameData]):
             name=f"{DOMAIN}_frame_{source.key}",
             update_interval=timedelta(minutes=max(1.0, float(minutes))),
         )
+        self.client = client
         self.source = source
         self.deck = FrameDeck(
-            entry.runtime_data.client,
+            client,
             source,
             videos=bool(entry.options.get(CONF_FRAME_VIDEOS, False)),
         )
@@ -297,7 +329,7 @@ class ImmichFrameCoordinator(DataUpdateCoordinator[FrameData]):
         and ServiceValidationError when the source has no photo to show (the frame
         then stays as it was).
         """
-        deck = FrameDeck(self.deck.client, source, videos=self.deck.videos)
+        deck = FrameDeck(self.client, source, videos=self.deck.videos)
         if (asset := await deck.draw()) is None:
             raise invalid(key="frame_source_empty", source=source.option)
         until = dt_util.utcnow() + duration

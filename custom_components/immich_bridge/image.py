@@ -15,13 +15,12 @@ from homeassistant.util import dt as dt_util
 from .action_schemas import ATTR_DURATION, ATTR_SOURCE, SHOW_ON_FRAME_SCHEMA, validate
 from .api import ImmichAsset, ImmichError, ImmichNotFoundError, is_uuid
 from .const import DOMAIN, LOGGER
-from .entity import ImmichBridgeEntity
-from .frames import FrameSource, ImmichFrameCoordinator
+from .entity import ImmichBridgeEntity, async_remove_stale_entities
+from .frames import FrameKind, FrameSource, ImmichBridgeFrameCoordinator
 from .helpers import invalid, translate_action_errors
 from .permissions import PHOTOS
-from .photos import async_remove_stale_entities
 from .resolve import async_album, async_people
-from .watcher import ImmichAssetWatcher
+from .watcher import ImmichBridgeAssetWatcher
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -37,7 +36,7 @@ FRAME_KEY: Final = "frame"
 
 FRAME_DESCRIPTIONS: Final[dict[str, ImageEntityDescription]] = {
     kind: ImageEntityDescription(key=FRAME_KEY, translation_key=f"{kind}_frame")
-    for kind in ("album", "person", "favorites", "memories", "library", "search")
+    for kind in FrameKind
 }
 LATEST_UPLOAD: Final = ImageEntityDescription(
     key="latest_upload", translation_key="latest_upload"
@@ -55,7 +54,7 @@ async def async_setup_entry(
     if photos is None:
         return
     entities: list[ImageEntity] = [
-        ImmichFrameImage(
+        ImmichBridgeFrameImage(
             hass,
             entry=entry,
             coordinator=coordinator,
@@ -70,7 +69,7 @@ async def async_setup_entry(
         runtime.key_info, is_admin=runtime.is_admin
     ):
         entities.append(
-            ImmichLatestUploadImage(
+            ImmichBridgeLatestUploadImage(
                 hass, entry=entry, coordinator=photos.watcher, description=LATEST_UPLOAD
             )
         )
@@ -96,21 +95,19 @@ async def _async_resolve_frame_source(
 
     Raise ServiceValidationError for what is not a source or names nothing.
     """
-    kind, _, value = option.partition(":")
-    kind, value = kind.strip().lower(), value.strip()
-    if kind == "album" and value and not is_uuid(value):
+    kind, value = FrameSource.split(option)
+    if kind == FrameKind.ALBUM and value and not is_uuid(value):
         value = (await async_album(client, value, owner_id=owner_id)).id
-    elif kind == "person" and value and not is_uuid(value):
+    elif kind == FrameKind.PERSON and value and not is_uuid(value):
         value = (await async_people(client, [value]))[0].id
-    source = FrameSource.parse(f"{kind}:{value}" if value else kind)
-    if source is None:
+    if (source := FrameSource.build(kind, value)) is None:
         raise invalid(key="invalid_frame_source", source=option)
     return source
 
 
-class _ImmichImage[CoordinatorT: ImmichFrameCoordinator | ImmichAssetWatcher](
-    ImmichBridgeEntity[CoordinatorT], ImageEntity
-):
+class _ImmichBridgeImage[
+    CoordinatorT: ImmichBridgeFrameCoordinator | ImmichBridgeAssetWatcher
+](ImmichBridgeEntity[CoordinatorT], ImageEntity):
     """Show one asset's preview, fetched when asked for and kept while it is shown."""
 
     _attr_content_type = "image/jpeg"
@@ -132,7 +129,6 @@ class _ImmichImage[CoordinatorT: ImmichFrameCoordinator | ImmichAssetWatcher](
             item_id=item_id,
         )
         ImageEntity.__init__(self, hass)
-        self._immich = entry.runtime_data.client
         self._shown: str | None = None
         self._cached: tuple[str, bytes] | None = None
         self._lock = asyncio.Lock()
@@ -203,7 +199,7 @@ class _ImmichImage[CoordinatorT: ImmichFrameCoordinator | ImmichAssetWatcher](
         if self._cached is not None and self._cached[0] == asset.id:
             return self._cached[1]
         try:
-            data = await self._immich.thumbnail(asset.id, size="preview")
+            data = await self.coordinator.client.thumbnail(asset.id, size="preview")
         except ImmichNotFoundError:
             LOGGER.debug("The asset %s is gone", asset.id)
             raise
@@ -225,7 +221,7 @@ class _ImmichImage[CoordinatorT: ImmichFrameCoordinator | ImmichAssetWatcher](
         return self.asset is not None and self.asset.id != gone
 
 
-class ImmichFrameImage(_ImmichImage[ImmichFrameCoordinator]):
+class ImmichBridgeFrameImage(_ImmichBridgeImage[ImmichBridgeFrameCoordinator]):
     """A photo frame: a new photo of its source every few minutes."""
 
     def __init__(
@@ -233,7 +229,7 @@ class ImmichFrameImage(_ImmichImage[ImmichFrameCoordinator]):
         hass: HomeAssistant,
         *,
         entry: ImmichBridgeConfigEntry,
-        coordinator: ImmichFrameCoordinator,
+        coordinator: ImmichBridgeFrameCoordinator,
         description: ImageEntityDescription,
         item_id: str,
         name: str,
@@ -297,7 +293,7 @@ class ImmichFrameImage(_ImmichImage[ImmichFrameCoordinator]):
             await self.coordinator.async_show(visiting, duration)
 
 
-class ImmichLatestUploadImage(_ImmichImage[ImmichAssetWatcher]):
+class ImmichBridgeLatestUploadImage(_ImmichBridgeImage[ImmichBridgeAssetWatcher]):
     """The newest photo or video uploaded to the server."""
 
     @property

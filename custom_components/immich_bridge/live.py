@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
 
     from .coordinator import ImmichBridgeConfigEntry
-    from .watcher import ImmichAssetWatcher
+    from .watcher import ImmichBridgeAssetWatcher
 
 # Pushed events after which the watcher looks again: new uploads (sent once the
 # thumbnails exist) and what can change the latest upload.
@@ -39,7 +39,7 @@ REFRESH_EVENTS: Final = frozenset(
 def async_start_push(
     hass: HomeAssistant,
     entry: ImmichBridgeConfigEntry,
-    watcher: ImmichAssetWatcher,
+    watcher: ImmichBridgeAssetWatcher,
 ) -> ImmichPush | None:
     """Connect to Immich's push events when the key may; None when it may not."""
     runtime = entry.runtime_data

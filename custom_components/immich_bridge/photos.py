@@ -5,15 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
 
-from homeassistant.core import callback
-from homeassistant.helpers import entity_registry as er
-
 from .api import ImmichError, ImmichPush
-from .const import ALL_PEOPLE, CONF_PEOPLE, DOMAIN, LOGGER
-from .frames import FrameSource, ImmichFrameCoordinator, frame_sources
+from .const import ALL_PEOPLE, CONF_PEOPLE, LOGGER
+from .frames import FrameKind, FrameSource, ImmichBridgeFrameCoordinator, frame_sources
 from .live import async_start_push
 from .permissions import MEMORIES, PEOPLE, PHOTOS, WATCH
-from .watcher import ImmichAssetWatcher
+from .watcher import ImmichBridgeAssetWatcher
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -24,38 +21,64 @@ PEOPLE_PAGE: Final = 1000
 
 
 @dataclass(kw_only=True)
-class ImmichPhotos:
-    """The photo frames of an entry, the watcher, and the names of their sources."""
+class ImmichBridgePhotos:
+    """The photo frames of an entry, the watcher, and the names of their sources.
 
-    frames: dict[str, ImmichFrameCoordinator] = field(default_factory=dict)
-    watcher: ImmichAssetWatcher | None = None
+    `names` holds the names of the albums and people of the sources, and of the
+    people picked in the options (as person sources).
+    """
+
+    frames: dict[str, ImmichBridgeFrameCoordinator] = field(default_factory=dict)
+    watcher: ImmichBridgeAssetWatcher | None = None
     push: ImmichPush | None = None  # the push connection that wakes the watcher
-    names: dict[str, str] = field(default_factory=dict)
+    names: dict[FrameSource, str] = field(default_factory=dict)
 
     def title(self, source: FrameSource) -> str:
         """Return what a source is called: an album or person name, or the query."""
         value = source.value or ""
-        if source.kind == "search":
+        if source.kind is FrameKind.SEARCH:
             return value
-        return self.names.get(f"{source.kind}:{value}", value)
+        return self.names.get(source, value)
+
+    def person_name(self, person_id: str) -> str:
+        """Return a watched person's name (their id when it is unknown)."""
+        return self.title(FrameSource(kind=FrameKind.PERSON, value=person_id))
 
 
 async def async_setup_photos(
     hass: HomeAssistant, entry: ImmichBridgeConfigEntry
-) -> ImmichPhotos:
+) -> ImmichBridgePhotos:
     """Create the frames and the watcher the key may use, and learn source names."""
     runtime = entry.runtime_data
-    key_info, is_admin = runtime.key_info, runtime.is_admin
-    photos = ImmichPhotos()
+    client, key_info, is_admin = runtime.client, runtime.key_info, runtime.is_admin
+    photos = ImmichBridgePhotos()
     sources = frame_sources(entry)
     for source in sources:
-        needs = MEMORIES if source.kind == "memories" else PHOTOS
+        needs = MEMORIES if source.kind is FrameKind.MEMORIES else PHOTOS
         if needs.met(key_info, is_admin=is_admin):
-            photos.frames[source.key] = ImmichFrameCoordinator(hass, entry, source)
+            photos.frames[source.key] = ImmichBridgeFrameCoordinator(
+                hass, entry, client, source
+            )
+    picked = [str(p) for p in entry.options.get(CONF_PEOPLE, [])]
     if WATCH.met(key_info, is_admin=is_admin):
-        photos.watcher = ImmichAssetWatcher(hass, entry)
+        # Each watched person costs a search a poll; every named person costs one.
+        people = dict.fromkeys(
+            [
+                *(str(s.value) for s in sources if s.kind is FrameKind.PERSON),
+                *(p for p in picked if p != ALL_PEOPLE),
+            ]
+        )
+        photos.watcher = ImmichBridgeAssetWatcher(
+            hass,
+            entry,
+            client,
+            # Album ids of new assets need album.read; without it they are left out.
+            albums_allowed=key_info.has("album.read"),
+            people=list(people),
+            all_people=ALL_PEOPLE in picked,
+        )
         await photos.watcher.async_load()
-    photos.names = await _names(entry, sources)
+    photos.names = await _names(entry, sources, picked)
     # The first photos load in the background: the entry is usable at once. Events
     # found before their entity listens are kept for it.
     for frame in photos.frames.values():
@@ -69,16 +92,17 @@ async def async_setup_photos(
 
 
 async def _names(
-    entry: ImmichBridgeConfigEntry, sources: list[FrameSource]
-) -> dict[str, str]:
-    """Return the names of the sources' albums, people, queries and picked people."""
+    entry: ImmichBridgeConfigEntry, sources: list[FrameSource], picked: list[str]
+) -> dict[FrameSource, str]:
+    """Return the names of the sources' albums and people, and of picked people."""
     runtime = entry.runtime_data
-    names: dict[str, str] = {}
+    names: dict[FrameSource, str] = {}
     albums = runtime.server.data.albums if runtime.server.data is not None else None
     for album in (albums or {}).values():
-        names[f"album:{album.id}"] = album.name
-    picked = {str(p) for p in entry.options.get(CONF_PEOPLE, []) if p != ALL_PEOPLE}
-    wanted = {s.value for s in sources if s.kind == "person"} | picked
+        names[FrameSource(kind=FrameKind.ALBUM, value=album.id)] = album.name
+    wanted = {s.value for s in sources if s.kind is FrameKind.PERSON} | {
+        p for p in picked if p != ALL_PEOPLE
+    }
     if wanted and PEOPLE.met(runtime.key_info, is_admin=runtime.is_admin):
         try:
             page = await runtime.client.people(with_hidden=True, size=PEOPLE_PAGE)
@@ -87,26 +111,7 @@ async def _names(
         else:
             for person in page.people:
                 if person.id in wanted and person.name:
-                    names[f"person:{person.id}"] = person.name
+                    names[FrameSource(kind=FrameKind.PERSON, value=person.id)] = (
+                        person.name
+                    )
     return names
-
-
-@callback
-def async_remove_stale_entities(
-    hass: HomeAssistant,
-    entry: ImmichBridgeConfigEntry,
-    domain: str,
-    key: str,
-    keep: set[str],
-) -> None:
-    """Remove an entry's `<key>_<item>` entities whose item left the options."""
-    registry = er.async_get(hass)
-    prefix = f"{entry.unique_id}_{key}_"
-    for entity in er.async_entries_for_config_entry(registry, entry.entry_id):
-        if (
-            entity.domain == domain
-            and entity.platform == DOMAIN
-            and entity.unique_id.startswith(prefix)
-            and entity.unique_id.removeprefix(prefix) not in keep
-        ):
-            registry.async_remove(entity.entity_id)

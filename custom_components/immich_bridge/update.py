@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from homeassistant.components.update import UpdateEntity, UpdateEntityDescription
 
-from .coordinator import ImmichBridgeConfigEntry, ImmichServerCoordinator
+from .coordinator import ImmichBridgeConfigEntry, ImmichBridgeServerCoordinator
 from .entity import ImmichBridgeEntity
 from .permissions import Source
 
@@ -29,20 +29,26 @@ async def async_setup_entry(
     """Set up the update entity when the server's version check can be read."""
     server = entry.runtime_data.server
     if server.allowed(Source.VERSION_CHECK) and server.data.version_check is not None:
-        async_add_entities([ImmichServerUpdate(entry, server)])
+        version = str(entry.runtime_data.version)
+        async_add_entities([ImmichBridgeServerUpdate(entry, server, version)])
 
 
-class ImmichServerUpdate(ImmichBridgeEntity[ImmichServerCoordinator], UpdateEntity):
+class ImmichBridgeServerUpdate(
+    ImmichBridgeEntity[ImmichBridgeServerCoordinator], UpdateEntity
+):
     """Compare the server's version with the latest release; never installs."""
 
     def __init__(
-        self, entry: ImmichBridgeConfigEntry, coordinator: ImmichServerCoordinator
+        self,
+        entry: ImmichBridgeConfigEntry,
+        coordinator: ImmichBridgeServerCoordinator,
+        version: str,
     ) -> None:
-        """Initialize the update entity."""
+        """Initialize the update entity; version is what the server said at setup."""
         super().__init__(
             entry=entry, coordinator=coordinator, description=SERVER_UPDATE
         )
-        self._installed = str(entry.runtime_data.version)
+        self._installed = version
 
     @property
     def available(self) -> bool:

@@ -20,8 +20,7 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
 from .api import ImmichAsset, ImmichNotFoundError
-from .const import ALL_PEOPLE, CONF_PEOPLE, DOMAIN, LOGGER
-from .frames import frame_sources
+from .const import DOMAIN, LOGGER
 from .helpers import translate_update_errors
 from .views import asset_links
 
@@ -99,13 +98,26 @@ def _created(asset: ImmichAsset) -> datetime:
     return asset.created_at or asset.file_created_at
 
 
-class ImmichAssetWatcher(DataUpdateCoordinator[WatchData]):
+class ImmichBridgeAssetWatcher(DataUpdateCoordinator[WatchData]):
     """Poll for new uploads and new photos of watched people."""
 
     config_entry: ImmichBridgeConfigEntry
 
-    def __init__(self, hass: HomeAssistant, entry: ImmichBridgeConfigEntry) -> None:
-        """Initialize the watcher (call async_load before the first refresh)."""
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: ImmichBridgeConfigEntry,
+        client: ImmichClient,
+        *,
+        albums_allowed: bool,
+        people: list[str],
+        all_people: bool,
+    ) -> None:
+        """Initialize the watcher (call async_load before the first refresh).
+
+        `people` are the ids of the watched people; `all_people` watches every named
+        person too; `albums_allowed` says whether the key may list an asset's albums.
+        """
         super().__init__(
             hass,
             LOGGER,
@@ -113,24 +125,10 @@ class ImmichAssetWatcher(DataUpdateCoordinator[WatchData]):
             name=f"{DOMAIN}_watcher",
             update_interval=WATCH_INTERVAL,
         )
-        self.client: ImmichClient = entry.runtime_data.client
-        # Album ids of new assets need album.read; without it they are left out.
-        self.albums_allowed = entry.runtime_data.key_info.has("album.read")
-        picked = [str(p) for p in entry.options.get(CONF_PEOPLE, [])]
-        # Each watched person costs a search a poll; every named person costs one.
-        self.people = list(
-            dict.fromkeys(
-                [
-                    *(
-                        str(source.value)
-                        for source in frame_sources(entry)
-                        if source.kind == "person"
-                    ),
-                    *(p for p in picked if p != ALL_PEOPLE),
-                ]
-            )
-        )
-        self.all_people = ALL_PEOPLE in picked
+        self.client = client
+        self.albums_allowed = albums_allowed
+        self.people = people
+        self.all_people = all_people
         self._store: Store[_Stored] = Store(hass, STORAGE_VERSION, _storage_key(entry))
         self._state: _Stored = {}
         self._subscribers: dict[str, list[Listener]] = {}
