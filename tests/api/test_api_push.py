@@ -113,9 +113,11 @@ async def test_push_reconnects_with_capped_backoff(
         await sockets.wait_for(1)
         assert len(sockets.attempts) == 6
         waits = [b - a for a, b in itertools.pairwise(sockets.attempts)]
-        # Jitter keeps each wait between half and all of 0.02, 0.04, 0.08, 0.08, 0.08.
+        # Jitter keeps each wait at least half of 0.02, 0.04, 0.08, 0.08, 0.08: a
+        # sleep never ends early. Its upper end is a busy machine's, not ours: the
+        # cap itself is checked exactly in test_backoff_delay_doubles_up_to_the_cap.
         for wait, cap in zip(waits, (0.02, 0.04, 0.08, 0.08, 0.08), strict=True):
-            assert cap / 2 - 0.005 <= wait <= cap + 0.05, waits
+            assert wait >= cap / 2 - 0.005, waits
         assert "HTTP 502" in caplog.text
         await _until(lambda: push.connections == 1)
 
