@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from .client import (
-    DEFAULT_TIMEOUT,
-    MINIMUM_VERSION,
     QUEUE_NAMES,
     STARTABLE_QUEUES,
     AlbumRole,
@@ -73,6 +71,7 @@ from .models import (
 )
 from .push import ImmichPush, ImmichPushEvent, PushState
 from .transfer import MAX_CONCURRENCY, album_failures, subfolder_tags
+from .transport import DEFAULT_TIMEOUT, MINIMUM_VERSION
 from .upload import (
     HEAD_SIZE as MEDIA_HEAD_SIZE,
     FetchedFile,
