@@ -24,7 +24,7 @@ from custom_components.immich_bridge.api import (
     safe_url,
     subfolder_tags,
 )
-from custom_components.immich_bridge.api.upload import sha1_bytes
+from custom_components.immich_bridge.api.files import sha1_bytes
 from tests.fake_immich import FakeImmich
 
 PHOTO = b"\xff\xd8\xff\xe0" + b"x" * 5000

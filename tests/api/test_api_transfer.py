@@ -26,14 +26,14 @@ from custom_components.immich_bridge.api import (
     ImmichResponseError,
     client as client_module,
 )
-from custom_components.immich_bridge.api.upload import (
-    FilePayload,
+from custom_components.immich_bridge.api.files import (
     HashStoppedError,
     LocalFile,
     find_sidecar,
     media_problem,
     sha1_file_sync,
 )
+from custom_components.immich_bridge.api.upload import FilePayload
 from tests.fake_immich import FakeImmich
 
 MTIME = datetime(2024, 5, 6, 7, 8, 9, tzinfo=UTC)

@@ -31,6 +31,19 @@ from .errors import (
     ImmichTimeoutError,
     ImmichUnsupportedVersionError,
 )
+from .fetch import (
+    FetchedFile,
+    SourceFetchError,
+    SourceTooLargeError,
+    fetch_to_file,
+    safe_url,
+)
+from .files import (
+    HEAD_SIZE as MEDIA_HEAD_SIZE,
+    MediaProblem,
+    media_problem,
+    media_problem_sync,
+)
 from .models import (
     ImmichAlbum,
     ImmichAlbumStatistics,
@@ -72,17 +85,6 @@ from .models import (
 from .push import ImmichPush, ImmichPushEvent, PushState
 from .transfer import MAX_CONCURRENCY, album_failures, subfolder_tags
 from .transport import DEFAULT_TIMEOUT, MINIMUM_VERSION
-from .upload import (
-    HEAD_SIZE as MEDIA_HEAD_SIZE,
-    FetchedFile,
-    MediaProblem,
-    SourceFetchError,
-    SourceTooLargeError,
-    fetch_to_file,
-    media_problem,
-    media_problem_sync,
-    safe_url,
-)
 
 __all__ = [
     "DEFAULT_TIMEOUT",

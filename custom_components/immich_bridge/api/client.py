@@ -21,6 +21,13 @@ from .errors import (
     ImmichNotFoundError,
     ImmichResponseError,
 )
+from .files import (
+    CHUNK_SIZE,
+    LocalFile,
+    sha1_bytes,
+    sha1_file,
+    sha1_file_sync,
+)
 from .models import (
     ImmichAlbum,
     ImmichAlbumStatistics,
@@ -58,17 +65,12 @@ from .models import (
 )
 from .transport import ImmichTransport
 from .upload import (
-    CHUNK_SIZE,
     DEFAULT_DEVICE_ID,
     OVERLAP_MIN_SIZE,
     STREAM_CHUNK_SIZE,
     FilePayload,
-    LocalFile,
     build_form,
     iso_utc,
-    sha1_bytes,
-    sha1_file,
-    sha1_file_sync,
 )
 
 if TYPE_CHECKING:

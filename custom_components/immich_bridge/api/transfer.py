@@ -12,6 +12,7 @@ import tempfile
 from typing import TYPE_CHECKING, BinaryIO, Final
 
 from .errors import ImmichAuthenticationError, ImmichError
+from .files import CHUNK_SIZE, MediaProblem, media_sha1_sync
 from .models import (
     ImmichAsset,
     ImmichBulkIdResult,
@@ -21,7 +22,6 @@ from .models import (
     ImmichSyncResult,
     SyncStatus,
 )
-from .upload import CHUNK_SIZE, MediaProblem, media_sha1_sync
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
