@@ -24,7 +24,7 @@ from custom_components.immich_bridge.api import (
     ImmichConnectionError,
     ImmichError,
     ImmichResponseError,
-    client as client_module,
+    upload as upload_module,
 )
 from custom_components.immich_bridge.api.files import (
     HashStoppedError,
@@ -140,7 +140,7 @@ async def test_upload_large_file_hashed_while_sent(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A large new file is sent while it is hashed, and arrives intact."""
-    monkeypatch.setattr(client_module, "OVERLAP_MIN_SIZE", 2 * 1024 * 1024)
+    monkeypatch.setattr(upload_module, "OVERLAP_MIN_SIZE", 2 * 1024 * 1024)
     data = immich_server.state.next_jpeg() + os.urandom(3 * 1024 * 1024 + 5)
     path = _write(tmp_path / "large.jpg", data)
     result = await client.upload(path)
@@ -158,7 +158,7 @@ async def test_upload_large_duplicate_stops_sending(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A large file the server has is not sent to the end: the upload is cut."""
-    monkeypatch.setattr(client_module, "OVERLAP_MIN_SIZE", 2 * 1024 * 1024)
+    monkeypatch.setattr(upload_module, "OVERLAP_MIN_SIZE", 2 * 1024 * 1024)
     data = immich_server_v3.state.next_jpeg() + os.urandom(3 * 1024 * 1024 + 5)
     existing = immich_server_v3.state.add_asset(immich_server_v3.admin_id, data=data)
     path = _write(tmp_path / "again.jpg", data)
@@ -180,14 +180,14 @@ async def test_upload_large_file_unreadable(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A hash that fails ends the upload started beside it: nothing is stored."""
-    monkeypatch.setattr(client_module, "OVERLAP_MIN_SIZE", 2 * 1024 * 1024)
+    monkeypatch.setattr(upload_module, "OVERLAP_MIN_SIZE", 2 * 1024 * 1024)
     data = immich_server_v3.state.next_jpeg() + os.urandom(3 * 1024 * 1024 + 5)
     path = _write(tmp_path / "broken.jpg", data)
 
     def broken(*_args: object) -> str:
         raise OSError(5, "Input/output error")
 
-    monkeypatch.setattr(client_module, "sha1_file_sync", broken)
+    monkeypatch.setattr(upload_module, "sha1_file_sync", broken)
     immich_server_v3.set_fault("uploadAsset", delay=30, times=1)
     async with asyncio.timeout(20):
         with pytest.raises(OSError, match="Input/output"):
