@@ -2,6 +2,22 @@
 
 from __future__ import annotations
 
+from .assets import (
+    ImmichAlbum,
+    ImmichAlbumStatistics,
+    ImmichAlbumUser,
+    ImmichAsset,
+    ImmichAssetStatistics,
+    ImmichDuplicateGroup,
+    ImmichMemory,
+    ImmichPeoplePage,
+    ImmichPerson,
+    ImmichSearchPage,
+    ImmichSharedLink,
+    ImmichTag,
+    ImmichTimeBucket,
+    ImmichTimelineAsset,
+)
 from .client import (
     QUEUE_NAMES,
     STARTABLE_QUEUES,
@@ -45,44 +61,32 @@ from .files import (
     media_problem_sync,
 )
 from .models import (
-    ImmichAlbum,
-    ImmichAlbumStatistics,
-    ImmichAlbumUser,
     ImmichApiKeyInfo,
-    ImmichAsset,
-    ImmichAssetStatistics,
-    ImmichBulkIdResult,
-    ImmichDownloadResult,
-    ImmichDuplicateGroup,
     ImmichLibrary,
     ImmichLibraryStatistics,
     ImmichMediaTypes,
-    ImmichMemory,
-    ImmichPeoplePage,
-    ImmichPerson,
     ImmichQueue,
-    ImmichSearchPage,
     ImmichServerAbout,
     ImmichServerConfig,
     ImmichServerFeatures,
     ImmichServerStatistics,
     ImmichServerStorage,
     ImmichServerVersion,
-    ImmichSharedLink,
-    ImmichSyncFileResult,
-    ImmichSyncResult,
-    ImmichTag,
-    ImmichTimeBucket,
-    ImmichTimelineAsset,
-    ImmichTrashResult,
-    ImmichUploadCheckResult,
-    ImmichUploadResult,
     ImmichUser,
     ImmichUserUsage,
     ImmichVersionCheck,
-    SyncStatus,
 )
 from .push import ImmichPush, ImmichPushEvent, PushState
+from .results import (
+    ImmichBulkIdResult,
+    ImmichDownloadResult,
+    ImmichSyncFileResult,
+    ImmichSyncResult,
+    ImmichTrashResult,
+    ImmichUploadCheckResult,
+    ImmichUploadResult,
+    SyncStatus,
+)
 from .transfer import MAX_CONCURRENCY, album_failures, subfolder_tags
 from .transport import DEFAULT_TIMEOUT, MINIMUM_VERSION
 

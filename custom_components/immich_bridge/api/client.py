@@ -14,47 +14,49 @@ from typing import Any, Final, Literal, TypedDict, Unpack
 
 import aiohttp
 
+from .assets import (
+    ImmichAlbum,
+    ImmichAlbumStatistics,
+    ImmichAsset,
+    ImmichAssetStatistics,
+    ImmichDuplicateGroup,
+    ImmichMemory,
+    ImmichPeoplePage,
+    ImmichSearchPage,
+    ImmichSharedLink,
+    ImmichTag,
+    ImmichTimeBucket,
+    ImmichTimelineAsset,
+)
 from .errors import (
     ImmichAmbiguousAlbumError,
     ImmichBadRequestError,
     ImmichNotFoundError,
     ImmichResponseError,
 )
-from .files import (
-    CHUNK_SIZE,
-)
+from .files import CHUNK_SIZE
 from .models import (
-    ImmichAlbum,
-    ImmichAlbumStatistics,
     ImmichApiKeyInfo,
-    ImmichAsset,
-    ImmichAssetStatistics,
-    ImmichBulkIdResult,
-    ImmichDownloadResult,
-    ImmichDuplicateGroup,
     ImmichLibrary,
     ImmichLibraryStatistics,
     ImmichMediaTypes,
-    ImmichMemory,
-    ImmichPeoplePage,
     ImmichQueue,
-    ImmichSearchPage,
     ImmichServerAbout,
     ImmichServerConfig,
     ImmichServerFeatures,
     ImmichServerStatistics,
     ImmichServerStorage,
     ImmichServerVersion,
-    ImmichSharedLink,
-    ImmichSyncResult,
-    ImmichTag,
-    ImmichTimeBucket,
-    ImmichTimelineAsset,
-    ImmichTrashResult,
     ImmichUser,
     ImmichVersionCheck,
     is_uuid,
     suggestions_from_api,
+)
+from .results import (
+    ImmichBulkIdResult,
+    ImmichDownloadResult,
+    ImmichSyncResult,
+    ImmichTrashResult,
 )
 from .upload import (
     DEVICE_FIELDS_BEFORE,

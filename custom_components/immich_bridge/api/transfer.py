@@ -11,13 +11,13 @@ from pathlib import Path, PurePosixPath
 import tempfile
 from typing import TYPE_CHECKING, BinaryIO, Final
 
+from .assets import ImmichAsset
 from .errors import ImmichAuthenticationError, ImmichError
 from .files import CHUNK_SIZE, MediaProblem, media_sha1_sync
-from .models import (
-    ImmichAsset,
+from .models import ImmichMediaTypes
+from .results import (
     ImmichBulkIdResult,
     ImmichDownloadResult,
-    ImmichMediaTypes,
     ImmichSyncFileResult,
     ImmichSyncResult,
     SyncStatus,

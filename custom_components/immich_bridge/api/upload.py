@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Final, Self, TypedDict, Unpack
 import aiohttp
 from aiohttp import payload
 
+from .assets import ImmichAsset
 from .errors import ImmichResponseError
 from .files import (
     CHUNK_SIZE,
@@ -25,9 +26,8 @@ from .files import (
     sha1_file,
     sha1_file_sync,
 )
-from .models import (
-    ImmichAsset,
-    ImmichServerVersion,
+from .models import ImmichServerVersion
+from .results import (
     ImmichUploadCheckResult,
     ImmichUploadResult,
 )
