@@ -25,13 +25,8 @@ from .client import (
     AssetSize,
     ImmichAssetStream,
     ImmichClient,
-    ImmichMetadataFilters,
-    ImmichRandomFilters,
-    ImmichSearchFilters,
     QueueCommand,
     TimelineCache,
-    Visibility,
-    is_uuid,
 )
 from .errors import (
     ImmichAmbiguousAlbumError,
@@ -75,6 +70,7 @@ from .models import (
     ImmichUser,
     ImmichUserUsage,
     ImmichVersionCheck,
+    is_uuid,
 )
 from .push import ImmichPush, ImmichPushEvent, PushState
 from .results import (
@@ -86,6 +82,13 @@ from .results import (
     ImmichUploadCheckResult,
     ImmichUploadResult,
     SyncStatus,
+)
+from .search import (
+    AssetType,
+    ImmichMetadataFilters,
+    ImmichRandomFilters,
+    ImmichSearchFilters,
+    Visibility,
 )
 from .transfer import MAX_CONCURRENCY, album_failures, subfolder_tags
 from .transport import DEFAULT_TIMEOUT, MINIMUM_VERSION
@@ -99,6 +102,7 @@ __all__ = [
     "STARTABLE_QUEUES",
     "AlbumRole",
     "AssetSize",
+    "AssetType",
     "FetchedFile",
     "ImmichAlbum",
     "ImmichAlbumStatistics",

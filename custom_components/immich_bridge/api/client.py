@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 import logging
 from pathlib import Path
-from typing import Any, Final, Literal, TypedDict, Unpack
+from typing import Final, Literal, Unpack
 
 import aiohttp
 
@@ -50,6 +50,7 @@ from .models import (
     ImmichUser,
     ImmichVersionCheck,
     is_uuid,
+    iso_utc,
     suggestions_from_api,
 )
 from .results import (
@@ -58,11 +59,15 @@ from .results import (
     ImmichSyncResult,
     ImmichTrashResult,
 )
-from .upload import (
-    DEVICE_FIELDS_BEFORE,
-    ImmichUploads,
-    iso_utc,
+from .search import (
+    ImmichMetadataFilters,
+    ImmichRandomFilters,
+    ImmichSearchFilters,
+    SuggestionType,
+    Visibility,
+    search_body,
 )
+from .upload import DEVICE_FIELDS_BEFORE, ImmichUploads
 
 _LOGGER: Final = logging.getLogger(__name__)
 
@@ -117,83 +122,7 @@ STARTABLE_QUEUES: Final = frozenset(
         "ocr",
     }
 )
-type Visibility = Literal["archive", "timeline", "hidden", "locked"]
 type AlbumRole = Literal["editor", "viewer"]
-type SuggestionType = Literal[
-    "country", "state", "city", "camera-make", "camera-model", "camera-lens-model"
-]
-
-
-class ImmichSearchFilters(TypedDict, total=False):
-    """Filter assets in metadata, smart and random searches."""
-
-    album_ids: Sequence[str]
-    person_ids: Sequence[str]
-    tag_ids: Sequence[str]
-    type: Literal["IMAGE", "VIDEO", "AUDIO", "OTHER"]
-    visibility: Visibility
-    is_favorite: bool
-    is_not_in_album: bool
-    is_motion: bool
-    is_offline: bool
-    taken_after: datetime
-    taken_before: datetime
-    created_after: datetime
-    created_before: datetime
-    updated_after: datetime
-    updated_before: datetime
-    city: str
-    state: str
-    country: str
-    make: str
-    model: str
-    lens_model: str
-    library_id: str
-    rating: int | None  # None: unrated only
-    with_exif: bool
-    with_deleted: bool
-
-
-class ImmichMetadataFilters(ImmichSearchFilters, total=False):
-    """Filter assets in a metadata search (adds the metadata-only fields)."""
-
-    id: str
-    checksum: str
-    original_file_name: str
-    original_path: str
-    description: str
-    order: Literal["asc", "desc"]
-    with_people: bool
-    with_stacked: bool
-
-
-class ImmichRandomFilters(ImmichSearchFilters, total=False):
-    """Filter assets in a random search."""
-
-    with_people: bool
-    with_stacked: bool
-
-
-def _camel(name: str) -> str:
-    """Turn a snake_case name into camelCase."""
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
-
-
-def _encode(value: object) -> object:
-    """Turn a filter value into JSON."""
-    if isinstance(value, datetime):
-        return iso_utc(value)
-    if isinstance(value, Sequence) and not isinstance(value, str):
-        return list(value)
-    return value
-
-
-def _search_body(filters: Mapping[str, object], **extra: object) -> dict[str, Any]:
-    """Build a search request body from snake_case filters."""
-    body = {_camel(key): _encode(value) for key, value in filters.items()}
-    body.update({key: value for key, value in extra.items() if value is not None})
-    return body
 
 
 @dataclass(eq=False)
@@ -874,7 +803,7 @@ class ImmichClient(ImmichUploads):
         **filters: Unpack[ImmichMetadataFilters],
     ) -> ImmichSearchPage:
         """Search assets by metadata, one page at a time (follow `next_page`)."""
-        body = _search_body(filters, page=page, size=size)
+        body = search_body(filters, page=page, size=size)
         return await self._send(
             "POST", "/search/metadata", ImmichSearchPage.from_api, body
         )
@@ -882,7 +811,7 @@ class ImmichClient(ImmichUploads):
     async def search_statistics(self, **filters: Unpack[ImmichSearchFilters]) -> int:
         """Return how many assets match the filters (all pages, trash left out)."""
         data = await self._request(
-            "POST", "/search/statistics", json_body=_search_body(filters)
+            "POST", "/search/statistics", json_body=search_body(filters)
         )
         total = data.get("total") if isinstance(data, Mapping) else None
         if not isinstance(total, int) or isinstance(total, bool):
@@ -900,7 +829,7 @@ class ImmichClient(ImmichUploads):
         **filters: Unpack[ImmichSearchFilters],
     ) -> ImmichSearchPage:
         """Search assets by meaning (CLIP), one page at a time."""
-        body = _search_body(
+        body = search_body(
             filters, query=query, page=page, size=size, language=language
         )
         return await self._send(
@@ -911,7 +840,7 @@ class ImmichClient(ImmichUploads):
         self, *, size: int = 1, **filters: Unpack[ImmichRandomFilters]
     ) -> list[ImmichAsset]:
         """Return random assets that match the filters."""
-        body = _search_body(filters, size=size)
+        body = search_body(filters, size=size)
         return await self._send_list(
             "POST", "/search/random", ImmichAsset.from_api, body
         )
@@ -1095,9 +1024,6 @@ def _flag(value: bool) -> str:  # noqa: FBT001  # a plain converter
 __all__ = [
     "ImmichAssetStream",
     "ImmichClient",
-    "ImmichMetadataFilters",
-    "ImmichRandomFilters",
-    "ImmichSearchFilters",
     "TimelineCache",
     "is_uuid",
 ]

@@ -26,6 +26,13 @@ def is_uuid(value: str) -> bool:
     return _UUID_RE.fullmatch(value) is not None
 
 
+def iso_utc(value: datetime) -> str:
+    """Format a date-time as ISO-8601 UTC with a "Z" (naive ones count as UTC)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
 _VERSION_RE: Final = re.compile(r"^v?(\d+)\.(\d+)\.(\d+)")
 # The spec's integers are int64; a bigger one would overflow a float in a sensor.
 _INT64_MIN: Final = -(2**63)

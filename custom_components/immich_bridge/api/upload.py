@@ -26,7 +26,7 @@ from .files import (
     sha1_file,
     sha1_file_sync,
 )
-from .models import ImmichServerVersion
+from .models import ImmichServerVersion, iso_utc
 from .results import (
     ImmichUploadCheckResult,
     ImmichUploadResult,
@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from aiohttp.abc import AbstractStreamWriter
     from aiohttp.payload import Payload
 
-    from .client import Visibility
+    from .search import Visibility
 
 _LOGGER: Final = logging.getLogger(__name__)
 
@@ -173,13 +173,6 @@ def build_form(  # one argument per form field
         _form_file(form, "sidecarData", f"{filename}.xmp", sidecar)
     _form_file(form, "assetData", filename, asset)
     return form
-
-
-def iso_utc(value: datetime) -> str:
-    """Format a date-time as ISO-8601 UTC with a "Z" (naive ones count as UTC)."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 class ImmichUploads(ImmichTransport):
