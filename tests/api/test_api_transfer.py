@@ -788,22 +788,22 @@ async def test_download_short_body(
         async def chunks(self, _size: int) -> AsyncGenerator[bytes]:
             yield b"abc"
 
-    from custom_components.immich_bridge.api import transfer  # noqa: PLC0415
+    from custom_components.immich_bridge.api import download  # noqa: PLC0415
 
     asset = await client_v3.asset(asset_id)
     with pytest.raises(ImmichError, match="got 3 of 1000000 bytes"):
-        await transfer._write_stream(Short(), tmp_path / "s.jpg", asset)  # type: ignore[arg-type]
+        await download._write_stream(Short(), tmp_path / "s.jpg", asset)  # type: ignore[arg-type]
     assert _listing(tmp_path) == []
 
     class Exact:
-        size = transfer.CHUNK_SIZE
+        size = download.CHUNK_SIZE
         content_type = "image/jpeg"
 
         async def chunks(self, _size: int) -> AsyncGenerator[bytes]:
-            yield b"a" * (transfer.CHUNK_SIZE - 1)
+            yield b"a" * (download.CHUNK_SIZE - 1)
             yield b"b"
 
-    await transfer._write_stream(Exact(), tmp_path / "e.jpg", None)  # type: ignore[arg-type]
+    await download._write_stream(Exact(), tmp_path / "e.jpg", None)  # type: ignore[arg-type]
     assert _listing(tmp_path) == ["e.jpg"]
 
 

@@ -958,7 +958,7 @@ class ImmichClient(ImmichUploads):
         concurrency: int = 4,
     ) -> ImmichDownloadResult:
         """Download an album or assets into a folder (see transfer.download)."""
-        from .transfer import download  # noqa: PLC0415  # transfer imports client
+        from .download import download  # noqa: PLC0415  # download imports client
 
         return await download(
             self,
