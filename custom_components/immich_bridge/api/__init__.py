@@ -28,6 +28,7 @@ from .client import (
     QueueCommand,
     TimelineCache,
 )
+from .download import download_assets
 from .errors import (
     ImmichAmbiguousAlbumError,
     ImmichAuthenticationError,
@@ -90,7 +91,7 @@ from .search import (
     ImmichSearchFilters,
     Visibility,
 )
-from .transfer import MAX_CONCURRENCY, album_failures, subfolder_tags
+from .transfer import MAX_CONCURRENCY, album_failures, subfolder_tags, sync_folder
 from .transport import DEFAULT_TIMEOUT, MINIMUM_VERSION
 
 __all__ = [
@@ -167,10 +168,12 @@ __all__ = [
     "TimelineCache",
     "Visibility",
     "album_failures",
+    "download_assets",
     "fetch_to_file",
     "is_uuid",
     "media_problem",
     "media_problem_sync",
     "safe_url",
     "subfolder_tags",
+    "sync_folder",
 ]

@@ -9,7 +9,6 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
 import logging
-from pathlib import Path
 from typing import Final, Literal, Unpack
 
 import aiohttp
@@ -55,8 +54,6 @@ from .models import (
 )
 from .results import (
     ImmichBulkIdResult,
-    ImmichDownloadResult,
-    ImmichSyncResult,
     ImmichTrashResult,
 )
 from .search import (
@@ -909,66 +906,6 @@ class ImmichClient(ImmichUploads):
             page = result.next_page if result.items else None
         found.sort(key=_local_time, reverse=True)
         return found[:limit]
-
-    # ------------------------------------------------------------------ transfers
-
-    async def sync_folder(
-        self,
-        folder: Path | str,
-        *,
-        recursive: bool = True,
-        include: Sequence[str] = (),
-        exclude: Sequence[str] = (),
-        album_id: str | None = None,
-        album_name: str | None = None,
-        dry_run: bool = False,
-        delete_after_upload: bool = False,
-        concurrency: int = 4,
-        batch_size: int = 100,
-        include_hidden: bool = False,
-        restore_trashed: bool = True,
-    ) -> ImmichSyncResult:
-        """Upload a folder's new media files (see transfer.sync_folder)."""
-        from .transfer import sync_folder  # noqa: PLC0415  # transfer imports client
-
-        return await sync_folder(
-            self,
-            Path(folder),
-            recursive=recursive,
-            include=include,
-            exclude=exclude,
-            album_id=album_id,
-            album_name=album_name,
-            dry_run=dry_run,
-            delete_after_upload=delete_after_upload,
-            concurrency=concurrency,
-            batch_size=batch_size,
-            include_hidden=include_hidden,
-            restore_trashed=restore_trashed,
-        )
-
-    async def download(
-        self,
-        destination: Path | str,
-        *,
-        album_id: str | None = None,
-        asset_ids: Sequence[str] = (),
-        size: AssetSize = "original",
-        newest: int | None = None,
-        concurrency: int = 4,
-    ) -> ImmichDownloadResult:
-        """Download an album or assets into a folder (see transfer.download)."""
-        from .download import download  # noqa: PLC0415  # download imports client
-
-        return await download(
-            self,
-            Path(destination),
-            album_id=album_id,
-            asset_ids=asset_ids,
-            size=size,
-            newest=newest,
-            concurrency=concurrency,
-        )
 
 
 class ImmichAssetStream:

@@ -174,7 +174,7 @@ async def _assets_by_id(
     return [asset for asset in found if asset is not None]
 
 
-async def download(
+async def download_assets(
     client: ImmichClient,
     destination: Path,
     *,
