@@ -1,4 +1,9 @@
-"""Provide the asynchronous Immich API client."""
+"""Provide ImmichClient: one short coroutine per Immich endpoint.
+
+The requests go through ImmichTransport (transport.py); uploads come from
+ImmichUploads (upload.py). Folder sync and download are functions that use a
+client (transfer.py, download.py).
+"""
 
 from __future__ import annotations
 

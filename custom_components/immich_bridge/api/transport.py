@@ -1,7 +1,8 @@
 """Carry requests to one Immich server: session, key, timeouts, errors, JSON.
 
 `ImmichTransport` holds the connection settings and the one `_request()` every
-endpoint goes through; `ImmichClient` (client.py) adds the endpoints on top.
+endpoint goes through, and the server-version gate; `ImmichClient` (client.py)
+adds the endpoints on top.
 """
 
 from __future__ import annotations
