@@ -27,6 +27,7 @@ from .client import (
     ImmichClient,
     QueueCommand,
     TimelineCache,
+    image_content_type,
 )
 from .download import download_assets
 from .errors import (
@@ -170,6 +171,7 @@ __all__ = [
     "album_failures",
     "download_assets",
     "fetch_to_file",
+    "image_content_type",
     "is_uuid",
     "media_problem",
     "media_problem_sync",

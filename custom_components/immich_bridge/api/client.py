@@ -948,6 +948,15 @@ class ImmichAssetStream:
             yield chunk
 
 
+def image_content_type(data: bytes) -> str:
+    """Return the MIME type of Immich's preview (JPEG or WebP, by server setting)."""
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    if data.startswith(b"\x89PNG"):
+        return "image/png"
+    return "image/jpeg"
+
+
 def _local_time(asset: ImmichAsset) -> datetime:
     """Return when an asset was taken, on the clock where it was taken (tagged UTC)."""
     return asset.local_date_time or asset.file_created_at
@@ -967,5 +976,6 @@ __all__ = [
     "ImmichAssetStream",
     "ImmichClient",
     "TimelineCache",
+    "image_content_type",
     "is_uuid",
 ]
