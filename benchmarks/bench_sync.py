@@ -1,4 +1,4 @@
-"""Benchmark a folder sync: ImmichClient.sync_folder against the `immich` CLI's upload.
+"""Benchmark a folder sync: api.sync_folder against the `immich` CLI's upload.
 
 Run by hand, not in CI: ``.venv/bin/python benchmarks/bench_sync.py [--count 300]``.
 By default it starts a real Immich (``../shared/toolchain/immich-server``; with
@@ -35,7 +35,7 @@ from types import SimpleNamespace
 from _common import WORK, peak_rss_mib, real_server, target
 import aiohttp
 
-from custom_components.immich_bridge.api import ImmichClient
+from custom_components.immich_bridge.api import ImmichClient, sync_folder
 
 CLI_DEFAULT_CONCURRENCY = 1  # `immich upload --help`: "default: 1"
 
@@ -106,7 +106,7 @@ async def child(url: str, folder: Path, concurrency: int) -> None:
         aiohttp.ClientSession(trace_configs=[trace]) as session,
         ImmichClient(session, url, os.environ["IMMICH_API_KEY"]) as client,
     ):
-        result = await client.sync_folder(folder, concurrency=concurrency)
+        result = await sync_folder(client, folder, concurrency=concurrency)
     counts = {
         "sync_seconds": round(time.perf_counter() - start, 3),
         "uploaded": result.uploaded,

@@ -41,7 +41,7 @@ from _common import (
 import aiohttp
 
 from custom_components.immich_bridge.api import ImmichClient
-from custom_components.immich_bridge.api.upload import sha1_file
+from custom_components.immich_bridge.api.files import sha1_file
 
 BLOCK = 8 * 1024 * 1024
 

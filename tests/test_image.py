@@ -23,7 +23,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.immich_bridge import frames
-from custom_components.immich_bridge.api import ImmichClient
+from custom_components.immich_bridge.api import ImmichClient, image_content_type
 from custom_components.immich_bridge.const import (
     CONF_FRAME_INTERVAL,
     CONF_FRAME_VIDEOS,
@@ -31,7 +31,6 @@ from custom_components.immich_bridge.const import (
     DOMAIN,
 )
 from custom_components.immich_bridge.frames import DRAW_BATCH, FrameKind, FrameSource
-from custom_components.immich_bridge.image import _image_type
 from tests.common import make_entry
 from tests.fake_immich import FakeImmich
 
@@ -574,7 +573,7 @@ async def test_key_without_view_permission(
 )
 def test_preview_type(data: bytes, mime_type: str) -> None:
     """The preview's type is read from its first bytes (Immich may send WebP)."""
-    assert _image_type(data) == mime_type
+    assert image_content_type(data) == mime_type
 
 
 async def test_removed_frames_leave(

@@ -54,7 +54,9 @@ from .api import (
     ImmichUploadResult,
     Visibility,
     album_failures,
+    download_assets,
     subfolder_tags,
+    sync_folder,
 )
 from .const import LOGGER
 from .helpers import failed, invalid
@@ -203,7 +205,8 @@ async def async_sync_folder(
             album_id = (await async_album_or_create(entry, album_ref)).id
     tags = [] if dry_run else await async_tags(client, data[ATTR_TAGS], create=True)
     try:
-        result = await client.sync_folder(
+        result = await sync_folder(
+            client,
             folder,
             recursive=data[ATTR_RECURSIVE],
             include=data[ATTR_INCLUDE],
@@ -296,7 +299,8 @@ async def async_download(
         album_id = (await async_album(entry, data[ATTR_ALBUM])).id
     folder = await hass.async_add_executor_job(writable_folder, hass, data[ATTR_FOLDER])
     try:
-        result = await client.download(
+        result = await download_assets(
+            client,
             folder,
             album_id=album_id,
             asset_ids=data.get(ATTR_ASSET_ID, ()),

@@ -13,7 +13,13 @@ from homeassistant.exceptions import ServiceValidationError
 from homeassistant.util import dt as dt_util
 
 from .action_schemas import ATTR_DURATION, ATTR_SOURCE, SHOW_ON_FRAME_SCHEMA, validate
-from .api import ImmichAsset, ImmichError, ImmichNotFoundError, is_uuid
+from .api import (
+    ImmichAsset,
+    ImmichError,
+    ImmichNotFoundError,
+    image_content_type,
+    is_uuid,
+)
 from .const import DOMAIN, LOGGER
 from .entity import ImmichBridgeEntity, async_remove_stale_entities
 from .frames import FrameKind, FrameSource, ImmichBridgeFrameCoordinator
@@ -77,15 +83,6 @@ async def async_setup_entry(
         hass, entry, Platform.IMAGE, FRAME_KEY, set(photos.frames)
     )
     async_add_entities(entities)
-
-
-def _image_type(data: bytes) -> str:
-    """Return the MIME type of Immich's preview (JPEG or WebP, by server setting)."""
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    if data.startswith(b"\x89PNG"):
-        return "image/png"
-    return "image/jpeg"
 
 
 async def _async_resolve_frame_source(
@@ -206,7 +203,7 @@ class _ImmichBridgeImage[
         except ImmichError as err:
             LOGGER.debug("Could not fetch the preview of %s: %s", asset.id, err)
             return None
-        self._attr_content_type = _image_type(data)
+        self._attr_content_type = image_content_type(data)
         self._cached = (asset.id, data)
         return data
 

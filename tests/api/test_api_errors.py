@@ -33,7 +33,7 @@ from custom_components.immich_bridge.api import (
     ImmichSSLError,
     ImmichTimeoutError,
 )
-from custom_components.immich_bridge.api.client import _retry_after
+from custom_components.immich_bridge.api.transport import _retry_after
 from tests.fake_immich import FakeImmich
 
 

@@ -23,8 +23,9 @@ from custom_components.immich_bridge.api import (
     fetch_to_file,
     safe_url,
     subfolder_tags,
+    sync_folder,
 )
-from custom_components.immich_bridge.api.upload import sha1_bytes
+from custom_components.immich_bridge.api.files import sha1_bytes
 from tests.fake_immich import FakeImmich
 
 PHOTO = b"\xff\xd8\xff\xe0" + b"x" * 5000
@@ -223,5 +224,5 @@ async def test_sync_concurrency_is_bounded(
             running -= 1
 
     monkeypatch.setattr(client, "upload", counted)
-    result = await client.sync_folder(tmp_path, concurrency=2)
+    result = await sync_folder(client, tmp_path, concurrency=2)
     assert (result.uploaded, peak) == (6, 2)

@@ -24,16 +24,18 @@ from custom_components.immich_bridge.api import (
     ImmichConnectionError,
     ImmichError,
     ImmichResponseError,
-    client as client_module,
+    download_assets,
+    sync_folder,
+    upload as upload_module,
 )
-from custom_components.immich_bridge.api.upload import (
-    FilePayload,
+from custom_components.immich_bridge.api.files import (
     HashStoppedError,
     LocalFile,
     find_sidecar,
     media_problem,
     sha1_file_sync,
 )
+from custom_components.immich_bridge.api.upload import FilePayload
 from tests.fake_immich import FakeImmich
 
 MTIME = datetime(2024, 5, 6, 7, 8, 9, tzinfo=UTC)
@@ -140,7 +142,7 @@ async def test_upload_large_file_hashed_while_sent(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A large new file is sent while it is hashed, and arrives intact."""
-    monkeypatch.setattr(client_module, "OVERLAP_MIN_SIZE", 2 * 1024 * 1024)
+    monkeypatch.setattr(upload_module, "OVERLAP_MIN_SIZE", 2 * 1024 * 1024)
     data = immich_server.state.next_jpeg() + os.urandom(3 * 1024 * 1024 + 5)
     path = _write(tmp_path / "large.jpg", data)
     result = await client.upload(path)
@@ -158,7 +160,7 @@ async def test_upload_large_duplicate_stops_sending(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A large file the server has is not sent to the end: the upload is cut."""
-    monkeypatch.setattr(client_module, "OVERLAP_MIN_SIZE", 2 * 1024 * 1024)
+    monkeypatch.setattr(upload_module, "OVERLAP_MIN_SIZE", 2 * 1024 * 1024)
     data = immich_server_v3.state.next_jpeg() + os.urandom(3 * 1024 * 1024 + 5)
     existing = immich_server_v3.state.add_asset(immich_server_v3.admin_id, data=data)
     path = _write(tmp_path / "again.jpg", data)
@@ -180,14 +182,14 @@ async def test_upload_large_file_unreadable(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A hash that fails ends the upload started beside it: nothing is stored."""
-    monkeypatch.setattr(client_module, "OVERLAP_MIN_SIZE", 2 * 1024 * 1024)
+    monkeypatch.setattr(upload_module, "OVERLAP_MIN_SIZE", 2 * 1024 * 1024)
     data = immich_server_v3.state.next_jpeg() + os.urandom(3 * 1024 * 1024 + 5)
     path = _write(tmp_path / "broken.jpg", data)
 
     def broken(*_args: object) -> str:
         raise OSError(5, "Input/output error")
 
-    monkeypatch.setattr(client_module, "sha1_file_sync", broken)
+    monkeypatch.setattr(upload_module, "sha1_file_sync", broken)
     immich_server_v3.set_fault("uploadAsset", delay=30, times=1)
     async with asyncio.timeout(20):
         with pytest.raises(OSError, match="Input/output"):
@@ -393,7 +395,7 @@ async def test_sync_folder(
     known = immich_server.state.add_asset(
         immich_server.admin_id, data=files["sub/c.jpg"], filename="c.jpg"
     )
-    result = await client.sync_folder(tmp_path, album_name="Folder", concurrency=2)
+    result = await sync_folder(client, tmp_path, album_name="Folder", concurrency=2)
     assert (result.uploaded, result.duplicates, result.failed, result.skipped) == (
         3,
         2,
@@ -412,7 +414,7 @@ async def test_sync_folder(
     assert album.name == "Folder"
     assert len(album.asset_ids) == 4
 
-    again = await client.sync_folder(tmp_path, album_name="Folder")
+    again = await sync_folder(client, tmp_path, album_name="Folder")
     assert again.album_id == result.album_id
     assert (again.uploaded, again.duplicates) == (0, 5)
     assert len(_uploads(immich_server)) == 3
@@ -424,7 +426,7 @@ async def test_sync_dry_run_and_filters(
 ) -> None:
     """A dry run uploads and creates nothing; globs and recursion narrow the walk."""
     _tree(immich_server_v3, tmp_path)
-    dry = await client_v3.sync_folder(tmp_path, album_name="New", dry_run=True)
+    dry = await sync_folder(client_v3, tmp_path, album_name="New", dry_run=True)
     assert dry.dry_run is True
     assert dry.pending == 4
     assert dry.album_id is None
@@ -432,21 +434,22 @@ async def test_sync_dry_run_and_filters(
     assert not _uploads(immich_server_v3)
     assert not immich_server_v3.state.albums
 
-    flat = await client_v3.sync_folder(tmp_path, recursive=False, dry_run=True)
+    flat = await sync_folder(client_v3, tmp_path, recursive=False, dry_run=True)
     assert sorted(item.path.name for item in flat.files) == [
         "a.jpg",
         "b.JPG",
         "copy-of-a.jpg",
         "notes.txt",
     ]
-    picked = await client_v3.sync_folder(
+    picked = await sync_folder(
+        client_v3,
         tmp_path,
         include=["*.jpg", "sub/**"],
         exclude=["copy-*", "**/deeper/*"],
         dry_run=True,
     )
     assert sorted(item.path.name for item in picked.files) == ["a.jpg", "c.jpg"]
-    hidden = await client_v3.sync_folder(tmp_path, include_hidden=True, dry_run=True)
+    hidden = await sync_folder(client_v3, tmp_path, include_hidden=True, dry_run=True)
     assert {".hidden.jpg", "e.jpg"} <= {item.path.name for item in hidden.files}
 
 
@@ -456,11 +459,11 @@ async def test_sync_interrupted_then_resumed(
     """A dropped upload is reported failed; a re-run finishes without duplicates."""
     files = _tree(immich_server, tmp_path)
     immich_server.set_fault("uploadAsset", drop=True, times=1)
-    first = await client.sync_folder(tmp_path, concurrency=1, batch_size=2)
+    first = await sync_folder(client, tmp_path, concurrency=1, batch_size=2)
     assert first.failed >= 1
     failed = [item for item in first.files if item.status == "failed"]
     assert all(item.asset_id is None and item.error for item in failed)
-    second = await client.sync_folder(tmp_path, batch_size=2)
+    second = await sync_folder(client, tmp_path, batch_size=2)
     assert second.failed == 0
     stored = [asset.data for asset in immich_server.state.assets.values()]
     assert sorted(stored) == sorted(set(files.values()))
@@ -472,8 +475,8 @@ async def test_sync_delete_after_upload(
     """Only files the server confirmed are deleted; others stay."""
     files = _tree(immich_server_v3, tmp_path)
     immich_server_v3.set_fault("uploadAsset", status=500, times=1)
-    result = await client_v3.sync_folder(
-        tmp_path, delete_after_upload=True, concurrency=1
+    result = await sync_folder(
+        client_v3, tmp_path, delete_after_upload=True, concurrency=1
     )
     assert result.failed >= 1
     for item in result.files:
@@ -492,21 +495,21 @@ async def test_sync_album_by_id_and_failure(
     _tree(immich_server_v3, tmp_path)
     album_id = immich_server_v3.state.add_album(immich_server_v3.admin_id, "Given")
     immich_server_v3.set_fault("addAssetsToAlbum", status=500, times=1)
-    failed = await client_v3.sync_folder(
-        tmp_path, album_id=album_id, delete_after_upload=True
+    failed = await sync_folder(
+        client_v3, tmp_path, album_id=album_id, delete_after_upload=True
     )
     assert failed.album_error is not None
     assert "PUT /albums" in failed.album_error
     assert (tmp_path / "a.jpg").exists()
-    done = await client_v3.sync_folder(tmp_path, album_id=album_id)
+    done = await sync_folder(client_v3, tmp_path, album_id=album_id)
     assert done.album_error is None
     assert len(immich_server_v3.state.albums[album_id].asset_ids) == 4
     immich_server_v3.state.add_album(immich_server_v3.admin_id, "Other")
-    existing = await client_v3.sync_folder(tmp_path, album_name="Given")
+    existing = await sync_folder(client_v3, tmp_path, album_name="Given")
     assert existing.album_id == album_id
     immich_server_v3.set_fault("addAssetsToAlbum", status=401, times=1)
     with pytest.raises(ImmichAuthenticationError):
-        await client_v3.sync_folder(tmp_path, album_id=album_id)
+        await sync_folder(client_v3, tmp_path, album_id=album_id)
 
 
 async def test_sync_errors(
@@ -515,9 +518,9 @@ async def test_sync_errors(
     """A refused key aborts; a failed check fails its batch; bad input is refused."""
     _tree(immich_server_v3, tmp_path)
     with pytest.raises(NotADirectoryError):
-        await client_v3.sync_folder(tmp_path / "a.jpg")
+        await sync_folder(client_v3, tmp_path / "a.jpg")
     immich_server_v3.set_fault("checkBulkUpload", status=500, times=1)
-    broken = await client_v3.sync_folder(tmp_path, batch_size=10)
+    broken = await sync_folder(client_v3, tmp_path, batch_size=10)
     assert broken.failed == 5
     errors = [item.error or "" for item in broken.files if item.status == "failed"]
     assert all(
@@ -525,10 +528,10 @@ async def test_sync_errors(
     )
     immich_server_v3.set_fault("checkBulkUpload", status=401, times=1)
     with pytest.raises(ImmichAuthenticationError):
-        await client_v3.sync_folder(tmp_path, batch_size=2)
+        await sync_folder(client_v3, tmp_path, batch_size=2)
     immich_server_v3.set_fault("uploadAsset", status=401)
     with pytest.raises(ImmichAuthenticationError):
-        await client_v3.sync_folder(tmp_path, batch_size=2, concurrency=1)
+        await sync_folder(client_v3, tmp_path, batch_size=2, concurrency=1)
 
 
 async def test_sync_rejects_and_unreadable(
@@ -548,7 +551,7 @@ async def test_sync_rejects_and_unreadable(
         ).encode(),
         times=1,
     )
-    result = await client_v3.sync_folder(tmp_path)
+    result = await sync_folder(client_v3, tmp_path)
     by_name = {item.path.name: item for item in result.files}
     assert by_name["gone.jpg"].status == "failed"
     assert "cannot read" in (by_name["gone.jpg"].error or "")
@@ -567,7 +570,7 @@ async def test_sync_skips_empty_and_garbled_files(
     _write(tmp_path / "also-empty.jpg", b"")
     _write(tmp_path / "text.heic", b"hello, this is not a photo")
     _write(tmp_path / "clip.mts", b"unknown formats are not sniffed")
-    result = await client_v3.sync_folder(tmp_path, delete_after_upload=True)
+    result = await sync_folder(client_v3, tmp_path, delete_after_upload=True)
     by_name = {item.path.name: item for item in result.files}
     assert by_name["empty.jpg"].status == "skipped"
     assert by_name["empty.jpg"].error == "empty file"
@@ -613,7 +616,7 @@ async def test_sync_copy_of_failed_file(
     _write(tmp_path / "one.jpg", data)
     _write(tmp_path / "two.jpg", data)
     immich_server_v3.set_fault("uploadAsset", status=500, times=1)
-    result = await client_v3.sync_folder(tmp_path, batch_size=1)
+    result = await sync_folder(client_v3, tmp_path, batch_size=1)
     by_name = {item.path.name: item for item in result.files}
     assert by_name["one.jpg"].status == "failed"
     assert by_name["two.jpg"].status == "failed"
@@ -633,7 +636,7 @@ async def test_sync_upload_read_error(
         raise FileNotFoundError(2, "No such file or directory")
 
     monkeypatch.setattr(LocalFile, "inspect_sync", vanish)
-    result = await client_v3.sync_folder(tmp_path)
+    result = await sync_folder(client_v3, tmp_path)
     assert result.files[0].status == "failed"
     assert "No such file" in (result.files[0].error or "")
 
@@ -652,7 +655,7 @@ async def test_sync_delete_failure_logged(
         raise PermissionError(13, "Permission denied")
 
     monkeypatch.setattr(Path, "unlink", refuse)
-    result = await client_v3.sync_folder(tmp_path, delete_after_upload=True)
+    result = await sync_folder(client_v3, tmp_path, delete_after_upload=True)
     assert result.uploaded == 1
     assert "Could not delete x.jpg" in caplog.text
 
@@ -675,7 +678,7 @@ async def test_download_album(
     ]
     album_id = state.add_album(immich_server.admin_id, "Down", asset_ids=ids)
     target = tmp_path / "out"
-    result = await client.download(target, album_id=album_id)
+    result = await download_assets(client, target, album_id=album_id)
     assert len(result.written) == 3
     names = sorted(path.name for path in target.iterdir())
     assert names == sorted(["a.jpg", "b.jpg", f"a_{ids[0][:8]}.jpg"])
@@ -685,11 +688,13 @@ async def test_download_album(
         ids[1]
     ].file_modified_at.timestamp()
 
-    again = await client.download(target, album_id=album_id)
+    again = await download_assets(client, target, album_id=album_id)
     assert again.written == ()
     assert len(again.skipped) == 3
 
-    newest = await client.download(tmp_path / "newest", album_id=album_id, newest=1)
+    newest = await download_assets(
+        client, tmp_path / "newest", album_id=album_id, newest=1
+    )
     assert [path.name for path in newest.written] == ["a.jpg"]
 
 
@@ -701,18 +706,20 @@ async def test_download_thumbnails_and_ids(
     first = state.add_asset(immich_server_v3.admin_id, filename="x.jpg")
     second = state.add_asset(immich_server_v3.admin_id, filename="y.jpg")
     missing = "3f0b1b5e-0000-4000-8000-000000000000"
-    result = await client_v3.download(
-        tmp_path, asset_ids=[first, second, missing, first], size="preview"
+    result = await download_assets(
+        client_v3, tmp_path, asset_ids=[first, second, missing, first], size="preview"
     )
     assert sorted(path.name for path in result.written) == [
         "x_preview.jpg",
         "y_preview.jpg",
     ]
     assert [asset_id for asset_id, _ in result.failed] == [missing]
-    again = await client_v3.download(tmp_path, asset_ids=[first], size="preview")
+    again = await download_assets(
+        client_v3, tmp_path, asset_ids=[first], size="preview"
+    )
     assert [path.name for path in again.skipped] == ["x_preview.jpg"]
-    newest = await client_v3.download(
-        tmp_path / "one", asset_ids=[first, second], newest=1
+    newest = await download_assets(
+        client_v3, tmp_path / "one", asset_ids=[first, second], newest=1
     )
     assert len(newest.written) == 1
 
@@ -725,12 +732,12 @@ async def test_download_existing_different_file(
         immich_server_v3.admin_id, filename="z.jpg"
     )
     _write(tmp_path / "z.jpg", b"someone else's file")
-    result = await client_v3.download(tmp_path, asset_ids=[asset_id])
+    result = await download_assets(client_v3, tmp_path, asset_ids=[asset_id])
     assert [path.name for path in result.written] == [f"z_{asset_id[:8]}.jpg"]
     assert (tmp_path / "z.jpg").read_bytes() == b"someone else's file"
     _write(tmp_path / f"z_{asset_id[:8]}.jpg", b"stale")
-    rewritten = await client_v3.download(
-        tmp_path, asset_ids=[asset_id], size="original"
+    rewritten = await download_assets(
+        client_v3, tmp_path, asset_ids=[asset_id], size="original"
     )
     assert rewritten.written == (tmp_path / f"z_{asset_id[:8]}.jpg",)
 
@@ -746,11 +753,11 @@ async def test_download_interrupted(
         filename="big.jpg",
     )
     immich_server.set_fault("downloadAsset", drop=True, times=1)
-    result = await client.download(tmp_path, asset_ids=[asset_id])
+    result = await download_assets(client, tmp_path, asset_ids=[asset_id])
     assert result.written == ()
     assert [asset for asset, _ in result.failed] == [asset_id]
     assert _listing(tmp_path) == []
-    retry = await client.download(tmp_path, asset_ids=[asset_id])
+    retry = await download_assets(client, tmp_path, asset_ids=[asset_id])
     assert [path.name for path in retry.written] == ["big.jpg"]
     assert (tmp_path / "big.jpg").read_bytes() == state.assets[asset_id].data
 
@@ -760,17 +767,17 @@ async def test_download_errors(
 ) -> None:
     """Bad arguments are refused; a refused key aborts the download."""
     with pytest.raises(ValueError, match="album_id or asset_ids"):
-        await client_v3.download(tmp_path)
+        await download_assets(client_v3, tmp_path)
     asset_id = immich_server_v3.state.add_asset(immich_server_v3.admin_id)
     with pytest.raises(ValueError, match="album_id or asset_ids"):
-        await client_v3.download(tmp_path, album_id="x", asset_ids=[asset_id])
+        await download_assets(client_v3, tmp_path, album_id="x", asset_ids=[asset_id])
     immich_server_v3.set_fault("getAssetInfo", status=401)
     with pytest.raises(ImmichAuthenticationError):
-        await client_v3.download(tmp_path, asset_ids=[asset_id])
+        await download_assets(client_v3, tmp_path, asset_ids=[asset_id])
     immich_server_v3.clear_faults()
     immich_server_v3.set_fault("downloadAsset", status=401)
     with pytest.raises(ImmichAuthenticationError):
-        await client_v3.download(tmp_path, asset_ids=[asset_id])
+        await download_assets(client_v3, tmp_path, asset_ids=[asset_id])
 
 
 async def test_download_short_body(
@@ -788,22 +795,22 @@ async def test_download_short_body(
         async def chunks(self, _size: int) -> AsyncGenerator[bytes]:
             yield b"abc"
 
-    from custom_components.immich_bridge.api import transfer  # noqa: PLC0415
+    from custom_components.immich_bridge.api import download  # noqa: PLC0415
 
     asset = await client_v3.asset(asset_id)
     with pytest.raises(ImmichError, match="got 3 of 1000000 bytes"):
-        await transfer._write_stream(Short(), tmp_path / "s.jpg", asset)  # type: ignore[arg-type]
+        await download._write_stream(Short(), tmp_path / "s.jpg", asset)  # type: ignore[arg-type]
     assert _listing(tmp_path) == []
 
     class Exact:
-        size = transfer.CHUNK_SIZE
+        size = download.CHUNK_SIZE
         content_type = "image/jpeg"
 
         async def chunks(self, _size: int) -> AsyncGenerator[bytes]:
-            yield b"a" * (transfer.CHUNK_SIZE - 1)
+            yield b"a" * (download.CHUNK_SIZE - 1)
             yield b"b"
 
-    await transfer._write_stream(Exact(), tmp_path / "e.jpg", None)  # type: ignore[arg-type]
+    await download._write_stream(Exact(), tmp_path / "e.jpg", None)  # type: ignore[arg-type]
     assert _listing(tmp_path) == ["e.jpg"]
 
 

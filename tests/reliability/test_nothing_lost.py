@@ -25,7 +25,7 @@ import pytest
 import pytest_asyncio
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.immich_bridge.api.transfer import PART_SUFFIX
+from custom_components.immich_bridge.api.download import PART_SUFFIX
 from custom_components.immich_bridge.const import DOMAIN
 from tests.common import make_entry
 from tests.fake_immich import FakeImmich

@@ -2,23 +2,34 @@
 
 from __future__ import annotations
 
+from .assets import (
+    ImmichAlbum,
+    ImmichAlbumStatistics,
+    ImmichAlbumUser,
+    ImmichAsset,
+    ImmichAssetStatistics,
+    ImmichDuplicateGroup,
+    ImmichMemory,
+    ImmichPeoplePage,
+    ImmichPerson,
+    ImmichSearchPage,
+    ImmichSharedLink,
+    ImmichTag,
+    ImmichTimeBucket,
+    ImmichTimelineAsset,
+)
 from .client import (
-    DEFAULT_TIMEOUT,
-    MINIMUM_VERSION,
     QUEUE_NAMES,
     STARTABLE_QUEUES,
     AlbumRole,
     AssetSize,
     ImmichAssetStream,
     ImmichClient,
-    ImmichMetadataFilters,
-    ImmichRandomFilters,
-    ImmichSearchFilters,
     QueueCommand,
     TimelineCache,
-    Visibility,
-    is_uuid,
+    image_content_type,
 )
+from .download import download_assets
 from .errors import (
     ImmichAmbiguousAlbumError,
     ImmichAuthenticationError,
@@ -33,57 +44,56 @@ from .errors import (
     ImmichTimeoutError,
     ImmichUnsupportedVersionError,
 )
+from .fetch import (
+    FetchedFile,
+    SourceFetchError,
+    SourceTooLargeError,
+    fetch_to_file,
+    safe_url,
+)
+from .files import (
+    HEAD_SIZE as MEDIA_HEAD_SIZE,
+    MediaProblem,
+    media_problem,
+    media_problem_sync,
+)
 from .models import (
-    ImmichAlbum,
-    ImmichAlbumStatistics,
-    ImmichAlbumUser,
     ImmichApiKeyInfo,
-    ImmichAsset,
-    ImmichAssetStatistics,
-    ImmichBulkIdResult,
-    ImmichDownloadResult,
-    ImmichDuplicateGroup,
     ImmichLibrary,
     ImmichLibraryStatistics,
     ImmichMediaTypes,
-    ImmichMemory,
-    ImmichPeoplePage,
-    ImmichPerson,
     ImmichQueue,
-    ImmichSearchPage,
     ImmichServerAbout,
     ImmichServerConfig,
     ImmichServerFeatures,
     ImmichServerStatistics,
     ImmichServerStorage,
     ImmichServerVersion,
-    ImmichSharedLink,
-    ImmichSyncFileResult,
-    ImmichSyncResult,
-    ImmichTag,
-    ImmichTimeBucket,
-    ImmichTimelineAsset,
-    ImmichTrashResult,
-    ImmichUploadCheckResult,
-    ImmichUploadResult,
     ImmichUser,
     ImmichUserUsage,
     ImmichVersionCheck,
-    SyncStatus,
+    is_uuid,
 )
 from .push import ImmichPush, ImmichPushEvent, PushState
-from .transfer import MAX_CONCURRENCY, album_failures, subfolder_tags
-from .upload import (
-    HEAD_SIZE as MEDIA_HEAD_SIZE,
-    FetchedFile,
-    MediaProblem,
-    SourceFetchError,
-    SourceTooLargeError,
-    fetch_to_file,
-    media_problem,
-    media_problem_sync,
-    safe_url,
+from .results import (
+    ImmichBulkIdResult,
+    ImmichDownloadResult,
+    ImmichSyncFileResult,
+    ImmichSyncResult,
+    ImmichTrashResult,
+    ImmichUploadCheckResult,
+    ImmichUploadResult,
+    SyncStatus,
 )
+from .search import (
+    AssetType,
+    ImmichMetadataFilters,
+    ImmichRandomFilters,
+    ImmichSearchFilters,
+    Visibility,
+)
+from .transfer import MAX_CONCURRENCY, album_failures, subfolder_tags, sync_folder
+from .transport import DEFAULT_TIMEOUT, MINIMUM_VERSION
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -94,6 +104,7 @@ __all__ = [
     "STARTABLE_QUEUES",
     "AlbumRole",
     "AssetSize",
+    "AssetType",
     "FetchedFile",
     "ImmichAlbum",
     "ImmichAlbumStatistics",
@@ -158,10 +169,13 @@ __all__ = [
     "TimelineCache",
     "Visibility",
     "album_failures",
+    "download_assets",
     "fetch_to_file",
+    "image_content_type",
     "is_uuid",
     "media_problem",
     "media_problem_sync",
     "safe_url",
     "subfolder_tags",
+    "sync_folder",
 ]

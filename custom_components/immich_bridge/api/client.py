@@ -1,103 +1,80 @@
-"""Provide the asynchronous Immich API client."""
+"""Provide ImmichClient: one short coroutine per Immich endpoint.
+
+The requests go through ImmichTransport (transport.py); uploads come from
+ImmichUploads (upload.py). Folder sync and download are functions that use a
+client (transfer.py, download.py).
+"""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import KW_ONLY, dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
 from functools import partial
-from http import HTTPStatus
-import json
 import logging
-from pathlib import Path
-import re
-import ssl
-import threading
-from typing import TYPE_CHECKING, Any, Final, Literal, Self, TypedDict, Unpack
-from urllib.parse import urlsplit
+from typing import Final, Literal, Unpack
 
 import aiohttp
 
-from .errors import (
-    ImmichAmbiguousAlbumError,
-    ImmichAuthenticationError,
-    ImmichBadRequestError,
-    ImmichConnectionError,
-    ImmichNotFoundError,
-    ImmichPermissionError,
-    ImmichRateLimitError,
-    ImmichResponseError,
-    ImmichSSLError,
-    ImmichTimeoutError,
-    ImmichUnsupportedVersionError,
-)
-from .models import (
+from .assets import (
     ImmichAlbum,
     ImmichAlbumStatistics,
-    ImmichApiKeyInfo,
     ImmichAsset,
     ImmichAssetStatistics,
-    ImmichBulkIdResult,
-    ImmichDownloadResult,
     ImmichDuplicateGroup,
+    ImmichMemory,
+    ImmichPeoplePage,
+    ImmichSearchPage,
+    ImmichSharedLink,
+    ImmichTag,
+    ImmichTimeBucket,
+    ImmichTimelineAsset,
+)
+from .errors import (
+    ImmichAmbiguousAlbumError,
+    ImmichBadRequestError,
+    ImmichNotFoundError,
+    ImmichResponseError,
+)
+from .files import CHUNK_SIZE
+from .models import (
+    ImmichApiKeyInfo,
     ImmichLibrary,
     ImmichLibraryStatistics,
     ImmichMediaTypes,
-    ImmichMemory,
-    ImmichPeoplePage,
     ImmichQueue,
-    ImmichSearchPage,
     ImmichServerAbout,
     ImmichServerConfig,
     ImmichServerFeatures,
     ImmichServerStatistics,
     ImmichServerStorage,
     ImmichServerVersion,
-    ImmichSharedLink,
-    ImmichSyncResult,
-    ImmichTag,
-    ImmichTimeBucket,
-    ImmichTimelineAsset,
-    ImmichTrashResult,
-    ImmichUploadCheckResult,
-    ImmichUploadResult,
     ImmichUser,
     ImmichVersionCheck,
     is_uuid,
+    iso_utc,
     suggestions_from_api,
 )
-from .upload import (
-    CHUNK_SIZE,
-    DEFAULT_DEVICE_ID,
-    OVERLAP_MIN_SIZE,
-    STREAM_CHUNK_SIZE,
-    FilePayload,
-    LocalFile,
-    build_form,
-    iso_utc,
-    sha1_bytes,
-    sha1_file,
-    sha1_file_sync,
+from .results import (
+    ImmichBulkIdResult,
+    ImmichTrashResult,
 )
-
-if TYPE_CHECKING:
-    from aiohttp.payload import Payload
+from .search import (
+    ImmichMetadataFilters,
+    ImmichRandomFilters,
+    ImmichSearchFilters,
+    SuggestionType,
+    Visibility,
+    search_body,
+)
+from .upload import DEVICE_FIELDS_BEFORE, ImmichUploads
 
 _LOGGER: Final = logging.getLogger(__name__)
 
-MINIMUM_VERSION: Final = ImmichServerVersion(major=2, minor=0, patch=0)
 QUEUES_VERSION: Final = ImmichServerVersion(major=2, minor=4, patch=0)
-DEVICE_FIELDS_BEFORE: Final = ImmichServerVersion(major=3, minor=0, patch=0)
-DEFAULT_TIMEOUT: Final = 30.0
-# An upload may take its timeout plus one second per MiB (a floor of 1 MiB/s).
-_UPLOAD_SECONDS_PER_BYTE: Final = 1 / (1024 * 1024)
-_MAX_ERROR_BODY: Final = 64 * 1024
-_USE_REQUEST_TIMEOUT: Final = -1.0  # a deadline meaning "the client's request_timeout"
 _PAGE_SIZE: Final = 1000
-_PERMISSION_RE: Final = re.compile(r"Missing required permission: ([\w.\-]+)")
 _ASSET_READS: Final = 8  # assets read at once when an album lists only their ids
 # Local times lie within this much of UTC (offsets run from -12 h to +14 h).
 _LOCAL_MARGIN: Final = timedelta(hours=15)
@@ -147,390 +124,12 @@ STARTABLE_QUEUES: Final = frozenset(
         "ocr",
     }
 )
-type Visibility = Literal["archive", "timeline", "hidden", "locked"]
 type AlbumRole = Literal["editor", "viewer"]
-type SuggestionType = Literal[
-    "country", "state", "city", "camera-make", "camera-model", "camera-lens-model"
-]
-type _Expect = Literal["json", "bytes", "none"]
-
-
-class ImmichSearchFilters(TypedDict, total=False):
-    """Filter assets in metadata, smart and random searches."""
-
-    album_ids: Sequence[str]
-    person_ids: Sequence[str]
-    tag_ids: Sequence[str]
-    type: Literal["IMAGE", "VIDEO", "AUDIO", "OTHER"]
-    visibility: Visibility
-    is_favorite: bool
-    is_not_in_album: bool
-    is_motion: bool
-    is_offline: bool
-    taken_after: datetime
-    taken_before: datetime
-    created_after: datetime
-    created_before: datetime
-    updated_after: datetime
-    updated_before: datetime
-    city: str
-    state: str
-    country: str
-    make: str
-    model: str
-    lens_model: str
-    library_id: str
-    rating: int | None  # None: unrated only
-    with_exif: bool
-    with_deleted: bool
-
-
-class ImmichMetadataFilters(ImmichSearchFilters, total=False):
-    """Filter assets in a metadata search (adds the metadata-only fields)."""
-
-    id: str
-    checksum: str
-    original_file_name: str
-    original_path: str
-    description: str
-    order: Literal["asc", "desc"]
-    with_people: bool
-    with_stacked: bool
-
-
-class ImmichRandomFilters(ImmichSearchFilters, total=False):
-    """Filter assets in a random search."""
-
-    with_people: bool
-    with_stacked: bool
-
-
-def _camel(name: str) -> str:
-    """Turn a snake_case name into camelCase."""
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
-
-
-def _encode(value: object) -> object:
-    """Turn a filter value into JSON."""
-    if isinstance(value, datetime):
-        return iso_utc(value)
-    if isinstance(value, Sequence) and not isinstance(value, str):
-        return list(value)
-    return value
-
-
-def _search_body(filters: Mapping[str, object], **extra: object) -> dict[str, Any]:
-    """Build a search request body from snake_case filters."""
-    body = {_camel(key): _encode(value) for key, value in filters.items()}
-    body.update({key: value for key, value in extra.items() if value is not None})
-    return body
-
-
-def _normalize_url(url: str) -> str:
-    """Return the base URL without a trailing slash or `/api`."""
-    base = url.strip().rstrip("/")
-    base = base.removesuffix("/api")
-    return base.rstrip("/")
-
-
-def _retry_after(value: str | None) -> float | None:
-    """Parse a Retry-After header (seconds or an HTTP date)."""
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 @dataclass(eq=False)
-class ImmichClient:
+class ImmichClient(ImmichUploads):
     """Talk to one Immich server with one API key."""
-
-    session: aiohttp.ClientSession | None = field(repr=False)
-    url: str
-    api_key: str = field(repr=False)
-    _: KW_ONLY
-    request_timeout: float = DEFAULT_TIMEOUT
-    verify_ssl: bool = True
-    # Trust these certificate authorities instead of the session's (verify_ssl on).
-    ssl_context: ssl.SSLContext | None = field(default=None, repr=False)
-    version: ImmichServerVersion | None = field(default=None, init=False)
-    _owns_session: bool = field(default=False, init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        """Normalise the URL."""
-        self.url = _normalize_url(self.url)
-
-    async def __aenter__(self) -> Self:
-        """Enter the context."""
-        return self
-
-    async def __aexit__(self, *_exc_info: object) -> None:
-        """Close the session if the client created it."""
-        await self.close()
-
-    async def close(self) -> None:
-        """Close the session if the client created it."""
-        if self._owns_session and self.session is not None:
-            await self.session.close()
-            self.session = None
-            self._owns_session = False
-
-    def _session(self) -> aiohttp.ClientSession:
-        """Return the session, creating (and owning) one when none was given."""
-        if self.session is None:
-            self.session = aiohttp.ClientSession()
-            self._owns_session = True
-        return self.session
-
-    # ------------------------------------------------------------------ transport
-
-    @asynccontextmanager
-    async def _open(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Mapping[str, str] | None = None,
-        json_body: object = None,
-        data: Payload | aiohttp.MultipartWriter | None = None,
-        headers: Mapping[str, str] | None = None,
-        deadline: float | None,
-        sock_read: float | None = None,
-    ) -> AsyncIterator[aiohttp.ClientResponse]:
-        """Send a request, map failures to Immich errors and yield the response."""
-        request_headers = {"x-api-key": self.api_key, "Accept": "application/json"}
-        if headers:
-            request_headers.update(headers)
-        where = f"{method} {path}"
-        try:
-            async with asyncio.timeout(deadline):
-                async with self._session().request(
-                    method,
-                    f"{self.url}/api{path}",
-                    params=params,
-                    json=json_body,
-                    data=data,
-                    headers=request_headers,
-                    ssl=self._ssl(),
-                    timeout=aiohttp.ClientTimeout(
-                        total=None,
-                        sock_connect=self.request_timeout,
-                        sock_read=sock_read,
-                    ),
-                    allow_redirects=True,
-                ) as response:
-                    _LOGGER.debug("%s -> %s", where, response.status)
-                    if response.status >= HTTPStatus.MULTIPLE_CHOICES:
-                        await self._raise_for_status(where, response)
-                    yield response
-        except TimeoutError as err:
-            msg = f"{where}: no answer within the timeout"
-            raise ImmichTimeoutError(msg) from err
-        except aiohttp.ClientConnectorCertificateError as err:
-            msg = (
-                f"{where}: the server's TLS certificate was refused ({self._safe(err)})"
-            )
-            raise ImmichSSLError(msg, certificate=True) from err
-        except aiohttp.ClientSSLError as err:
-            msg = f"{where}: TLS failed ({self._safe(err)})"
-            raise ImmichSSLError(msg) from err
-        except aiohttp.ClientConnectorDNSError as err:
-            msg = f"{where}: cannot resolve host {urlsplit(self.url).hostname}"
-            raise ImmichConnectionError(msg) from err
-        except aiohttp.ClientError as err:
-            msg = f"{where}: connection failed ({self._safe(err)})"
-            raise ImmichConnectionError(msg) from err
-
-    def _ssl(self) -> ssl.SSLContext | bool:
-        """Return aiohttp's `ssl` argument: the CA context, or whether to verify."""
-        if self.verify_ssl and self.ssl_context is not None:
-            return self.ssl_context
-        return self.verify_ssl
-
-    async def open_websocket(
-        self, path: str, *, max_msg_size: int
-    ) -> aiohttp.ClientWebSocketResponse:
-        """Open a websocket at `path` (with the query) under the server URL.
-
-        The key goes in the upgrade request's `x-api-key` header, as for REST calls.
-        """
-        scheme, _, rest = self.url.partition("://")
-        url = f"{'wss' if scheme == 'https' else 'ws'}://{rest}{path}"
-        try:
-            return await self._session().ws_connect(
-                url,
-                headers={"x-api-key": self.api_key},
-                ssl=self._ssl(),
-                timeout=aiohttp.ClientWSTimeout(ws_close=5.0),
-                max_msg_size=max_msg_size,
-            )
-        except aiohttp.WSServerHandshakeError as err:
-            msg = f"websocket: upgrade refused (HTTP {err.status})"
-            raise ImmichConnectionError(msg) from err
-        except aiohttp.ClientConnectorCertificateError as err:
-            msg = f"websocket: TLS certificate refused ({self._safe(err)})"
-            raise ImmichSSLError(msg, certificate=True) from err
-        except (aiohttp.ClientError, OSError) as err:
-            msg = f"websocket: connection failed ({self._safe(err)})"
-            raise ImmichConnectionError(msg) from err
-
-    def _safe(self, err: BaseException | str) -> str:
-        """Return an error text with the API key masked, just in case."""
-        text = (
-            (str(err) or type(err).__name__) if isinstance(err, BaseException) else err
-        )
-        if self.api_key:
-            text = text.replace(self.api_key, "***")
-        return text
-
-    async def _raise_for_status(
-        self, where: str, response: aiohttp.ClientResponse
-    ) -> None:
-        """Raise the Immich error that matches an unsuccessful response."""
-        status = response.status
-        detail = ""
-        try:
-            body = await response.content.read(_MAX_ERROR_BODY)
-            parsed = json.loads(body) if body else None
-        except (ValueError, aiohttp.ClientError):
-            parsed = None
-        if isinstance(parsed, Mapping):
-            message = parsed.get("message")
-            if isinstance(message, list):
-                message = "; ".join(str(item) for item in message)
-            if isinstance(message, str):
-                detail = self._safe(message)[:300]
-        text = f"{where}: HTTP {status}" + (f": {detail}" if detail else "")
-        if status == HTTPStatus.UNAUTHORIZED:
-            raise ImmichAuthenticationError(text)
-        if status == HTTPStatus.FORBIDDEN:
-            match = _PERMISSION_RE.search(detail)
-            raise ImmichPermissionError(
-                text, permission=match.group(1) if match else None
-            )
-        # Immich answers 400 "Not found or no <permission> access" for unknown ids.
-        if status == HTTPStatus.NOT_FOUND or (
-            status == HTTPStatus.BAD_REQUEST and detail.startswith("Not found or no ")
-        ):
-            raise ImmichNotFoundError(text)
-        if status == HTTPStatus.TOO_MANY_REQUESTS:
-            raise ImmichRateLimitError(
-                text, retry_after=_retry_after(response.headers.get("Retry-After"))
-            )
-        if HTTPStatus.BAD_REQUEST <= status < HTTPStatus.INTERNAL_SERVER_ERROR:
-            raise ImmichBadRequestError(text, status=status)
-        raise ImmichResponseError(text, status=status)
-
-    async def _request(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Mapping[str, str] | None = None,
-        json_body: object = None,
-        data: Payload | aiohttp.MultipartWriter | None = None,
-        headers: Mapping[str, str] | None = None,
-        expect: _Expect = "json",
-        deadline: float | None = _USE_REQUEST_TIMEOUT,
-    ) -> Any:
-        """Send one request and return its decoded JSON (or bytes, or None)."""
-        where = f"{method} {path}"
-        async with self._open(
-            method,
-            path,
-            params=params,
-            json_body=json_body,
-            data=data,
-            headers=headers,
-            deadline=(
-                self.request_timeout if deadline == _USE_REQUEST_TIMEOUT else deadline
-            ),
-        ) as response:
-            body = await response.read()
-            status = response.status
-        if expect == "bytes":
-            return body
-        if expect == "none" or not body:
-            if expect == "json":
-                msg = f"{where}: HTTP {status} with an empty body"
-                raise ImmichResponseError(msg, status=status)
-            return None
-        try:
-            return json.loads(body)
-        except (ValueError, RecursionError) as err:  # RecursionError: nested too deep
-            msg = f"{where}: HTTP {status} with a body that is not JSON"
-            raise ImmichResponseError(msg, status=status) from err
-
-    @staticmethod
-    def _parse[M](where: str, parse: Callable[[Mapping[str, Any]], M], data: Any) -> M:
-        """Build a model, naming the request in the error when the body is wrong."""
-        try:
-            return parse(data)
-        except ImmichResponseError as err:
-            msg = f"{where}: unexpected response: {err}"
-            raise ImmichResponseError(msg) from err
-
-    @classmethod
-    def _parse_list[M](
-        cls, where: str, parse: Callable[[Mapping[str, Any]], M], data: Any
-    ) -> list[M]:
-        """Build a list of models from a JSON array."""
-        if not isinstance(data, list):
-            msg = f"{where}: unexpected response: expected an array"
-            raise ImmichResponseError(msg)
-        return [cls._parse(where, parse, item) for item in data]
-
-    async def _get[M](
-        self,
-        path: str,
-        parse: Callable[[Mapping[str, Any]], M],
-        *,
-        params: Mapping[str, str] | None = None,
-    ) -> M:
-        """GET one model."""
-        data = await self._request("GET", path, params=params)
-        return self._parse(f"GET {path}", parse, data)
-
-    async def _get_list[M](
-        self,
-        path: str,
-        parse: Callable[[Mapping[str, Any]], M],
-        *,
-        params: Mapping[str, str] | None = None,
-    ) -> list[M]:
-        """GET a list of models."""
-        data = await self._request("GET", path, params=params)
-        return self._parse_list(f"GET {path}", parse, data)
-
-    async def _send[M](
-        self,
-        method: str,
-        path: str,
-        parse: Callable[[Mapping[str, Any]], M],
-        body: object,
-    ) -> M:
-        """Send a JSON body and return one model."""
-        data = await self._request(method, path, json_body=body)
-        return self._parse(f"{method} {path}", parse, data)
-
-    async def _send_list[M](
-        self,
-        method: str,
-        path: str,
-        parse: Callable[[Mapping[str, Any]], M],
-        body: object,
-    ) -> list[M]:
-        """Send a JSON body and return a list of models."""
-        data = await self._request(method, path, json_body=body)
-        return self._parse_list(f"{method} {path}", parse, data)
 
     # --------------------------------------------------------------------- server
 
@@ -538,20 +137,6 @@ class ImmichClient:
         """Return whether the server answers its public ping."""
         data = await self._request("GET", "/server/ping")
         return isinstance(data, Mapping) and data.get("res") == "pong"
-
-    async def server_version(self) -> ImmichServerVersion:
-        """Read the server version once; refuse servers older than 2.0."""
-        version = await self._get("/server/version", ImmichServerVersion.from_api)
-        if version < MINIMUM_VERSION:
-            raise ImmichUnsupportedVersionError(str(version), str(MINIMUM_VERSION))
-        self.version = version
-        return version
-
-    async def _version(self) -> ImmichServerVersion:
-        """Return the server version, reading it on first use."""
-        if self.version is None:
-            return await self.server_version()
-        return self.version
 
     async def about(self) -> ImmichServerAbout:
         """Return the server's build information."""
@@ -998,162 +583,6 @@ class ImmichClient:
         )
         return data
 
-    async def upload_check(
-        self, checksums: Mapping[str, str]
-    ) -> dict[str, ImmichUploadCheckResult]:
-        """Ask which checksums (client id → SHA-1) the server already has."""
-        body = {
-            "assets": [{"id": key, "checksum": sha} for key, sha in checksums.items()]
-        }
-        data = await self._request("POST", "/assets/bulk-upload-check", json_body=body)
-        where = "POST /assets/bulk-upload-check"
-        if not isinstance(data, Mapping):
-            msg = f"{where}: unexpected response: expected an object"
-            raise ImmichResponseError(msg)
-        results = self._parse_list(
-            where, ImmichUploadCheckResult.from_api, data.get("results")
-        )
-        return {result.id: result for result in results}
-
-    async def _known(self, checksum: str, filename: str) -> ImmichUploadResult | None:
-        """Return the server's asset with this checksum, if it has one."""
-        found = (await self.upload_check({"0": checksum})).get("0")
-        if found is None or not found.duplicate or not found.asset_id:
-            return None
-        _LOGGER.debug("Upload of %s skipped: duplicate of %s", filename, found.asset_id)
-        return ImmichUploadResult(
-            asset_id=found.asset_id, duplicate=True, in_trash=bool(found.is_trashed)
-        )
-
-    async def upload(
-        self,
-        source: Path | str | bytes,
-        *,
-        filename: str | None = None,
-        file_created_at: datetime | None = None,
-        file_modified_at: datetime | None = None,
-        is_favorite: bool | None = None,
-        visibility: Visibility | None = None,
-        sidecar: Path | bytes | None = None,
-        checksum: str | None = None,
-        check_duplicate: bool = True,
-        device_id: str = DEFAULT_DEVICE_ID,
-    ) -> ImmichUploadResult:
-        """Upload a file (streamed) or bytes; a duplicate returns the existing asset.
-
-        A path's XMP sidecar (photo.jpg.xmp or photo.xmp) goes along unless
-        `sidecar` is given. Dates default to the file's modification time (or now).
-        """
-        local = await _UploadSource.read(
-            source,
-            filename=filename,
-            modified_at=file_modified_at or file_created_at,
-            checksum=checksum,
-            hash_first=not check_duplicate,
-        )
-        filename, size, checksum = local.filename, local.size, local.checksum
-        modified = file_modified_at or local.modified_at
-        created = file_created_at or modified
-        if sidecar is None:
-            sidecar = local.sidecar
-        if check_duplicate and checksum is not None:
-            known = await self._known(checksum, filename)
-            if known is not None:
-                return known
-        sidecar_body: Payload | bytes | None = None
-        if isinstance(sidecar, bytes):
-            sidecar_body = sidecar
-        elif sidecar is not None:
-            sidecar_size = (await asyncio.to_thread(sidecar.stat)).st_size
-            sidecar_body = FilePayload(
-                sidecar, sidecar_size, filename=f"{filename}.xmp"
-            )
-            size += sidecar_size
-        version = await self._version()
-        form = build_form(
-            asset=local.asset,
-            filename=filename,
-            file_created_at=created,
-            file_modified_at=modified,
-            is_favorite=is_favorite,
-            visibility=visibility,
-            sidecar=sidecar_body,
-            device_fields=(
-                (checksum or f"{filename}-{size}", device_id)
-                if version < DEVICE_FIELDS_BEFORE
-                else None
-            ),
-        )
-        deadline = self.request_timeout + size * _UPLOAD_SECONDS_PER_BYTE
-        if checksum is None and local.stream is not None:
-            known, data = await self._upload_while_hashing(local.stream, form, deadline)
-            if known is not None:
-                return known
-        else:
-            data = await self._request(
-                "POST",
-                "/assets",
-                data=form,
-                headers=None if checksum is None else {"x-immich-checksum": checksum},
-                deadline=deadline,
-            )
-        result = self._parse("POST /assets", ImmichUploadResult.from_api, data)
-        if result.duplicate:
-            # The upload answer does not say where the server's copy is.
-            existing = await self.asset(result.asset_id)
-            result = replace(result, in_trash=existing.is_trashed)
-        _LOGGER.debug(
-            "Uploaded %s as %s (duplicate: %s)",
-            filename,
-            result.asset_id,
-            result.duplicate,
-        )
-        return result
-
-    async def _upload_while_hashing(
-        self, asset: FilePayload, form: aiohttp.MultipartWriter, deadline: float
-    ) -> tuple[ImmichUploadResult | None, Any]:
-        """Send a large file while a worker thread hashes it; stop on a duplicate.
-
-        Once the hash is known the server is asked whether it has the file; if it
-        does, the upload is cancelled (the server drops an unfinished upload, so it
-        cost the bytes sent until then) and the existing asset is returned.
-        Otherwise return (None, the upload's JSON answer).
-        """
-        stop = threading.Event()
-        hashing = asyncio.ensure_future(
-            asyncio.to_thread(sha1_file_sync, asset.path, STREAM_CHUNK_SIZE, stop)
-        )
-        sending = asyncio.ensure_future(
-            self._request("POST", "/assets", data=form, deadline=deadline)
-        )
-        try:
-            await asyncio.wait((hashing, sending), return_when=asyncio.FIRST_COMPLETED)
-            if not sending.done():
-                known = await self._known(await hashing, asset.path.name)
-                if known is not None:
-                    _LOGGER.debug(
-                        "Upload of %s stopped after %d of %d bytes",
-                        asset.path.name,
-                        asset.bytes_sent,
-                        asset.size,
-                    )
-                    return known, None
-            return None, await sending
-        finally:
-            stop.set()
-            hashing.add_done_callback(_ignore_outcome)
-            if not sending.done():
-                sending.cancel()
-                await asyncio.wait((sending,))
-            sending.add_done_callback(_ignore_outcome)
-
-    async def upload_bytes(
-        self, data: bytes, filename: str, **options: Unpack[_UploadOptions]
-    ) -> ImmichUploadResult:
-        """Upload in-memory data (a camera snapshot, …) under a file name."""
-        return await self.upload(data, filename=filename, **options)
-
     # ----------------------------------------------------------------------- tags
 
     async def tags(self) -> list[ImmichTag]:
@@ -1376,7 +805,7 @@ class ImmichClient:
         **filters: Unpack[ImmichMetadataFilters],
     ) -> ImmichSearchPage:
         """Search assets by metadata, one page at a time (follow `next_page`)."""
-        body = _search_body(filters, page=page, size=size)
+        body = search_body(filters, page=page, size=size)
         return await self._send(
             "POST", "/search/metadata", ImmichSearchPage.from_api, body
         )
@@ -1384,7 +813,7 @@ class ImmichClient:
     async def search_statistics(self, **filters: Unpack[ImmichSearchFilters]) -> int:
         """Return how many assets match the filters (all pages, trash left out)."""
         data = await self._request(
-            "POST", "/search/statistics", json_body=_search_body(filters)
+            "POST", "/search/statistics", json_body=search_body(filters)
         )
         total = data.get("total") if isinstance(data, Mapping) else None
         if not isinstance(total, int) or isinstance(total, bool):
@@ -1402,7 +831,7 @@ class ImmichClient:
         **filters: Unpack[ImmichSearchFilters],
     ) -> ImmichSearchPage:
         """Search assets by meaning (CLIP), one page at a time."""
-        body = _search_body(
+        body = search_body(
             filters, query=query, page=page, size=size, language=language
         )
         return await self._send(
@@ -1413,7 +842,7 @@ class ImmichClient:
         self, *, size: int = 1, **filters: Unpack[ImmichRandomFilters]
     ) -> list[ImmichAsset]:
         """Return random assets that match the filters."""
-        body = _search_body(filters, size=size)
+        body = search_body(filters, size=size)
         return await self._send_list(
             "POST", "/search/random", ImmichAsset.from_api, body
         )
@@ -1483,142 +912,6 @@ class ImmichClient:
         found.sort(key=_local_time, reverse=True)
         return found[:limit]
 
-    # ------------------------------------------------------------------ transfers
-
-    async def sync_folder(
-        self,
-        folder: Path | str,
-        *,
-        recursive: bool = True,
-        include: Sequence[str] = (),
-        exclude: Sequence[str] = (),
-        album_id: str | None = None,
-        album_name: str | None = None,
-        dry_run: bool = False,
-        delete_after_upload: bool = False,
-        concurrency: int = 4,
-        batch_size: int = 100,
-        include_hidden: bool = False,
-        restore_trashed: bool = True,
-    ) -> ImmichSyncResult:
-        """Upload a folder's new media files (see transfer.sync_folder)."""
-        from .transfer import sync_folder  # noqa: PLC0415  # transfer imports client
-
-        return await sync_folder(
-            self,
-            Path(folder),
-            recursive=recursive,
-            include=include,
-            exclude=exclude,
-            album_id=album_id,
-            album_name=album_name,
-            dry_run=dry_run,
-            delete_after_upload=delete_after_upload,
-            concurrency=concurrency,
-            batch_size=batch_size,
-            include_hidden=include_hidden,
-            restore_trashed=restore_trashed,
-        )
-
-    async def download(
-        self,
-        destination: Path | str,
-        *,
-        album_id: str | None = None,
-        asset_ids: Sequence[str] = (),
-        size: AssetSize = "original",
-        newest: int | None = None,
-        concurrency: int = 4,
-    ) -> ImmichDownloadResult:
-        """Download an album or assets into a folder (see transfer.download)."""
-        from .transfer import download  # noqa: PLC0415  # transfer imports client
-
-        return await download(
-            self,
-            Path(destination),
-            album_id=album_id,
-            asset_ids=asset_ids,
-            size=size,
-            newest=newest,
-            concurrency=concurrency,
-        )
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class _UploadSource:
-    """Describe what an upload sends: the bytes or a stream of the file."""
-
-    asset: Payload | bytes
-    filename: str
-    size: int
-    modified_at: datetime
-    checksum: str | None
-    sidecar: Path | None = None
-    stream: FilePayload | None = None
-
-    @classmethod
-    async def read(
-        cls,
-        source: Path | str | bytes,
-        *,
-        filename: str | None,
-        modified_at: datetime | None,
-        checksum: str | None,
-        hash_first: bool,
-    ) -> Self:
-        """Inspect the source; hash it unless it is a large file hashed on the way.
-
-        Data in memory (given, or a small file read whole) is hashed once, from
-        memory. A file of OVERLAP_MIN_SIZE or more is left unhashed (checksum None)
-        unless `hash_first`: the upload then overlaps the hash.
-        """
-        if isinstance(source, bytes):
-            if not filename:
-                msg = "a filename is needed to upload bytes"
-                raise ValueError(msg)
-            return cls(
-                asset=source,
-                filename=filename,
-                size=len(source),
-                modified_at=modified_at or datetime.now(UTC),
-                checksum=checksum or await _sha1_bytes(source),
-            )
-        path = Path(source)
-        local = await asyncio.to_thread(LocalFile.inspect_sync, path)
-        filename = filename or path.name
-        stream = None
-        if local.data is not None:
-            asset: Payload | bytes = local.data
-            checksum = checksum or sha1_bytes(local.data)
-        else:
-            asset = stream = FilePayload(
-                path, local.size, filename=filename, chunk_size=STREAM_CHUNK_SIZE
-            )
-            if checksum is None and (hash_first or local.size < OVERLAP_MIN_SIZE):
-                checksum = await sha1_file(path, STREAM_CHUNK_SIZE)
-        return cls(
-            asset=asset,
-            filename=filename,
-            size=local.size,
-            modified_at=local.modified_at,
-            checksum=checksum,
-            sidecar=local.sidecar,
-            stream=stream,
-        )
-
-
-class _UploadOptions(TypedDict, total=False):
-    """Carry the keyword options of upload_bytes."""
-
-    file_created_at: datetime | None
-    file_modified_at: datetime | None
-    is_favorite: bool | None
-    visibility: Visibility | None
-    sidecar: Path | bytes | None
-    checksum: str | None
-    check_duplicate: bool
-    device_id: str
-
 
 class ImmichAssetStream:
     """Read an asset's bytes from an open response."""
@@ -1655,6 +948,15 @@ class ImmichAssetStream:
             yield chunk
 
 
+def image_content_type(data: bytes) -> str:
+    """Return the MIME type of Immich's preview (JPEG or WebP, by server setting)."""
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    if data.startswith(b"\x89PNG"):
+        return "image/png"
+    return "image/jpeg"
+
+
 def _local_time(asset: ImmichAsset) -> datetime:
     """Return when an asset was taken, on the clock where it was taken (tagged UTC)."""
     return asset.local_date_time or asset.file_created_at
@@ -1670,27 +972,10 @@ def _flag(value: bool) -> str:  # noqa: FBT001  # a plain converter
     return "true" if value else "false"
 
 
-def _ignore_outcome(done: asyncio.Future[Any]) -> None:
-    """Retrieve the outcome of a task whose result is no longer needed."""
-    if not done.cancelled():
-        done.exception()
-
-
-async def _sha1_bytes(data: bytes) -> str:
-    """Hash bytes, off the event loop when they are large."""
-    if len(data) < CHUNK_SIZE:
-        return sha1_bytes(data)
-    return await asyncio.to_thread(sha1_bytes, data)
-
-
 __all__ = [
-    "DEFAULT_TIMEOUT",
-    "MINIMUM_VERSION",
     "ImmichAssetStream",
     "ImmichClient",
-    "ImmichMetadataFilters",
-    "ImmichRandomFilters",
-    "ImmichSearchFilters",
     "TimelineCache",
+    "image_content_type",
     "is_uuid",
 ]

@@ -1,14 +1,18 @@
-"""Define the typed models built from Immich API payloads."""
+"""Define the typed models built from Immich payloads: the reader, server, users.
+
+`Reader` checks every field a model reads; assets.py and results.py use it too.
+Also here: the server's queues and external libraries (the admin's view).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 import math
 from pathlib import Path
 import re
-from typing import Any, Final, Literal, Self
+from typing import Any, Final, Self
 
 from .errors import ImmichResponseError
 
@@ -22,7 +26,12 @@ def is_uuid(value: str) -> bool:
     return _UUID_RE.fullmatch(value) is not None
 
 
-type SyncStatus = Literal["uploaded", "duplicate", "failed", "skipped", "pending"]
+def iso_utc(value: datetime) -> str:
+    """Format a date-time as ISO-8601 UTC with a "Z" (naive ones count as UTC)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
 
 _VERSION_RE: Final = re.compile(r"^v?(\d+)\.(\d+)\.(\d+)")
 # The spec's integers are int64; a bigger one would overflow a float in a sensor.
@@ -41,7 +50,7 @@ def _is_unicode(text: str) -> bool:
     return True
 
 
-class _Reader:
+class Reader:
     """Read typed fields from a payload, raising ImmichResponseError on bad data."""
 
     __slots__ = ("_data", "_model")
@@ -214,6 +223,16 @@ class _Reader:
         raise ImmichResponseError(msg)
 
 
+def suggestions_from_api(data: Any) -> list[str]:
+    """Read the search suggestions (an array of strings; nulls are left out)."""
+    if not isinstance(data, list) or not all(
+        item is None or (isinstance(item, str) and _is_unicode(item)) for item in data
+    ):
+        msg = "search suggestions: expected an array of strings"
+        raise ImmichResponseError(msg)
+    return [item for item in data if item]
+
+
 @dataclass(frozen=True, slots=True, kw_only=True, order=True)
 class ImmichServerVersion:
     """Represent a server version (ordered, `str()` gives "2.7.5")."""
@@ -229,7 +248,7 @@ class ImmichServerVersion:
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> Self:
         """Build from a ServerVersionResponseDto."""
-        r = _Reader(cls.__name__, data)
+        r = Reader(cls.__name__, data)
         return cls(
             major=r.integer("major"), minor=r.integer("minor"), patch=r.integer("patch")
         )
@@ -264,7 +283,7 @@ class ImmichServerAbout:
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> Self:
         """Build from a ServerAboutResponseDto."""
-        r = _Reader(cls.__name__, data)
+        r = Reader(cls.__name__, data)
         return cls(
             version=r.text("version"),
             version_url=r.text("versionUrl"),
@@ -291,7 +310,7 @@ class ImmichVersionCheck:
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> Self:
         """Build from a VersionCheckStateResponseDto."""
-        r = _Reader(cls.__name__, data)
+        r = Reader(cls.__name__, data)
         return cls(
             checked_at=r.opt_moment("checkedAt"),
             release_version=r.opt_text("releaseVersion"),
@@ -321,7 +340,7 @@ class ImmichServerFeatures:
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> Self:
         """Build from a ServerFeaturesDto."""
-        r = _Reader(cls.__name__, data)
+        r = Reader(cls.__name__, data)
         return cls(
             smart_search=r.flag("smartSearch"),
             facial_recognition=r.flag("facialRecognition"),
@@ -356,7 +375,7 @@ class ImmichServerConfig:
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> Self:
         """Build from a ServerConfigDto."""
-        r = _Reader(cls.__name__, data)
+        r = Reader(cls.__name__, data)
         return cls(
             external_domain=r.text("externalDomain"),
             is_initialized=r.flag("isInitialized"),
@@ -383,7 +402,7 @@ class ImmichServerStorage:
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> Self:
         """Build from a ServerStorageResponseDto."""
-        r = _Reader(cls.__name__, data)
+        r = Reader(cls.__name__, data)
         return cls(
             disk_size=r.text("diskSize"),
             disk_use=r.text("diskUse"),
@@ -411,7 +430,7 @@ class ImmichUserUsage:
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> Self:
         """Build from a UsageByUserDto."""
-        r = _Reader(cls.__name__, data)
+        r = Reader(cls.__name__, data)
         return cls(
             user_id=r.text("userId"),
             user_name=r.text("userName"),
@@ -438,7 +457,7 @@ class ImmichServerStatistics:
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> Self:
         """Build from a ServerStatsResponseDto."""
-        r = _Reader(cls.__name__, data)
+        r = Reader(cls.__name__, data)
         return cls(
             photos=r.integer("photos"),
             videos=r.integer("videos"),
@@ -460,7 +479,7 @@ class ImmichMediaTypes:
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> Self:
         """Build from a ServerMediaTypesResponseDto."""
-        r = _Reader(cls.__name__, data)
+        r = Reader(cls.__name__, data)
         return cls(
             image=frozenset(ext.lower() for ext in r.texts("image")),
             video=frozenset(ext.lower() for ext in r.texts("video")),
@@ -495,7 +514,7 @@ class ImmichUser:
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> Self:
         """Build from a UserResponseDto or UserAdminResponseDto."""
-        r = _Reader(cls.__name__, data)
+        r = Reader(cls.__name__, data)
         return cls(
             id=r.ident("id"),
             name=r.text("name"),
@@ -523,7 +542,7 @@ class ImmichApiKeyInfo:
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> Self:
         """Build from an ApiKeyResponseDto (APIKeyResponseDto on v2)."""
-        r = _Reader(cls.__name__, data)
+        r = Reader(cls.__name__, data)
         return cls(
             id=r.ident("id"),
             name=r.text("name"),
@@ -535,344 +554,6 @@ class ImmichApiKeyInfo:
     def has(self, permission: str) -> bool:
         """Return whether the key grants a permission (`all` grants every one)."""
         return "all" in self.permissions or permission in self.permissions
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ImmichAsset:
-    """Represent an asset (photo, video, …)."""
-
-    id: str
-    type: str
-    original_file_name: str
-    file_created_at: datetime
-    file_modified_at: datetime
-    checksum: str
-    owner_id: str
-    is_favorite: bool
-    is_trashed: bool
-    is_archived: bool | None = None
-    is_offline: bool | None = None
-    visibility: str | None = None
-    original_mime_type: str | None = None
-    local_date_time: datetime | None = None
-    created_at: datetime | None = None
-    updated_at: datetime | None = None
-    duration: str | None = None
-    width: float | None = None
-    height: float | None = None
-    library_id: str | None = None
-    live_photo_video_id: str | None = None
-    description: str | None = None
-    rating: float | None = None
-    file_size_in_byte: int | None = None
-    city: str | None = None
-    country: str | None = None
-    device_asset_id: str | None = None
-    device_id: str | None = None
-    people: tuple[ImmichPerson, ...] = ()
-    tags: tuple[ImmichTag, ...] = ()  # the owner's view only
-
-    @classmethod
-    def from_api(cls, data: Mapping[str, Any]) -> Self:
-        """Build from an AssetResponseDto."""
-        r = _Reader(cls.__name__, data)
-        exif = _Reader(f"{cls.__name__}.exifInfo", r.opt_obj("exifInfo") or {})
-        return cls(
-            id=r.ident("id"),
-            type=r.text("type"),
-            original_file_name=r.text("originalFileName"),
-            file_created_at=r.moment("fileCreatedAt"),
-            file_modified_at=r.moment("fileModifiedAt"),
-            checksum=r.text("checksum"),
-            owner_id=r.text("ownerId"),
-            is_favorite=r.flag("isFavorite"),
-            is_trashed=r.flag("isTrashed"),
-            is_archived=r.opt_flag("isArchived"),
-            is_offline=r.opt_flag("isOffline"),
-            visibility=r.opt_text("visibility"),
-            original_mime_type=r.opt_text("originalMimeType"),
-            local_date_time=r.opt_moment("localDateTime"),
-            created_at=r.opt_moment("createdAt"),
-            updated_at=r.opt_moment("updatedAt"),
-            duration=r.opt_text("duration"),
-            width=r.opt_number("width"),
-            height=r.opt_number("height"),
-            library_id=r.opt_text("libraryId"),
-            live_photo_video_id=r.opt_text("livePhotoVideoId"),
-            description=exif.opt_text("description"),
-            rating=exif.opt_number("rating"),
-            file_size_in_byte=exif.opt_integer("fileSizeInByte"),
-            city=exif.opt_text("city"),
-            country=exif.opt_text("country"),
-            device_asset_id=r.opt_text("deviceAssetId"),
-            device_id=r.opt_text("deviceId"),
-            people=r.opt_models("people", ImmichPerson.from_api) or (),
-            tags=r.opt_models("tags", ImmichTag.from_api) or (),
-        )
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ImmichAssetStatistics:
-    """Represent the caller's own asset counts."""
-
-    images: int
-    videos: int
-    total: int
-
-    @classmethod
-    def from_api(cls, data: Mapping[str, Any]) -> Self:
-        """Build from an AssetStatsResponseDto."""
-        r = _Reader(cls.__name__, data)
-        return cls(
-            images=r.integer("images"),
-            videos=r.integer("videos"),
-            total=r.integer("total"),
-        )
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ImmichTrashResult:
-    """Represent how many assets a trash request restored or emptied."""
-
-    count: int
-
-    @classmethod
-    def from_api(cls, data: Mapping[str, Any]) -> Self:
-        """Build from a TrashResponseDto."""
-        return cls(count=_Reader(cls.__name__, data).integer("count"))
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ImmichAlbumUser:
-    """Represent a user an album is shared with, and their role."""
-
-    user_id: str
-    name: str
-    email: str
-    role: str
-
-    @classmethod
-    def from_api(cls, data: Mapping[str, Any]) -> Self:
-        """Build from an AlbumUserResponseDto."""
-        r = _Reader(cls.__name__, data)
-        user = _Reader(f"{cls.__name__}.user", r.obj("user"))
-        return cls(
-            user_id=user.ident("id"),
-            name=user.text("name"),
-            email=user.text("email"),
-            role=r.text("role"),
-        )
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ImmichAlbum:
-    """Represent an album (`assets` is only filled by Immich 2.x)."""
-
-    id: str
-    name: str
-    description: str
-    asset_count: int
-    shared: bool
-    owner_id: str | None
-    thumbnail_asset_id: str | None
-    created_at: datetime
-    updated_at: datetime
-    has_shared_link: bool | None = None
-    is_activity_enabled: bool | None = None
-    start_date: datetime | None = None
-    end_date: datetime | None = None
-    last_modified_asset_timestamp: datetime | None = None
-    order: str | None = None
-    album_users: tuple[ImmichAlbumUser, ...] = ()
-    assets: tuple[ImmichAsset, ...] | None = None
-
-    @classmethod
-    def from_api(cls, data: Mapping[str, Any]) -> Self:
-        """Build from an AlbumResponseDto (owner: ownerId on v2, albumUsers on v3)."""
-        r = _Reader(cls.__name__, data)
-        album_users = r.models("albumUsers", ImmichAlbumUser.from_api)
-        owner_id = r.opt_text("ownerId")
-        if owner_id is None:
-            owners = [user for user in album_users if user.role == "owner"]
-            owner_id = owners[0].user_id if owners else None
-        return cls(
-            id=r.ident("id"),
-            name=r.text("albumName"),
-            description=r.text("description"),
-            asset_count=r.integer("assetCount"),
-            shared=r.flag("shared"),
-            owner_id=owner_id,
-            thumbnail_asset_id=r.opt_text("albumThumbnailAssetId"),
-            created_at=r.moment("createdAt"),
-            updated_at=r.moment("updatedAt"),
-            has_shared_link=r.opt_flag("hasSharedLink"),
-            is_activity_enabled=r.opt_flag("isActivityEnabled"),
-            start_date=r.opt_moment("startDate"),
-            end_date=r.opt_moment("endDate"),
-            last_modified_asset_timestamp=r.opt_moment("lastModifiedAssetTimestamp"),
-            order=r.opt_text("order"),
-            album_users=album_users,
-            assets=r.opt_models("assets", ImmichAsset.from_api),
-        )
-
-    def role_of(self, user_id: str) -> str | None:
-        """Return a user's role here: "owner", "editor", "viewer", or None."""
-        if self.owner_id == user_id:
-            return "owner"
-        return next((u.role for u in self.album_users if u.user_id == user_id), None)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ImmichTimeBucket:
-    """Represent one month of a timeline and how many assets it holds."""
-
-    time_bucket: str
-    count: int
-    start: date  # the month's first day (the server groups by local date)
-
-    @classmethod
-    def from_api(cls, data: Mapping[str, Any]) -> Self:
-        """Build from a TimeBucketsResponseDto."""
-        r = _Reader(cls.__name__, data)
-        time_bucket = r.text("timeBucket")
-        try:
-            start = date.fromisoformat(time_bucket[:10])
-        except ValueError:
-            msg = f"{cls.__name__}: field 'timeBucket' is not a YYYY-MM-DD date"
-            raise ImmichResponseError(msg) from None
-        return cls(time_bucket=time_bucket, count=r.integer("count"), start=start)
-
-
-def suggestions_from_api(data: Any) -> list[str]:
-    """Read the search suggestions (an array of strings; nulls are left out)."""
-    if not isinstance(data, list) or not all(
-        item is None or (isinstance(item, str) and _is_unicode(item)) for item in data
-    ):
-        msg = "search suggestions: expected an array of strings"
-        raise ImmichResponseError(msg)
-    return [item for item in data if item]
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ImmichTimelineAsset:
-    """Represent one asset of a timeline bucket (the server sends columns)."""
-
-    id: str
-    is_image: bool
-    is_trashed: bool
-
-    @classmethod
-    def from_bucket(cls, data: Mapping[str, Any]) -> list[Self]:
-        """Build the assets of a TimeBucketAssetResponseDto (arrays of equal length)."""
-        r = _Reader(cls.__name__, data)
-        ids = r.idents("id")
-        columns = {key: r.array(key) for key in ("isImage", "isTrashed")}
-        for key, values in columns.items():
-            if len(values) != len(ids) or not all(isinstance(v, bool) for v in values):
-                msg = f"{cls.__name__}: field '{key}' is not {len(ids)} booleans"
-                raise ImmichResponseError(msg)
-        return [
-            cls(id=asset_id, is_image=image, is_trashed=trashed)
-            for asset_id, image, trashed in zip(
-                ids, columns["isImage"], columns["isTrashed"], strict=True
-            )
-        ]
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ImmichAlbumStatistics:
-    """Represent the caller's album counts."""
-
-    owned: int
-    shared: int
-    not_shared: int
-
-    @classmethod
-    def from_api(cls, data: Mapping[str, Any]) -> Self:
-        """Build from an AlbumStatisticsResponseDto."""
-        r = _Reader(cls.__name__, data)
-        return cls(
-            owned=r.integer("owned"),
-            shared=r.integer("shared"),
-            not_shared=r.integer("notShared"),
-        )
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ImmichTag:
-    """Represent a tag; `value` is the full path ("parent/child")."""
-
-    id: str
-    name: str
-    value: str
-    color: str | None = None
-    parent_id: str | None = None
-    created_at: datetime | None = None
-    updated_at: datetime | None = None
-
-    @classmethod
-    def from_api(cls, data: Mapping[str, Any]) -> Self:
-        """Build from a TagResponseDto."""
-        r = _Reader(cls.__name__, data)
-        return cls(
-            id=r.ident("id"),
-            name=r.text("name"),
-            value=r.text("value"),
-            color=r.opt_text("color"),
-            parent_id=r.opt_text("parentId"),
-            created_at=r.opt_moment("createdAt"),
-            updated_at=r.opt_moment("updatedAt"),
-        )
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ImmichSharedLink:
-    """Represent a shared link (its password is never kept)."""
-
-    id: str
-    key: str = field(repr=False)
-    type: str
-    user_id: str
-    allow_download: bool
-    allow_upload: bool
-    show_metadata: bool
-    has_password: bool
-    slug: str | None = None
-    description: str | None = None
-    album_id: str | None = None
-    asset_ids: tuple[str, ...] = ()
-    created_at: datetime | None = None
-    expires_at: datetime | None = None
-
-    @classmethod
-    def from_api(cls, data: Mapping[str, Any]) -> Self:
-        """Build from a SharedLinkResponseDto."""
-        r = _Reader(cls.__name__, data)
-        album = r.opt_obj("album")
-        asset_ids = [
-            _Reader(f"{cls.__name__}.assets", item).ident("id")
-            for item in r.array("assets")
-        ]
-        return cls(
-            id=r.ident("id"),
-            key=r.text("key"),
-            type=r.text("type"),
-            user_id=r.text("userId"),
-            allow_download=r.flag("allowDownload"),
-            allow_upload=r.flag("allowUpload"),
-            show_metadata=r.flag("showMetadata"),
-            has_password=r.opt_text("password") is not None,
-            slug=r.opt_text("slug"),
-            description=r.opt_text("description"),
-            album_id=(
-                None
-                if album is None
-                else _Reader(f"{cls.__name__}.album", album).ident("id")
-            ),
-            asset_ids=tuple(asset_ids),
-            created_at=r.opt_moment("createdAt"),
-            expires_at=r.opt_moment("expiresAt"),
-        )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -892,10 +573,10 @@ class ImmichQueue:
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> Self:
         """Build from a QueueResponseDto (GET /queues)."""
-        r = _Reader(cls.__name__, data)
+        r = Reader(cls.__name__, data)
         return cls._build(
             r.text("name"),
-            _Reader(f"{cls.__name__}.statistics", r.obj("statistics")),
+            Reader(f"{cls.__name__}.statistics", r.obj("statistics")),
             is_paused=r.flag("isPaused"),
             is_active=None,
         )
@@ -903,18 +584,18 @@ class ImmichQueue:
     @classmethod
     def from_legacy(cls, name: str, data: Mapping[str, Any]) -> Self:
         """Build from a QueueResponseLegacyDto (GET /jobs, servers before 2.4)."""
-        r = _Reader(cls.__name__, data)
-        status = _Reader(f"{cls.__name__}.queueStatus", r.obj("queueStatus"))
+        r = Reader(cls.__name__, data)
+        status = Reader(f"{cls.__name__}.queueStatus", r.obj("queueStatus"))
         return cls._build(
             name,
-            _Reader(f"{cls.__name__}.jobCounts", r.obj("jobCounts")),
+            Reader(f"{cls.__name__}.jobCounts", r.obj("jobCounts")),
             is_paused=status.flag("isPaused"),
             is_active=status.flag("isActive"),
         )
 
     @classmethod
     def _build(
-        cls, name: str, counts: _Reader, *, is_paused: bool, is_active: bool | None
+        cls, name: str, counts: Reader, *, is_paused: bool, is_active: bool | None
     ) -> Self:
         """Build from the parts both payload shapes share."""
         active = counts.integer("active")
@@ -948,7 +629,7 @@ class ImmichLibrary:
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> Self:
         """Build from a LibraryResponseDto."""
-        r = _Reader(cls.__name__, data)
+        r = Reader(cls.__name__, data)
         return cls(
             id=r.ident("id"),
             name=r.text("name"),
@@ -965,86 +646,6 @@ class ImmichLibrary:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ImmichPerson:
-    """Represent a recognised person."""
-
-    id: str
-    name: str
-    is_hidden: bool
-    birth_date: date | None = None
-    is_favorite: bool | None = None
-    thumbnail_path: str | None = None
-    color: str | None = None
-    updated_at: datetime | None = None
-
-    @classmethod
-    def from_api(cls, data: Mapping[str, Any]) -> Self:
-        """Build from a PersonResponseDto."""
-        r = _Reader(cls.__name__, data)
-        return cls(
-            id=r.ident("id"),
-            name=r.text("name"),
-            is_hidden=r.flag("isHidden"),
-            birth_date=r.opt_day("birthDate"),
-            is_favorite=r.opt_flag("isFavorite"),
-            thumbnail_path=r.opt_text("thumbnailPath"),
-            color=r.opt_text("color"),
-            updated_at=r.opt_moment("updatedAt"),
-        )
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ImmichPeoplePage:
-    """Represent one page of people."""
-
-    total: int
-    hidden: int
-    people: tuple[ImmichPerson, ...]
-    has_next_page: bool | None = None
-
-    @classmethod
-    def from_api(cls, data: Mapping[str, Any]) -> Self:
-        """Build from a PeopleResponseDto."""
-        r = _Reader(cls.__name__, data)
-        return cls(
-            total=r.integer("total"),
-            hidden=r.integer("hidden"),
-            people=r.models("people", ImmichPerson.from_api),
-            has_next_page=r.opt_flag("hasNextPage"),
-        )
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ImmichSearchPage:
-    """Represent one page of asset search results.
-
-    Immich's `total` is the number of items on this page (checked on 2.7.5), not the
-    number of matches: ask `search_statistics` for that.
-    """
-
-    items: tuple[ImmichAsset, ...]
-    count: int
-    total: int
-    next_page: int | None
-
-    @classmethod
-    def from_api(cls, data: Mapping[str, Any]) -> Self:
-        """Build from a SearchResponseDto (only its `assets` part)."""
-        r = _Reader(cls.__name__, data)
-        assets = _Reader(f"{cls.__name__}.assets", r.obj("assets"))
-        next_page = assets.opt_text("nextPage")
-        if next_page is not None and not next_page.isdigit():
-            msg = f"{cls.__name__}: field 'nextPage' should be a page number"
-            raise ImmichResponseError(msg)
-        return cls(
-            items=assets.models("items", ImmichAsset.from_api),
-            count=assets.integer("count"),
-            total=assets.integer("total"),
-            next_page=None if next_page is None else int(next_page),
-        )
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
 class ImmichLibraryStatistics:
     """Represent an external library's counts (its `assetCount` is always 0)."""
 
@@ -1056,186 +657,10 @@ class ImmichLibraryStatistics:
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> Self:
         """Build from a LibraryStatsResponseDto."""
-        r = _Reader(cls.__name__, data)
+        r = Reader(cls.__name__, data)
         return cls(
             photos=r.integer("photos"),
             videos=r.integer("videos"),
             total=r.integer("total"),
             usage=r.integer("usage"),
         )
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ImmichDuplicateGroup:
-    """Represent a group of assets Immich found to be duplicates of each other."""
-
-    id: str
-    asset_ids: tuple[str, ...]
-
-    @classmethod
-    def from_api(cls, data: Mapping[str, Any]) -> Self:
-        """Build from a DuplicateResponseDto (keeping only the asset ids)."""
-        r = _Reader(cls.__name__, data)
-        return cls(
-            id=r.text("duplicateId"),
-            asset_ids=tuple(
-                _Reader(f"{cls.__name__}.assets", item).text("id")
-                for item in r.array("assets")
-            ),
-        )
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ImmichMemory:
-    """Represent a memory ("on this day")."""
-
-    id: str
-    type: str
-    memory_at: datetime
-    is_saved: bool
-    assets: tuple[ImmichAsset, ...]
-    year: int | None = None
-    seen_at: datetime | None = None
-    show_at: datetime | None = None  # Immich shows it from showAt to hideAt
-    hide_at: datetime | None = None
-
-    @property
-    def shown(self) -> datetime:
-        """Return the middle of the day Immich shows the memory (else `memoryAt`).
-
-        showAt and hideAt bound a day of the server's time zone, which the answer
-        doesn't name (it is in UTC): the middle of the two falls on that day in any
-        zone within 12 hours of the server's.
-        """
-        if self.show_at is None or self.hide_at is None:
-            return self.memory_at
-        return self.show_at + (self.hide_at - self.show_at) / 2
-
-    @classmethod
-    def from_api(cls, data: Mapping[str, Any]) -> Self:
-        """Build from a MemoryResponseDto."""
-        r = _Reader(cls.__name__, data)
-        extra = _Reader(f"{cls.__name__}.data", r.opt_obj("data") or {})
-        return cls(
-            id=r.ident("id"),
-            type=r.text("type"),
-            memory_at=r.moment("memoryAt"),
-            is_saved=r.flag("isSaved"),
-            assets=r.models("assets", ImmichAsset.from_api),
-            year=extra.opt_integer("year"),
-            seen_at=r.opt_moment("seenAt"),
-            show_at=r.opt_moment("showAt"),
-            hide_at=r.opt_moment("hideAt"),
-        )
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ImmichUploadResult:
-    """Represent an uploaded file; `duplicate` means the server already had it.
-
-    `in_trash`: the server's copy (of a duplicate) sits in the trash.
-    """
-
-    asset_id: str
-    duplicate: bool = False
-    in_trash: bool = False
-
-    @classmethod
-    def from_api(cls, data: Mapping[str, Any]) -> Self:
-        """Build from an AssetMediaResponseDto."""
-        r = _Reader(cls.__name__, data)
-        return cls(asset_id=r.ident("id"), duplicate=r.text("status") == "duplicate")
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ImmichBulkIdResult:
-    """Represent the outcome for one id of a bulk operation."""
-
-    id: str
-    success: bool
-    error: str | None = None
-    error_message: str | None = None
-
-    @classmethod
-    def from_api(cls, data: Mapping[str, Any]) -> Self:
-        """Build from a BulkIdResponseDto."""
-        r = _Reader(cls.__name__, data)
-        return cls(
-            id=r.ident("id"),
-            success=r.flag("success"),
-            error=r.opt_text("error"),
-            error_message=r.opt_text("errorMessage"),
-        )
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ImmichUploadCheckResult:
-    """Represent the server's answer for one checksum of a bulk upload check."""
-
-    id: str
-    action: Literal["accept", "reject"]
-    reason: str | None = None
-    asset_id: str | None = None
-    is_trashed: bool | None = None
-
-    @classmethod
-    def from_api(cls, data: Mapping[str, Any]) -> Self:
-        """Build from an AssetBulkUploadCheckResult."""
-        r = _Reader(cls.__name__, data)
-        return cls(
-            id=r.text("id"),  # the name we gave the file in the check, not an id
-            action=r.literal("action", ("accept", "reject")),
-            reason=r.opt_text("reason"),
-            asset_id=r.opt_text("assetId"),
-            is_trashed=r.opt_flag("isTrashed"),
-        )
-
-    @property
-    def duplicate(self) -> bool:
-        """Return whether the server already has this file."""
-        return self.action == "reject" and self.reason == "duplicate"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ImmichSyncFileResult:
-    """Represent what a folder sync did with one file."""
-
-    path: Path
-    status: SyncStatus
-    asset_id: str | None = None
-    error: str | None = None
-    in_trash: bool = False
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ImmichSyncResult:
-    """Represent the outcome of a folder sync (`pending` = would upload, dry run).
-
-    `restored`: ids of duplicates taken back out of the trash; `album_failures`:
-    (asset id, reason) for every asset the album refused.
-    """
-
-    uploaded: int
-    duplicates: int
-    failed: int
-    skipped: int
-    files: tuple[ImmichSyncFileResult, ...]
-    album_id: str | None = None
-    album_error: str | None = None
-    album_failures: tuple[tuple[str, str], ...] = ()
-    restored: tuple[str, ...] = ()
-    dry_run: bool = False
-
-    @property
-    def pending(self) -> int:
-        """Return how many files a dry run would upload."""
-        return sum(1 for item in self.files if item.status == "pending")
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ImmichDownloadResult:
-    """Represent the outcome of a download (`failed` holds asset ids and reasons)."""
-
-    written: tuple[Path, ...]
-    skipped: tuple[Path, ...]
-    failed: tuple[tuple[str, str], ...] = ()

@@ -1,204 +1,55 @@
-"""Build streaming multipart uploads for Immich, hashing files off the event loop."""
+"""Upload to Immich: the streamed file payload, the form, and `upload()` itself."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from enum import StrEnum
 from functools import partial
-import hashlib
 import logging
-import mimetypes
-import os
-from pathlib import PurePath, PurePosixPath
+from pathlib import Path
 import threading
-from typing import TYPE_CHECKING, Any, BinaryIO, Final
-from urllib.parse import unquote, urlsplit, urlunsplit
+from typing import TYPE_CHECKING, Any, BinaryIO, Final, Self, TypedDict, Unpack
 
 import aiohttp
 from aiohttp import payload
 
-if TYPE_CHECKING:
-    from pathlib import Path
+from .assets import ImmichAsset
+from .errors import ImmichResponseError
+from .files import (
+    CHUNK_SIZE,
+    LocalFile,
+    guess_content_type,
+    sha1_bytes,
+    sha1_file,
+    sha1_file_sync,
+)
+from .models import ImmichServerVersion, iso_utc
+from .results import (
+    ImmichUploadCheckResult,
+    ImmichUploadResult,
+)
+from .transport import ImmichTransport
 
+if TYPE_CHECKING:
     from aiohttp.abc import AbstractStreamWriter
+    from aiohttp.payload import Payload
+
+    from .search import Visibility
 
 _LOGGER: Final = logging.getLogger(__name__)
 
-CHUNK_SIZE: Final = 1024 * 1024
 # Larger files stream in bigger reads: fewer thread hops per GiB, still a few MiB held.
 STREAM_CHUNK_SIZE: Final = 4 * 1024 * 1024
 # From this size on, an upload starts while the file is still being hashed.
 OVERLAP_MIN_SIZE: Final = 16 * 1024 * 1024
 DEFAULT_DEVICE_ID: Final = "home-assistant"
-HEAD_SIZE: Final = 16
-
-type _Signature = tuple[tuple[int, bytes], ...]  # (offset, bytes) that must all match
-_JPEG: Final[tuple[_Signature, ...]] = (((0, b"\xff\xd8\xff"),),)
-_ISO_MEDIA: Final[tuple[_Signature, ...]] = (((4, b"ftyp"),),)
-_TIFF: Final[tuple[_Signature, ...]] = tuple(
-    ((0, magic),) for magic in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
-)
-# How common formats start. Immich stores whatever it is sent, so a file named .jpg
-# that holds no picture becomes an asset without one. A file with one of these
-# extensions must start like one of these formats (any of them: a JPEG named .png is
-# still a photo); other accepted files (RAW formats, …) only need to be non-empty.
-SIGNATURES: Final[dict[str, tuple[_Signature, ...]]] = {
-    ".jpg": _JPEG,
-    ".jpeg": _JPEG,
-    ".jpe": _JPEG,
-    ".insp": _JPEG,
-    ".png": (((0, b"\x89PNG\r\n\x1a\n"),),),
-    ".gif": (((0, b"GIF87a"),), ((0, b"GIF89a"),)),
-    ".webp": (((0, b"RIFF"), (8, b"WEBP")),),
-    ".bmp": (((0, b"BM"),),),
-    ".tif": _TIFF,
-    ".tiff": _TIFF,
-    ".heic": _ISO_MEDIA,
-    ".heif": _ISO_MEDIA,
-    ".hif": _ISO_MEDIA,
-    ".avif": _ISO_MEDIA,
-    ".mp4": _ISO_MEDIA,
-    ".m4v": _ISO_MEDIA,
-    ".3gp": _ISO_MEDIA,
-    ".mov": tuple(
-        ((4, atom),) for atom in (b"ftyp", b"moov", b"mdat", b"free", b"wide", b"skip")
-    ),
-    ".mkv": (((0, b"\x1a\x45\xdf\xa3"),),),
-    ".webm": (((0, b"\x1a\x45\xdf\xa3"),),),
-    ".avi": (((0, b"RIFF"), (8, b"AVI ")),),
-}
-_KNOWN: Final = frozenset(
-    signature for signatures in SIGNATURES.values() for signature in signatures
-)
-
-
-class MediaProblem(StrEnum):
-    """Why a file is not uploaded (the value reads as a reason in sync results)."""
-
-    EMPTY = "empty file"
-    NOT_MEDIA = "its content is not a photo or video"
-
-
-def media_problem(name: str, head: bytes, size: int) -> MediaProblem | None:
-    """Say why a file cannot be the photo or video its name claims, or None.
-
-    `head` is the file's first HEAD_SIZE bytes (or fewer, when it is shorter).
-    """
-    if size <= 0:
-        return MediaProblem.EMPTY
-    if PurePath(name).suffix.lower() not in SIGNATURES or any(
-        all(head[at : at + len(magic)] == magic for at, magic in signature)
-        for signature in _KNOWN
-    ):
-        return None
-    return MediaProblem.NOT_MEDIA
-
-
-def media_problem_sync(path: Path, name: str | None = None) -> MediaProblem | None:
-    """Read a file's size and first bytes; see media_problem (blocking).
-
-    `name` is the name it will have on the server (default: the file's own).
-    """
-    with path.open("rb") as handle:
-        head = handle.read(HEAD_SIZE)
-        size = os.fstat(handle.fileno()).st_size
-    return media_problem(name or path.name, head, size)
-
-
-class HashStoppedError(Exception):
-    """A hash was stopped before the end of the file (its result is not needed)."""
-
-
-def sha1_file_sync(
-    path: Path, chunk_size: int = CHUNK_SIZE, stop: threading.Event | None = None
-) -> str:
-    """Return the hex SHA-1 of a file, read in chunks (blocking: run in a thread).
-
-    When `stop` is set, the hash ends at the next chunk with HashStoppedError.
-    """
-    digest = hashlib.sha1()  # noqa: S324  # Immich identifies files by SHA-1
-    buffer = bytearray(chunk_size)
-    view = memoryview(buffer)
-    with path.open("rb", buffering=0) as handle:
-        while read := handle.readinto(buffer):
-            digest.update(view[:read])
-            if stop is not None and stop.is_set():
-                raise HashStoppedError(path.name)
-    return digest.hexdigest()
-
-
-async def sha1_file(path: Path, chunk_size: int = CHUNK_SIZE) -> str:
-    """Return the hex SHA-1 of a file without blocking the event loop."""
-    return await asyncio.to_thread(sha1_file_sync, path, chunk_size)
-
-
-def media_sha1_sync(path: Path) -> MediaProblem | str:
-    """Check a file's start and hash it in one pass (blocking: run in a thread).
-
-    Return why the file is no media (see media_problem), or its hex SHA-1.
-    """
-    digest = hashlib.sha1()  # noqa: S324  # Immich identifies files by SHA-1
-    with path.open("rb") as handle:
-        chunk = handle.read(CHUNK_SIZE)
-        size = os.fstat(handle.fileno()).st_size
-        if problem := media_problem(path.name, chunk[:HEAD_SIZE], size):
-            return problem
-        while chunk:
-            digest.update(chunk)
-            chunk = handle.read(CHUNK_SIZE)
-    return digest.hexdigest()
-
-
-def sha1_bytes(data: bytes) -> str:
-    """Return the hex SHA-1 of in-memory data."""
-    return hashlib.sha1(data).hexdigest()  # noqa: S324  # Immich identifies files by SHA-1
-
-
-def find_sidecar(path: Path) -> Path | None:
-    """Return the XMP sidecar beside a file (photo.jpg.xmp or photo.xmp), if any."""
-    for candidate in (path.with_name(f"{path.name}.xmp"), path.with_suffix(".xmp")):
-        if candidate != path and candidate.is_file():
-            return candidate
-    return None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class LocalFile:
-    """Describe a file about to be uploaded; `data` holds it when it fits one chunk."""
-
-    path: Path
-    size: int
-    modified_at: datetime
-    sidecar: Path | None
-    data: bytes | None = field(default=None, repr=False)
-
-    @classmethod
-    def inspect_sync(cls, path: Path) -> LocalFile:
-        """Stat a file, find its sidecar, read it if small (blocking: run in a thread).
-
-        A file of at most one chunk is read at once (the stream would hold that chunk
-        anyway), which saves the thread hops of opening and streaming it.
-        """
-        stat = path.stat()
-        data = None
-        if stat.st_size <= CHUNK_SIZE:
-            with path.open("rb") as handle:
-                data = handle.read(CHUNK_SIZE + 1)
-        return cls(
-            path=path,
-            size=stat.st_size if data is None else len(data),
-            modified_at=datetime.fromtimestamp(stat.st_mtime, tz=UTC),
-            sidecar=find_sidecar(path),
-            data=data if data is None or len(data) <= CHUNK_SIZE else None,
-        )
-
-
-def guess_content_type(filename: str) -> str:
-    """Return the MIME type for a file name, or application/octet-stream."""
-    return mimetypes.guess_file_type(filename)[0] or "application/octet-stream"
+# Immich before 3.0 wants an upload's device fields (and lists an album's assets).
+DEVICE_FIELDS_BEFORE: Final = ImmichServerVersion(major=3, minor=0, patch=0)
+# An upload may take its timeout plus one second per MiB (a floor of 1 MiB/s).
+_UPLOAD_SECONDS_PER_BYTE: Final = 1 / (1024 * 1024)
 
 
 class FilePayload(payload.Payload):
@@ -324,127 +175,252 @@ def build_form(  # one argument per form field
     return form
 
 
-def iso_utc(value: datetime) -> str:
-    """Format a date-time as ISO-8601 UTC with a "Z" (naive ones count as UTC)."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+class ImmichUploads(ImmichTransport):
+    """Upload files and bytes: ask for the checksum first, stream, overlap the hash."""
 
+    async def upload_check(
+        self, checksums: Mapping[str, str]
+    ) -> dict[str, ImmichUploadCheckResult]:
+        """Ask which checksums (client id → SHA-1) the server already has."""
+        body = {
+            "assets": [{"id": key, "checksum": sha} for key, sha in checksums.items()]
+        }
+        data = await self._request("POST", "/assets/bulk-upload-check", json_body=body)
+        where = "POST /assets/bulk-upload-check"
+        if not isinstance(data, Mapping):
+            msg = f"{where}: unexpected response: expected an object"
+            raise ImmichResponseError(msg)
+        results = self._parse_list(
+            where, ImmichUploadCheckResult.from_api, data.get("results")
+        )
+        return {result.id: result for result in results}
 
-# ------------------------------------------------------------- fetch from a URL
+    async def _known(self, checksum: str, filename: str) -> ImmichUploadResult | None:
+        """Return the server's asset with this checksum, if it has one."""
+        found = (await self.upload_check({"0": checksum})).get("0")
+        if found is None or not found.duplicate or not found.asset_id:
+            return None
+        _LOGGER.debug("Upload of %s skipped: duplicate of %s", filename, found.asset_id)
+        return ImmichUploadResult(
+            asset_id=found.asset_id, duplicate=True, in_trash=bool(found.is_trashed)
+        )
 
+    async def upload(
+        self,
+        source: Path | str | bytes,
+        *,
+        filename: str | None = None,
+        file_created_at: datetime | None = None,
+        file_modified_at: datetime | None = None,
+        is_favorite: bool | None = None,
+        visibility: Visibility | None = None,
+        sidecar: Path | bytes | None = None,
+        checksum: str | None = None,
+        check_duplicate: bool = True,
+        device_id: str = DEFAULT_DEVICE_ID,
+    ) -> ImmichUploadResult:
+        """Upload a file (streamed) or bytes; a duplicate returns the existing asset.
 
-class SourceFetchError(Exception):
-    """A file to upload could not be fetched from its URL.
+        A path's XMP sidecar (photo.jpg.xmp or photo.xmp) goes along unless
+        `sidecar` is given. Dates default to the file's modification time (or now).
+        """
+        local = await _UploadSource.read(
+            source,
+            filename=filename,
+            modified_at=file_modified_at or file_created_at,
+            checksum=checksum,
+            hash_first=not check_duplicate,
+        )
+        filename, size, checksum = local.filename, local.size, local.checksum
+        modified = file_modified_at or local.modified_at
+        created = file_created_at or modified
+        if sidecar is None:
+            sidecar = local.sidecar
+        if check_duplicate and checksum is not None:
+            known = await self._known(checksum, filename)
+            if known is not None:
+                return known
+        sidecar_body: Payload | bytes | None = None
+        if isinstance(sidecar, bytes):
+            sidecar_body = sidecar
+        elif sidecar is not None:
+            sidecar_size = (await asyncio.to_thread(sidecar.stat)).st_size
+            sidecar_body = FilePayload(
+                sidecar, sidecar_size, filename=f"{filename}.xmp"
+            )
+            size += sidecar_size
+        version = await self._version()
+        form = build_form(
+            asset=local.asset,
+            filename=filename,
+            file_created_at=created,
+            file_modified_at=modified,
+            is_favorite=is_favorite,
+            visibility=visibility,
+            sidecar=sidecar_body,
+            device_fields=(
+                (checksum or f"{filename}-{size}", device_id)
+                if version < DEVICE_FIELDS_BEFORE
+                else None
+            ),
+        )
+        deadline = self.request_timeout + size * _UPLOAD_SECONDS_PER_BYTE
+        if checksum is None and local.stream is not None:
+            known, data = await self._upload_while_hashing(local.stream, form, deadline)
+            if known is not None:
+                return known
+        else:
+            data = await self._request(
+                "POST",
+                "/assets",
+                data=form,
+                headers=None if checksum is None else {"x-immich-checksum": checksum},
+                deadline=deadline,
+            )
+        result = self._parse("POST /assets", ImmichUploadResult.from_api, data)
+        if result.duplicate:
+            # The upload answer does not say where the server's copy is.
+            existing = await self._get(
+                f"/assets/{result.asset_id}", ImmichAsset.from_api
+            )
+            result = replace(result, in_trash=existing.is_trashed)
+        _LOGGER.debug(
+            "Uploaded %s as %s (duplicate: %s)",
+            filename,
+            result.asset_id,
+            result.duplicate,
+        )
+        return result
 
-    The message names the URL without credentials or query (see `safe_url`).
-    """
+    async def _upload_while_hashing(
+        self, asset: FilePayload, form: aiohttp.MultipartWriter, deadline: float
+    ) -> tuple[ImmichUploadResult | None, Any]:
+        """Send a large file while a worker thread hashes it; stop on a duplicate.
 
+        Once the hash is known the server is asked whether it has the file; if it
+        does, the upload is cancelled (the server drops an unfinished upload, so it
+        cost the bytes sent until then) and the existing asset is returned.
+        Otherwise return (None, the upload's JSON answer).
+        """
+        stop = threading.Event()
+        hashing = asyncio.ensure_future(
+            asyncio.to_thread(sha1_file_sync, asset.path, STREAM_CHUNK_SIZE, stop)
+        )
+        sending = asyncio.ensure_future(
+            self._request("POST", "/assets", data=form, deadline=deadline)
+        )
+        try:
+            await asyncio.wait((hashing, sending), return_when=asyncio.FIRST_COMPLETED)
+            if not sending.done():
+                known = await self._known(await hashing, asset.path.name)
+                if known is not None:
+                    _LOGGER.debug(
+                        "Upload of %s stopped after %d of %d bytes",
+                        asset.path.name,
+                        asset.bytes_sent,
+                        asset.size,
+                    )
+                    return known, None
+            return None, await sending
+        finally:
+            stop.set()
+            hashing.add_done_callback(_ignore_outcome)
+            if not sending.done():
+                sending.cancel()
+                await asyncio.wait((sending,))
+            sending.add_done_callback(_ignore_outcome)
 
-class SourceTooLargeError(SourceFetchError):
-    """The file at a URL is larger than the limit."""
-
-    def __init__(self, url: str, limit: int) -> None:
-        """Remember the limit (bytes)."""
-        super().__init__(f"{safe_url(url)}: larger than {limit} bytes")
-        self.limit = limit
+    async def upload_bytes(
+        self, data: bytes, filename: str, **options: Unpack[_UploadOptions]
+    ) -> ImmichUploadResult:
+        """Upload in-memory data (a camera snapshot, …) under a file name."""
+        return await self.upload(data, filename=filename, **options)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class FetchedFile:
-    """Describe a file fetched from a URL into a local file."""
+class _UploadSource:
+    """Describe what an upload sends: the bytes or a stream of the file."""
 
-    path: Path
+    asset: Payload | bytes
     filename: str
     size: int
-    sha1: str
-    content_type: str
+    modified_at: datetime
+    checksum: str | None
+    sidecar: Path | None = None
+    stream: FilePayload | None = None
+
+    @classmethod
+    async def read(
+        cls,
+        source: Path | str | bytes,
+        *,
+        filename: str | None,
+        modified_at: datetime | None,
+        checksum: str | None,
+        hash_first: bool,
+    ) -> Self:
+        """Inspect the source; hash it unless it is a large file hashed on the way.
+
+        Data in memory (given, or a small file read whole) is hashed once, from
+        memory. A file of OVERLAP_MIN_SIZE or more is left unhashed (checksum None)
+        unless `hash_first`: the upload then overlaps the hash.
+        """
+        if isinstance(source, bytes):
+            if not filename:
+                msg = "a filename is needed to upload bytes"
+                raise ValueError(msg)
+            return cls(
+                asset=source,
+                filename=filename,
+                size=len(source),
+                modified_at=modified_at or datetime.now(UTC),
+                checksum=checksum or await _sha1_bytes(source),
+            )
+        path = Path(source)
+        local = await asyncio.to_thread(LocalFile.inspect_sync, path)
+        filename = filename or path.name
+        stream = None
+        if local.data is not None:
+            asset: Payload | bytes = local.data
+            checksum = checksum or sha1_bytes(local.data)
+        else:
+            asset = stream = FilePayload(
+                path, local.size, filename=filename, chunk_size=STREAM_CHUNK_SIZE
+            )
+            if checksum is None and (hash_first or local.size < OVERLAP_MIN_SIZE):
+                checksum = await sha1_file(path, STREAM_CHUNK_SIZE)
+        return cls(
+            asset=asset,
+            filename=filename,
+            size=local.size,
+            modified_at=local.modified_at,
+            checksum=checksum,
+            sidecar=local.sidecar,
+            stream=stream,
+        )
 
 
-def safe_url(url: str) -> str:
-    """Return a URL without user, password, query or fragment (safe to show)."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.port is not None:
-        host = f"{host}:{parts.port}"
-    return urlunsplit((parts.scheme, host, parts.path, "", ""))
+class _UploadOptions(TypedDict, total=False):
+    """Carry the keyword options of upload_bytes."""
+
+    file_created_at: datetime | None
+    file_modified_at: datetime | None
+    is_favorite: bool | None
+    visibility: Visibility | None
+    sidecar: Path | bytes | None
+    checksum: str | None
+    check_duplicate: bool
+    device_id: str
 
 
-def _fetched_name(url: str, response: aiohttp.ClientResponse) -> str:
-    """Name a fetched file: the server's name for it, the URL's, or a made-up one."""
-    content_type = response.content_type or "application/octet-stream"
-    name = (
-        response.content_disposition.filename if response.content_disposition else None
-    )
-    if not name:
-        name = unquote(PurePosixPath(urlsplit(url).path).name)
-    name = name.replace("\\", "/").rsplit("/", 1)[-1].strip().lstrip(".") or "download"
-    if PurePath(name).suffix.lower() not in SIGNATURES and (
-        extension := mimetypes.guess_extension(content_type)
-    ):
-        name = f"{PurePath(name).stem or 'download'}{extension}"
-    return name
+def _ignore_outcome(done: asyncio.Future[Any]) -> None:
+    """Retrieve the outcome of a task whose result is no longer needed."""
+    if not done.cancelled():
+        done.exception()
 
 
-async def fetch_to_file(
-    session: aiohttp.ClientSession,
-    url: str,
-    target: Path,
-    *,
-    max_bytes: int,
-    deadline: float = 300,
-    chunk_size: int = CHUNK_SIZE,
-) -> FetchedFile:
-    """Stream a URL into `target`, hashing it on the way and stopping at `max_bytes`.
-
-    Nothing is held in memory beyond one chunk. On any failure the partial file is
-    removed and SourceFetchError (or SourceTooLargeError) is raised.
-    """
-    where = safe_url(url)
-    digest = hashlib.sha1()  # noqa: S324  # Immich identifies files by SHA-1
-    size = 0
-    handle = await asyncio.to_thread(target.open, "wb")
-    done = False
-    try:
-        async with (
-            asyncio.timeout(deadline),
-            session.get(url, allow_redirects=True) as response,
-        ):
-            if response.status >= 400:  # noqa: PLR2004  # any HTTP error status
-                msg = f"{where}: HTTP {response.status}"
-                raise SourceFetchError(msg)
-            if (response.content_length or 0) > max_bytes:
-                raise SourceTooLargeError(url, max_bytes)
-            filename = _fetched_name(url, response)
-            content_type = response.content_type or guess_content_type(filename)
-            async for chunk in response.content.iter_chunked(chunk_size):
-                size += len(chunk)
-                if size > max_bytes:
-                    raise SourceTooLargeError(url, max_bytes)
-                digest.update(chunk)
-                await asyncio.to_thread(handle.write, chunk)
-        await asyncio.to_thread(handle.close)
-        done = True
-    except TimeoutError as err:
-        msg = f"{where}: no complete answer within {deadline:g} s"
-        raise SourceFetchError(msg) from err
-    except aiohttp.ClientError as err:
-        msg = f"{where}: {type(err).__name__}"
-        raise SourceFetchError(msg) from err
-    finally:
-        if not done:
-            await asyncio.to_thread(_discard_partial, handle, target)
-    _LOGGER.debug("Fetched %d bytes from %s", size, where)
-    return FetchedFile(
-        path=target,
-        filename=filename,
-        size=size,
-        sha1=digest.hexdigest(),
-        content_type=content_type,
-    )
-
-
-def _discard_partial(handle: BinaryIO, target: Path) -> None:
-    """Close and remove a partly fetched file (blocking)."""
-    handle.close()
-    target.unlink(missing_ok=True)
+async def _sha1_bytes(data: bytes) -> str:
+    """Hash bytes, off the event loop when they are large."""
+    if len(data) < CHUNK_SIZE:
+        return sha1_bytes(data)
+    return await asyncio.to_thread(sha1_bytes, data)
