@@ -10,6 +10,7 @@ import json
 import os
 from pathlib import Path
 import threading
+import time
 from typing import Any
 import uuid
 
@@ -153,6 +154,36 @@ async def test_upload_large_file_hashed_while_sent(
     assert ops.count("checkBulkUpload") == 1
 
 
+async def test_upload_large_file_stored_before_its_hash_is_new(
+    client: ImmichClient,
+    immich_server: FakeImmich,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The hash ends after the server stored the upload: new, not a duplicate.
+
+    The duplicate check then finds the asset this very upload made; the whole file
+    went out, so the upload's own answer decides (it was a race under load).
+    """
+    monkeypatch.setattr(upload_module, "OVERLAP_MIN_SIZE", 2 * 1024 * 1024)
+    real_sha1 = upload_module.sha1_file_sync
+
+    def sha1_after_the_server_stored(*args: Any) -> str | None:
+        deadline = time.monotonic() + 10
+        while not immich_server.state.assets and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return real_sha1(*args)
+
+    monkeypatch.setattr(upload_module, "sha1_file_sync", sha1_after_the_server_stored)
+    immich_server.set_fault("uploadAsset", answer_delay=0.5, times=1)
+    data = immich_server.state.next_jpeg() + os.urandom(3 * 1024 * 1024 + 5)
+    path = _write(tmp_path / "large.jpg", data)
+    result = await client.upload(path)
+    assert result.duplicate is False
+    assert list(immich_server.state.assets) == [result.asset_id]
+    assert immich_server.state.assets[result.asset_id].data == data
+
+
 async def test_upload_large_duplicate_stops_sending(
     client_v3: ImmichClient,
     immich_server_v3: FakeImmich,
@@ -161,16 +192,21 @@ async def test_upload_large_duplicate_stops_sending(
 ) -> None:
     """A large file the server has is not sent to the end: the upload is cut."""
     monkeypatch.setattr(upload_module, "OVERLAP_MIN_SIZE", 2 * 1024 * 1024)
-    data = immich_server_v3.state.next_jpeg() + os.urandom(3 * 1024 * 1024 + 5)
+    # Large enough that the hash and the check end long before the last byte is
+    # sent; the fake reads the whole body before it answers: its answer is held back.
+    data = immich_server_v3.state.next_jpeg() + os.urandom(64 * 1024 * 1024 + 5)
     existing = immich_server_v3.state.add_asset(immich_server_v3.admin_id, data=data)
     path = _write(tmp_path / "again.jpg", data)
-    # The fake reads a whole body before it answers: hold its answer back so the
-    # duplicate check is known first.
     immich_server_v3.set_fault("uploadAsset", delay=30, times=1)
     async with asyncio.timeout(20):
         result = await client_v3.upload(path)
     assert result.duplicate is True
     assert result.asset_id == existing
+    # The server then reads the cut body to its early end: wait for its handler,
+    # or stopping the server would reset the connection under the client.
+    async with asyncio.timeout(15):
+        while immich_server_v3._inflight:  # noqa: SLF001  # the fake's open handlers
+            await asyncio.sleep(0.05)
     assert list(immich_server_v3.state.assets) == [existing]
     assert path.read_bytes() == data
 

@@ -86,6 +86,7 @@ class Fault:
     times: int | None = None
     mutate: Callable[[Any], bytes] | None = None
     lose_answer: bool = False
+    answer_delay: float | None = None
 
 
 def _json_items(data: bytes) -> list[bytes]:
@@ -229,6 +230,7 @@ class FakeImmich:
         times: int | None = None,
         mutate: Callable[[Any], bytes] | None = None,
         lose_answer: bool = False,
+        answer_delay: float | None = None,
     ) -> None:
         """Make ``operation_id`` misbehave (for ``times`` requests, or until cleared).
 
@@ -238,7 +240,8 @@ class FakeImmich:
         success status; ``drop`` closes the connection half-way through the response
         (for uploads: after reading the request, before storing anything);
         ``lose_answer`` handles the request (an upload is stored) and then closes the
-        connection half-way through the answer; ``mutate`` lets the
+        connection half-way through the answer; ``answer_delay`` handles the request
+        (an upload is stored) and waits that long before answering; ``mutate`` lets the
         request be checked and handled normally, then sends ``mutate(data)`` (raw bytes
         built from the pruned JSON reply, ``None`` for an empty one) instead of the
         reply. A mutated response is deliberately off-spec, so it is not validated.
@@ -249,7 +252,14 @@ class FakeImmich:
             msg = f"{operation_id!r} is not an operationId of {self.spec.path.name}"
             raise ValueError(msg)
         self._faults[operation_id] = Fault(
-            status, delay, body, drop, times, mutate, lose_answer
+            status,
+            delay,
+            body,
+            drop,
+            times,
+            mutate,
+            lose_answer,
+            answer_delay,
         )
 
     def expect_violations(self, *patterns: str) -> list[str]:
@@ -369,6 +379,8 @@ class FakeImmich:
             rng=self._rng,
         )
         reply = self._run(call)
+        if fault is not None and fault.answer_delay:
+            await self._sleep(fault.answer_delay)
         if isinstance(reply, web.StreamResponse):
             return reply
         drop = fault is not None and (fault.drop or fault.lose_answer)

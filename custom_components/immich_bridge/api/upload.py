@@ -299,7 +299,9 @@ class ImmichUploads(ImmichTransport):
 
         Once the hash is known the server is asked whether it has the file; if it
         does, the upload is cancelled (the server drops an unfinished upload, so it
-        cost the bytes sent until then) and the existing asset is returned.
+        cost the bytes sent until then) and the existing asset is returned. When the
+        whole file was sent before that answer came, the upload's own answer decides
+        (the server may have stored this very upload: it is new, not a duplicate).
         Otherwise return (None, the upload's JSON answer).
         """
         stop = threading.Event()
@@ -313,7 +315,9 @@ class ImmichUploads(ImmichTransport):
             await asyncio.wait((hashing, sending), return_when=asyncio.FIRST_COMPLETED)
             if not sending.done():
                 known = await self._known(await hashing, asset.path.name)
-                if known is not None:
+                # Once the whole file has gone out, the copy the server reports may be
+                # the one this upload just made: its answer says which.
+                if known is not None and asset.bytes_sent < asset.size:
                     _LOGGER.debug(
                         "Upload of %s stopped after %d of %d bytes",
                         asset.path.name,
