@@ -18,7 +18,24 @@ from .action_common import (
     async_refresh,
     check_album_writable,
 )
-from .action_schemas import (
+from .action_sources import (
+    UploadSource,
+    async_check_readable,
+    async_sources,
+    check_media_type,
+    readable_folder,
+    writable_folder,
+)
+from .api import (
+    ImmichAlbum,
+    ImmichClient,
+    ImmichSyncResult,
+    ImmichUploadResult,
+    Visibility,
+    album_failures,
+    subfolder_tags,
+)
+from .const import (
     ATTR_ALBUM,
     ATTR_ALBUM_FROM_FOLDER,
     ATTR_ASSET_ID,
@@ -38,25 +55,8 @@ from .action_schemas import (
     ATTR_TAGS_FROM_SUBFOLDERS,
     ATTR_URL,
     ATTR_VISIBILITY,
+    LOGGER,
 )
-from .action_sources import (
-    UploadSource,
-    async_check_readable,
-    async_sources,
-    check_media_type,
-    readable_folder,
-    writable_folder,
-)
-from .api import (
-    ImmichAlbum,
-    ImmichClient,
-    ImmichSyncResult,
-    ImmichUploadResult,
-    Visibility,
-    album_failures,
-    subfolder_tags,
-)
-from .const import LOGGER
 from .helpers import failed, invalid
 from .resolve import async_tags
 from .views import asset_links
