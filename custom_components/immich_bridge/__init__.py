@@ -19,13 +19,13 @@ from .coordinator import (
     ImmichServerCoordinator,
 )
 from .helpers import SETUP_OVERRIDES, translate_errors
-from .permissions import Source, source_allowed
-from .photos import async_setup_photos
-from .repairs import (
+from .issues import (
     async_delete_permission_issue,
     async_update_permission_issue,
     async_update_version_issue,
 )
+from .permissions import Source, source_allowed
+from .photos import async_setup_photos
 from .services import async_setup_services
 from .views import ImmichBridgeMediaView
 from .watcher import async_remove_watch_state

@@ -27,6 +27,8 @@ CONF_QUOTA_THRESHOLD: Final = "quota_threshold"  # % of the quota: "near quota"
 CONF_CA_CERT: Final = "ca_cert"
 # Entry data: permissions whose repair issue the user dismissed for good.
 CONF_IGNORED_PERMISSIONS: Final = "ignored_permissions"
+# Reauth data (not kept): the permissions the new key should have, from the repair.
+REAUTH_PERMISSIONS: Final = "reauth_permissions"
 
 DEFAULT_VERIFY_SSL: Final = True
 DEFAULT_LOW_DISK_THRESHOLD: Final = 10.0
