@@ -33,11 +33,14 @@ async def _setup(hass: HomeAssistant, entry: MockConfigEntry) -> None:
 async def test_load_unload(
     hass: HomeAssistant, immich_server: FakeImmich, mock_config_entry: MockConfigEntry
 ) -> None:
-    """Load and unload an entry cleanly."""
+    """Load and unload an entry cleanly; the key's user is read once at setup."""
     await _setup(hass, mock_config_entry)
     assert mock_config_entry.state is ConfigEntryState.LOADED
     runtime = mock_config_entry.runtime_data
     assert runtime.user.id == immich_server.admin_id
+    me = [r for r in immich_server.requests if r.operation_id == "getMyUser"]
+    assert len(me) == 1  # the first refresh reuses what the connection read
+    assert runtime.server.data.user == runtime.user
     assert runtime.queues is not None
     assert await hass.config_entries.async_unload(mock_config_entry.entry_id)
     await hass.async_block_till_done()

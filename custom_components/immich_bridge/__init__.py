@@ -85,7 +85,9 @@ async def async_setup_entry(
 
     client, account = connection.client, connection.account
     key_info, is_admin = account.key_info, account.is_admin
-    server = ImmichServerCoordinator(hass, entry, client, key_info, is_admin=is_admin)
+    server = ImmichServerCoordinator(
+        hass, entry, client, key_info, is_admin=is_admin, user=account.user
+    )
     queues: ImmichQueueCoordinator | None = None
     if source_allowed(Source.QUEUES, key_info, is_admin=is_admin):
         queues = ImmichQueueCoordinator(

@@ -214,6 +214,20 @@ class ImmichServerCoordinator(_ImmichBridgeCoordinator[ImmichServerData]):
     name_suffix = "server"
     interval = SERVER_SCAN_INTERVAL
 
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: ImmichBridgeConfigEntry,
+        client: ImmichClient,
+        key_info: ImmichApiKeyInfo,
+        *,
+        is_admin: bool,
+        user: ImmichUser | None = None,
+    ) -> None:
+        """Initialize; `user` is the key's user as setup just read it, or None."""
+        super().__init__(hass, entry, client, key_info, is_admin=is_admin)
+        self._setup_user = user
+
     async def _async_update_data(self) -> ImmichServerData:
         """Fetch every source concurrently: a fixed number of requests."""
         client = self.client
@@ -231,7 +245,7 @@ class ImmichServerCoordinator(_ImmichBridgeCoordinator[ImmichServerData]):
                     self._fetch(Source.STORAGE, client.storage),
                     self._fetch(Source.STATISTICS, client.statistics),
                     self._fetch(Source.ASSET_STATISTICS, client.asset_statistics),
-                    self._fetch(Source.USER, client.me),
+                    self._async_user(),
                 ),
                 asyncio.gather(
                     self._fetch(Source.ALBUM_STATISTICS, client.album_statistics),
@@ -268,6 +282,13 @@ class ImmichServerCoordinator(_ImmichBridgeCoordinator[ImmichServerData]):
             trash=trash,
             duplicate_groups=duplicate_groups,
         )
+
+    async def _async_user(self) -> ImmichUser | None:
+        """Return the key's user (quota); the first refresh reuses setup's answer."""
+        if (user := self._setup_user) is not None:
+            self._setup_user = None
+            return user
+        return await self._fetch(Source.USER, self.client.me)
 
     async def _async_library_statistics(
         self, libraries: list[ImmichLibrary] | None
