@@ -1,4 +1,4 @@
-"""Report the import graph of the integration: cycles and floors.
+"""Report the import graph of the integration: cycles and floors, in three views.
 
 A module's floor is one more than the highest floor of the modules it imports
 (a module importing nothing of the package is on floor 1). Imports under
@@ -6,7 +6,16 @@ A module's floor is one more than the highest floor of the modules it imports
 counted: they still tie the modules together. A cycle is reported as the modules
 of one strongly connected component; its members share one floor.
 
-Usage: python script/imports.py [package folder]; exits 1 when there is a cycle.
+Three views, because the package holds two things:
+- modules: every module of the package on its own (the whole graph);
+- glue, with `api/` as one node: `api/` is the Immich client library (no Home
+  Assistant import; it could be published as it is). HA core's integrations get
+  their client from PyPI and count it as nothing: elgato reads "const,
+  coordinator, entity, platforms, `__init__`" over python-elgato. Folding every
+  `api.*` module into one `api` node gives the same measure for our glue;
+- inside `api/`: the library's own modules, as its own package would be measured.
+
+Usage: python script/imports.py [package folder]; exits 1 when any view has a cycle.
 """
 
 from __future__ import annotations
@@ -16,6 +25,7 @@ from pathlib import Path
 import sys
 
 DEFAULT_PACKAGE = Path("custom_components/immich_bridge")
+LIBRARY = "api"  # the client library's subpackage
 
 
 def _module_name(package: Path, path: Path) -> str:
@@ -127,19 +137,56 @@ def floors(graph: dict[str, set[str]]) -> dict[str, int]:
     return floor
 
 
-def main() -> int:
-    """Print the floors and the cycles; return 1 when there is a cycle."""
-    package = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_PACKAGE
-    graph = imports(package)
+def _in_library(name: str) -> bool:
+    """Tell whether a module belongs to the client library (`api`, `api.x`)."""
+    return name == LIBRARY or name.startswith(f"{LIBRARY}.")
+
+
+def library_as_one(graph: dict[str, set[str]]) -> dict[str, set[str]]:
+    """Return the graph with every module of the library folded into one node."""
+
+    def node(name: str) -> str:
+        return LIBRARY if _in_library(name) else name
+
+    folded: dict[str, set[str]] = {}
+    for name, deps in graph.items():
+        folded.setdefault(node(name), set()).update(node(dep) for dep in deps)
+    for name, deps in folded.items():
+        deps.discard(name)
+    return folded
+
+
+def library_only(graph: dict[str, set[str]]) -> dict[str, set[str]]:
+    """Return the graph of the library's modules among themselves."""
+    return {
+        name: {dep for dep in deps if _in_library(dep)}
+        for name, deps in graph.items()
+        if _in_library(name)
+    }
+
+
+def report(title: str, graph: dict[str, set[str]]) -> int:
+    """Print one view's floors and cycles; return its number of cycles."""
     floor = floors(graph)
     cycles = [group for group in components(graph) if len(group) > 1]
     top = max(floor.values(), default=0)
+    print(f"{title}:")  # noqa: T201
     for level in range(1, top + 1):
         names = sorted(name for name, at in floor.items() if at == level)
-        print(f"floor {level}: {', '.join(names)}")  # noqa: T201
-    print(f"{len(graph)} modules on {top} floors, {len(cycles)} cycles")  # noqa: T201
+        print(f"  floor {level}: {', '.join(names)}")  # noqa: T201
+    print(f"  {len(graph)} modules on {top} floors, {len(cycles)} cycles")  # noqa: T201
     for group in cycles:
-        print(f"cycle: {' <-> '.join(group)}")  # noqa: T201
+        print(f"  cycle: {' <-> '.join(group)}")  # noqa: T201
+    return len(cycles)
+
+
+def main() -> int:
+    """Print the three views' floors and cycles; return 1 when there is a cycle."""
+    package = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_PACKAGE
+    graph = imports(package)
+    cycles = report("modules", graph)
+    cycles += report(f"glue ({LIBRARY}/ as one node)", library_as_one(graph))
+    cycles += report(f"inside {LIBRARY}/", library_only(graph))
     return 1 if cycles else 0
 
 

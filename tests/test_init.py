@@ -33,11 +33,14 @@ async def _setup(hass: HomeAssistant, entry: MockConfigEntry) -> None:
 async def test_load_unload(
     hass: HomeAssistant, immich_server: FakeImmich, mock_config_entry: MockConfigEntry
 ) -> None:
-    """Load and unload an entry cleanly."""
+    """Load and unload an entry cleanly; the key's user is read once at setup."""
     await _setup(hass, mock_config_entry)
     assert mock_config_entry.state is ConfigEntryState.LOADED
     runtime = mock_config_entry.runtime_data
     assert runtime.user.id == immich_server.admin_id
+    me = [r for r in immich_server.requests if r.operation_id == "getMyUser"]
+    assert len(me) == 1  # the first refresh reuses what the connection read
+    assert runtime.server.data.user == runtime.user
     assert runtime.queues is not None
     assert await hass.config_entries.async_unload(mock_config_entry.entry_id)
     await hass.async_block_till_done()
@@ -192,19 +195,21 @@ async def test_options_need_permissions_issue_and_fix(
     result = await manager.async_configure(
         result["flow_id"], {"next_step_id": "confirm"}
     )
-    assert result["description_placeholders"]["permissions"] == (
-        "album.read, memory.read"
-    )
-    result = await manager.async_configure(
-        result["flow_id"], {CONF_API_KEY: immich_server.user_key}
-    )
-    assert result["errors"] == {"base": "wrong_account"}
-    result = await manager.async_configure(result["flow_id"], {CONF_API_KEY: "nope"})
-    assert result["errors"] == {"base": "invalid_auth"}
-    result = await manager.async_configure(
-        result["flow_id"], {CONF_API_KEY: immich_server.admin_key}
-    )
+    # The repair hands over to the entry's reauth flow, which names the permissions.
     assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    [reauth] = mock_config_entry.async_get_active_flows(hass, {SOURCE_REAUTH})
+    assert reauth["step_id"] == "reauth_permissions"
+    flow = hass.config_entries.flow
+    result = await flow.async_configure(reauth["flow_id"], {CONF_API_KEY: "nope"})
+    assert result["errors"] == {"base": "invalid_auth"}
+    placeholders = result["description_placeholders"]
+    assert placeholders["permissions"] == "album.read, memory.read"
+    result = await flow.async_configure(
+        reauth["flow_id"], {CONF_API_KEY: immich_server.admin_key}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_successful"
     await hass.async_block_till_done()
     assert mock_config_entry.data[CONF_API_KEY] == immich_server.admin_key
     assert mock_config_entry.state is ConfigEntryState.LOADED

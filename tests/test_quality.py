@@ -209,7 +209,7 @@ CLAIMS: dict[str, Any] = {
     ),
     "reauthentication-flow": lambda: "async_step_reauth" in _source("config_flow"),
     "reconfiguration-flow": lambda: "async_step_reconfigure" in _source("config_flow"),
-    "repair-issues": lambda: "async_create_issue" in _source("repairs"),
+    "repair-issues": lambda: "async_create_issue" in _source("issues"),
     "parallel-updates": lambda: all(
         "PARALLEL_UPDATES = " in _source(m)
         for m in PLATFORM_MODULES

@@ -19,13 +19,13 @@ from .coordinator import (
     ImmichBridgeServerCoordinator,
 )
 from .helpers import SETUP_OVERRIDES, translate_errors
-from .permissions import Source, source_allowed
-from .photos import async_setup_photos
-from .repairs import (
+from .issues import (
     async_delete_permission_issue,
     async_update_permission_issue,
     async_update_version_issue,
 )
+from .permissions import Source, source_allowed
+from .photos import async_setup_photos
 from .services import async_setup_services
 from .views import ImmichBridgeMediaView
 from .watcher import async_remove_watch_state
@@ -86,7 +86,7 @@ async def async_setup_entry(
     client, account = connection.client, connection.account
     key_info, is_admin = account.key_info, account.is_admin
     server = ImmichBridgeServerCoordinator(
-        hass, entry, client, key_info, is_admin=is_admin
+        hass, entry, client, key_info, is_admin=is_admin, user=account.user
     )
     queues: ImmichBridgeQueueCoordinator | None = None
     if source_allowed(Source.QUEUES, key_info, is_admin=is_admin):

@@ -6,14 +6,13 @@ import asyncio
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Final, cast
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant, SupportsResponse
 import voluptuous as vol
 
 from . import resolve
-from .action_schemas import ASSET_CHECKS
 from .api import (
     ImmichAlbum,
     ImmichAsset,
@@ -27,6 +26,9 @@ from .helpers import invalid
 if TYPE_CHECKING:
     from .coordinator import ImmichBridgeConfigEntry
 
+
+# Assets asked for at once when checking the ids an action names.
+ASSET_CHECKS: Final = 8
 
 type ActionResponse = dict[str, Any] | None
 type EntryHandler = Callable[

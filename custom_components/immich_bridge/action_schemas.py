@@ -1,4 +1,4 @@
-"""The action fields: names, validators and one schema per action."""
+"""The action fields: validators and one schema per action (names in const.py)."""
 
 from __future__ import annotations
 
@@ -21,64 +21,65 @@ from .api import (
     Visibility,
     is_uuid,
 )
+from .const import (
+    ATTR_ALBUM,
+    ATTR_ALBUM_FROM_FOLDER,
+    ATTR_ALLOW_DOWNLOAD,
+    ATTR_ALLOW_UPLOAD,
+    ATTR_ASSET_ID,
+    ATTR_CAMERA_ENTITY_ID,
+    ATTR_CITY,
+    ATTR_COMMAND,
+    ATTR_CONCURRENCY,
+    ATTR_COUNTRY,
+    ATTR_DATE_TIME,
+    ATTR_DELETE_AFTER_UPLOAD,
+    ATTR_DESCRIPTION,
+    ATTR_DRY_RUN,
+    ATTR_DURATION,
+    ATTR_EXCLUDE,
+    ATTR_EXPIRES_AT,
+    ATTR_EXPIRES_IN,
+    ATTR_FAVORITE,
+    ATTR_FILE_PATH,
+    ATTR_FOLDER,
+    ATTR_FORCE,
+    ATTR_IMAGE_ENTITY_ID,
+    ATTR_INCLUDE,
+    ATTR_LATITUDE,
+    ATTR_LIBRARY,
+    ATTR_LIMIT,
+    ATTR_LINK_ID,
+    ATTR_LONGITUDE,
+    ATTR_MAX_ASSETS,
+    ATTR_MAX_SIZE,
+    ATTR_MEDIA,
+    ATTR_NAME,
+    ATTR_NEWEST,
+    ATTR_OLDER_THAN,
+    ATTR_ORDER,
+    ATTR_PAGE,
+    ATTR_PASSWORD,
+    ATTR_PERSON,
+    ATTR_QUERY,
+    ATTR_QUEUE,
+    ATTR_RATING,
+    ATTR_RECURSIVE,
+    ATTR_RESTORE_TRASHED,
+    ATTR_ROLE,
+    ATTR_SHOW_METADATA,
+    ATTR_SIZE,
+    ATTR_SOURCE,
+    ATTR_TAGS,
+    ATTR_TAGS_FROM_SUBFOLDERS,
+    ATTR_TAKEN_AFTER,
+    ATTR_TAKEN_BEFORE,
+    ATTR_TYPE,
+    ATTR_URL,
+    ATTR_USERS,
+    ATTR_VISIBILITY,
+)
 from .helpers import invalid
-
-ATTR_ALBUM: Final = "album"
-ATTR_ALBUM_FROM_FOLDER: Final = "album_from_folder"
-ATTR_ALLOW_DOWNLOAD: Final = "allow_download"
-ATTR_ALLOW_UPLOAD: Final = "allow_upload"
-ATTR_ASSET_ID: Final = "asset_id"
-ATTR_CAMERA_ENTITY_ID: Final = "camera_entity_id"
-ATTR_CITY: Final = "city"
-ATTR_COMMAND: Final = "command"
-ATTR_CONCURRENCY: Final = "concurrency"
-ATTR_COUNTRY: Final = "country"
-ATTR_DELETE_AFTER_UPLOAD: Final = "delete_after_upload"
-ATTR_DESCRIPTION: Final = "description"
-ATTR_DRY_RUN: Final = "dry_run"
-ATTR_DURATION: Final = "duration"
-ATTR_EXCLUDE: Final = "exclude"
-ATTR_EXPIRES_AT: Final = "expires_at"
-ATTR_EXPIRES_IN: Final = "expires_in"
-ATTR_FAVORITE: Final = "favorite"
-ATTR_FILE_PATH: Final = "file_path"
-ATTR_FOLDER: Final = "folder"
-ATTR_FORCE: Final = "force"
-ATTR_IMAGE_ENTITY_ID: Final = "image_entity_id"
-ATTR_INCLUDE: Final = "include"
-ATTR_LIBRARY: Final = "library"
-ATTR_LIMIT: Final = "limit"
-ATTR_LINK_ID: Final = "link_id"
-ATTR_MAX_SIZE: Final = "max_size"
-ATTR_MEDIA: Final = "media"
-ATTR_NAME: Final = "name"
-ATTR_NEWEST: Final = "newest"
-ATTR_ORDER: Final = "order"
-ATTR_PAGE: Final = "page"
-ATTR_PASSWORD: Final = "password"  # noqa: S105  # a field name, not a secret
-ATTR_PERSON: Final = "person"
-ATTR_QUERY: Final = "query"
-ATTR_QUEUE: Final = "queue"
-ATTR_RATING: Final = "rating"
-ATTR_RECURSIVE: Final = "recursive"
-ATTR_RESTORE_TRASHED: Final = "restore_trashed"
-ATTR_ROLE: Final = "role"
-ATTR_SHOW_METADATA: Final = "show_metadata"
-ATTR_SIZE: Final = "size"
-ATTR_SOURCE: Final = "source"
-ATTR_TAGS: Final = "tags"
-ATTR_TAGS_FROM_SUBFOLDERS: Final = "tags_from_subfolders"
-ATTR_TAKEN_AFTER: Final = "taken_after"
-ATTR_TAKEN_BEFORE: Final = "taken_before"
-ATTR_TYPE: Final = "type"
-ATTR_URL: Final = "url"
-ATTR_USERS: Final = "users"
-ATTR_VISIBILITY: Final = "visibility"
-ATTR_DATE_TIME: Final = "date_time"
-ATTR_LATITUDE: Final = "latitude"
-ATTR_LONGITUDE: Final = "longitude"
-ATTR_OLDER_THAN: Final = "older_than"
-ATTR_MAX_ASSETS: Final = "max_assets"
 
 JOB_COMMANDS: Final[dict[str, QueueCommand]] = {
     "start": "start",
@@ -114,7 +115,6 @@ DEFAULT_VISIT: Final = timedelta(hours=1)
 DEFAULT_URL_MAX_SIZE: Final = 100
 MAX_URL_MAX_SIZE: Final = 4096
 SEARCH_ORDERS: Final = ("newest", "oldest", "random")
-ASSET_CHECKS: Final = 8
 
 _QUEUE_RE: Final = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,63}$")
 

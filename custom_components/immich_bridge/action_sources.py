@@ -15,14 +15,6 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.network import NoURLAvailableError, get_url
 from homeassistant.util import dt as dt_util
 
-from .action_schemas import (
-    ATTR_CAMERA_ENTITY_ID,
-    ATTR_FILE_PATH,
-    ATTR_IMAGE_ENTITY_ID,
-    ATTR_MAX_SIZE,
-    ATTR_MEDIA,
-    ATTR_URL,
-)
 from .api import (
     MEDIA_HEAD_SIZE,
     ImmichMediaTypes,
@@ -33,6 +25,14 @@ from .api import (
     media_problem,
     media_problem_sync,
     safe_url,
+)
+from .const import (
+    ATTR_CAMERA_ENTITY_ID,
+    ATTR_FILE_PATH,
+    ATTR_IMAGE_ENTITY_ID,
+    ATTR_MAX_SIZE,
+    ATTR_MEDIA,
+    ATTR_URL,
 )
 from .helpers import failed, invalid
 

@@ -15,7 +15,12 @@ from .action_common import (
     async_refresh,
     check_album_writable,
 )
-from .action_schemas import (
+from .api import (
+    AlbumRole,
+    ImmichAlbum,
+    ImmichClient,
+)
+from .const import (
     ATTR_ALBUM,
     ATTR_ALLOW_DOWNLOAD,
     ATTR_ALLOW_UPLOAD,
@@ -30,11 +35,6 @@ from .action_schemas import (
     ATTR_SHOW_METADATA,
     ATTR_TAGS,
     ATTR_USERS,
-)
-from .api import (
-    AlbumRole,
-    ImmichAlbum,
-    ImmichClient,
 )
 from .helpers import failed, invalid
 from .resolve import async_tags, async_users

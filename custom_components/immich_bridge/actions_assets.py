@@ -18,7 +18,13 @@ from .action_common import (
     async_refresh,
     check_album_writable,
 )
-from .action_schemas import (
+from .api import (
+    ImmichAsset,
+    ImmichNotFoundError,
+    Visibility,
+    is_uuid,
+)
+from .const import (
     ATTR_ALBUM,
     ATTR_ASSET_ID,
     ATTR_DATE_TIME,
@@ -33,14 +39,9 @@ from .action_schemas import (
     ATTR_OLDER_THAN,
     ATTR_RATING,
     ATTR_VISIBILITY,
+    DOMAIN,
+    LOGGER,
 )
-from .api import (
-    ImmichAsset,
-    ImmichNotFoundError,
-    Visibility,
-    is_uuid,
-)
-from .const import DOMAIN, LOGGER
 from .helpers import invalid
 
 if TYPE_CHECKING:

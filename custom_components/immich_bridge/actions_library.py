@@ -7,8 +7,16 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from .action_common import asset_summary, async_album
-from .action_schemas import (
-    ASSET_TYPES,
+from .action_schemas import ASSET_TYPES, JOB_COMMANDS
+from .api import (
+    QUEUE_NAMES,
+    STARTABLE_QUEUES,
+    ImmichBadRequestError,
+    ImmichClient,
+    ImmichPermissionError,
+    ImmichSearchFilters,
+)
+from .const import (
     ATTR_ALBUM,
     ATTR_CITY,
     ATTR_COMMAND,
@@ -27,17 +35,8 @@ from .action_schemas import (
     ATTR_TAKEN_AFTER,
     ATTR_TAKEN_BEFORE,
     ATTR_TYPE,
-    JOB_COMMANDS,
+    LOGGER,
 )
-from .api import (
-    QUEUE_NAMES,
-    STARTABLE_QUEUES,
-    ImmichBadRequestError,
-    ImmichClient,
-    ImmichPermissionError,
-    ImmichSearchFilters,
-)
-from .const import LOGGER
 from .helpers import invalid
 from .resolve import async_libraries, async_people, async_tags
 

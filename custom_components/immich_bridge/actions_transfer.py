@@ -18,27 +18,6 @@ from .action_common import (
     async_refresh,
     check_album_writable,
 )
-from .action_schemas import (
-    ATTR_ALBUM,
-    ATTR_ALBUM_FROM_FOLDER,
-    ATTR_ASSET_ID,
-    ATTR_CONCURRENCY,
-    ATTR_DELETE_AFTER_UPLOAD,
-    ATTR_DESCRIPTION,
-    ATTR_DRY_RUN,
-    ATTR_EXCLUDE,
-    ATTR_FAVORITE,
-    ATTR_FOLDER,
-    ATTR_INCLUDE,
-    ATTR_NEWEST,
-    ATTR_RECURSIVE,
-    ATTR_RESTORE_TRASHED,
-    ATTR_SIZE,
-    ATTR_TAGS,
-    ATTR_TAGS_FROM_SUBFOLDERS,
-    ATTR_URL,
-    ATTR_VISIBILITY,
-)
 from .action_sources import (
     UploadSource,
     async_check_readable,
@@ -58,7 +37,28 @@ from .api import (
     subfolder_tags,
     sync_folder,
 )
-from .const import LOGGER
+from .const import (
+    ATTR_ALBUM,
+    ATTR_ALBUM_FROM_FOLDER,
+    ATTR_ASSET_ID,
+    ATTR_CONCURRENCY,
+    ATTR_DELETE_AFTER_UPLOAD,
+    ATTR_DESCRIPTION,
+    ATTR_DRY_RUN,
+    ATTR_EXCLUDE,
+    ATTR_FAVORITE,
+    ATTR_FOLDER,
+    ATTR_INCLUDE,
+    ATTR_NEWEST,
+    ATTR_RECURSIVE,
+    ATTR_RESTORE_TRASHED,
+    ATTR_SIZE,
+    ATTR_TAGS,
+    ATTR_TAGS_FROM_SUBFOLDERS,
+    ATTR_URL,
+    ATTR_VISIBILITY,
+    LOGGER,
+)
 from .helpers import failed, invalid
 from .resolve import async_tags
 from .views import asset_links

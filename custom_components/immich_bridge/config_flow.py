@@ -61,6 +61,7 @@ from .const import (
     DOMAIN,
     LOGGER,
     PERCENTAGE,
+    REAUTH_PERMISSIONS,
 )
 from .helpers import error_translation
 from .permissions import Source, feature_report
@@ -166,6 +167,7 @@ class ImmichBridgeConfigFlow(ConfigFlow, domain=DOMAIN):
         """Initialize the flow."""
         self._data: dict[str, Any] = {}
         self._account: ImmichBridgeAccount | None = None
+        self._permissions = ""  # what a repair asks a new key for (reauth)
 
     @staticmethod
     @callback
@@ -294,16 +296,39 @@ class ImmichBridgeConfigFlow(ConfigFlow, domain=DOMAIN):
         }
 
     async def async_step_reauth(
-        self,
-        entry_data: Mapping[str, Any],  # noqa: ARG002
+        self, entry_data: Mapping[str, Any]
     ) -> ConfigFlowResult:
-        """Start reauthentication after the server refused the key."""
+        """Start reauthentication: the server refused the key, or a repair asks.
+
+        The repair of missing permissions names them in REAUTH_PERMISSIONS.
+        """
+        if permissions := entry_data.get(REAUTH_PERMISSIONS):
+            self._permissions = str(permissions)
+            return await self.async_step_reauth_permissions()
         return await self.async_step_reauth_confirm()
 
     async def async_step_reauth_confirm(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Ask for a new API key of the same account."""
+        """Ask for a new API key of the same account: the old one was refused."""
+        url = self._get_reauth_entry().data[CONF_URL]
+        return await self._async_reauth("reauth_confirm", user_input, {"url": url})
+
+    async def async_step_reauth_permissions(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for a new API key of the same account with the permissions named."""
+        return await self._async_reauth(
+            "reauth_permissions", user_input, {"permissions": self._permissions}
+        )
+
+    async def _async_reauth(
+        self,
+        step_id: str,
+        user_input: dict[str, Any] | None,
+        placeholders: dict[str, str],
+    ) -> ConfigFlowResult:
+        """Check the new key; keep it and reload when it is of the same account."""
         entry = self._get_reauth_entry()
         errors: dict[str, str] = {}
         if user_input is not None:
@@ -321,10 +346,10 @@ class ImmichBridgeConfigFlow(ConfigFlow, domain=DOMAIN):
                     entry, data_updates={CONF_API_KEY: user_input[CONF_API_KEY]}
                 )
         return self.async_show_form(
-            step_id="reauth_confirm",
+            step_id=step_id,
             data_schema=REAUTH_SCHEMA,
             errors=errors,
-            description_placeholders={"url": entry.data[CONF_URL]},
+            description_placeholders=placeholders,
         )
 
     async def async_step_reconfigure(

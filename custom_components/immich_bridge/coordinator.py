@@ -247,13 +247,16 @@ class ImmichBridgeServerCoordinator(_ImmichBridgeCoordinator[ImmichBridgeServerD
         key_info: ImmichApiKeyInfo,
         *,
         is_admin: bool,
+        user: ImmichUser | None = None,
     ) -> None:
         """Initialize; the watched albums are read from the options once.
 
         A change of the options reloads the entry, and so makes a new coordinator.
+        `user` is the key's user as setup just read it, or None.
         """
         super().__init__(hass, entry, client, key_info, is_admin=is_admin)
         self.watched_albums = watched_album_ids(entry)
+        self._setup_user = user
 
     async def _async_update_data(self) -> ImmichBridgeServerData:
         """Fetch every source concurrently: a fixed number of requests."""
@@ -272,7 +275,7 @@ class ImmichBridgeServerCoordinator(_ImmichBridgeCoordinator[ImmichBridgeServerD
                     self._fetch(Source.STORAGE, client.storage),
                     self._fetch(Source.STATISTICS, client.statistics),
                     self._fetch(Source.ASSET_STATISTICS, client.asset_statistics),
-                    self._fetch(Source.USER, client.me),
+                    self._async_user(),
                 ),
                 asyncio.gather(
                     self._fetch(Source.ALBUM_STATISTICS, client.album_statistics),
@@ -309,6 +312,13 @@ class ImmichBridgeServerCoordinator(_ImmichBridgeCoordinator[ImmichBridgeServerD
             trash=trash,
             duplicate_groups=duplicate_groups,
         )
+
+    async def _async_user(self) -> ImmichUser | None:
+        """Return the key's user (quota); the first refresh reuses setup's answer."""
+        if (user := self._setup_user) is not None:
+            self._setup_user = None
+            return user
+        return await self._fetch(Source.USER, self.client.me)
 
     async def _async_library_statistics(
         self, libraries: list[ImmichLibrary] | None

@@ -25,6 +25,7 @@ from homeassistant.exceptions import (
 from homeassistant.helpers.update_coordinator import UpdateFailed
 
 from .api import (
+    ImmichAmbiguousAlbumError,
     ImmichAuthenticationError,
     ImmichBadRequestError,
     ImmichConnectionError,
@@ -82,6 +83,15 @@ def _version(err: ImmichError) -> ErrorTranslation:
     )
 
 
+def _ambiguous(err: ImmichError) -> ErrorTranslation:
+    """Translate an album name that several albums share."""
+    assert isinstance(err, ImmichAmbiguousAlbumError)  # noqa: S101  # the row
+    return ErrorTranslation(
+        key="album_ambiguous",
+        placeholders={"album": err.name, "count": str(err.count)},
+    )
+
+
 def _fixed(key: str, form_key: str) -> Callable[[ImmichError], ErrorTranslation]:
     """Translate every error of a row the same way."""
     translation = ErrorTranslation(key=key, form_key=form_key)
@@ -96,6 +106,7 @@ ERRORS: Final[
     (ImmichAuthenticationError, _fixed("auth_failed", "invalid_auth")),
     (ImmichPermissionError, _permission),
     (ImmichNotFoundError, _fixed("not_found", "unknown")),
+    (ImmichAmbiguousAlbumError, _ambiguous),
     (ImmichRateLimitError, _fixed("rate_limited", "cannot_connect")),
     (ImmichSSLError, _ssl),
     (ImmichConnectionError, _fixed("cannot_connect", "cannot_connect")),
@@ -161,9 +172,10 @@ SETUP_OVERRIDES: Final[Mapping[type[ImmichError], type[HomeAssistantError]]] = {
     ImmichUnsupportedVersionError: ConfigEntryError,
     ImmichAuthenticationError: ConfigEntryAuthFailed,
 }
-# Actions: an unknown item is the caller's mistake.
+# Actions: an unknown item, an album name several albums share: the caller's mistake.
 ACTION_OVERRIDES: Final[Mapping[type[ImmichError], type[HomeAssistantError]]] = {
-    ImmichNotFoundError: ServiceValidationError
+    ImmichNotFoundError: ServiceValidationError,
+    ImmichAmbiguousAlbumError: ServiceValidationError,
 }
 
 

@@ -12,7 +12,7 @@ from homeassistant.core import callback
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.util import dt as dt_util
 
-from .action_schemas import ATTR_DURATION, ATTR_SOURCE, SHOW_ON_FRAME_SCHEMA, validate
+from .action_schemas import SHOW_ON_FRAME_SCHEMA, validate
 from .api import (
     ImmichAsset,
     ImmichError,
@@ -20,7 +20,7 @@ from .api import (
     image_content_type,
     is_uuid,
 )
-from .const import DOMAIN, LOGGER
+from .const import ATTR_DURATION, ATTR_SOURCE, DOMAIN, LOGGER
 from .entity import ImmichBridgeEntity, async_remove_stale_entities
 from .frames import FrameKind, FrameSource, ImmichBridgeFrameCoordinator
 from .helpers import invalid, translate_action_errors

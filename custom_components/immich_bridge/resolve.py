@@ -2,7 +2,10 @@
 
 Actions and the photo frames' `show_on_frame` name things the way a person does;
 every such reference is turned into the server's item here. A name that matches
-nothing raises the translated ServiceValidationError `<kind>_not_found`.
+nothing raises the translated ServiceValidationError `<kind>_not_found`; the
+client's own errors (an album name shared by several albums, a server answering
+beside the question) pass on to the error boundary (`helpers.py`), which
+translates them.
 """
 
 from __future__ import annotations
@@ -10,9 +13,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from .api import ImmichAmbiguousAlbumError, is_uuid
-from .const import LOGGER
-from .helpers import failed, invalid
+from homeassistant.exceptions import ServiceValidationError
+
+from .api import ImmichResponseError, is_uuid
+from .const import DOMAIN, LOGGER
 
 if TYPE_CHECKING:
     from .api import (
@@ -22,6 +26,15 @@ if TYPE_CHECKING:
         ImmichPerson,
         ImmichTag,
         ImmichUser,
+    )
+
+
+def _invalid(*, key: str, **placeholders: str) -> ServiceValidationError:
+    """Build the translated error of a reference that names nothing."""
+    return ServiceValidationError(
+        translation_domain=DOMAIN,
+        translation_key=key,
+        translation_placeholders=placeholders or None,
     )
 
 
@@ -51,12 +64,10 @@ async def async_find_album(
     """Find an album the user sees (own or shared with them) by id or by name.
 
     Without the user (no user.read), a name shared by several albums asks the
-    server who the key's user is: refused, that names the permission needed.
+    server who the key's user is: refused, that names the permission needed. A name
+    still shared by several albums raises the client's ImmichAmbiguousAlbumError.
     """
-    try:
-        return await client.find_album(ref, owner_id=owner_id)
-    except ImmichAmbiguousAlbumError as err:
-        raise invalid(key="album_ambiguous", album=ref, count=str(err.count)) from err
+    return await client.find_album(ref, owner_id=owner_id)
 
 
 async def async_album(
@@ -64,7 +75,7 @@ async def async_album(
 ) -> ImmichAlbum:
     """Return an existing album by id or name."""
     if (album := await async_find_album(client, ref, owner_id=owner_id)) is None:
-        raise invalid(key="album_not_found", album=ref)
+        raise _invalid(key="album_not_found", album=ref)
     return album
 
 
@@ -75,7 +86,7 @@ async def async_album_or_create(
     if (album := await async_find_album(client, ref, owner_id=owner_id)) is not None:
         return album
     if is_uuid(ref):
-        raise invalid(key="album_not_found", album=ref)
+        raise _invalid(key="album_not_found", album=ref)
     album = await client.create_album(ref)
     LOGGER.debug("Created album %s", album.id)
     return album
@@ -109,13 +120,14 @@ async def async_tags(
         elif create and not is_uuid(ref):
             missing.append(ref)
         else:
-            raise invalid(key="tag_not_found", tag=ref)
+            raise _invalid(key="tag_not_found", tag=ref)
     if missing:
         created = await client.upsert_tags(missing)
         by_value = {tag.value.casefold(): tag for tag in created}
         for ref in missing:
             if (tag := by_value.get(ref.casefold())) is None:
-                raise failed(key="server_error")
+                msg = "The server did not return a tag it created"
+                raise ImmichResponseError(msg)
             found[ref] = tag
     return list({tag.id: tag for tag in found.values()}.values())
 
@@ -129,7 +141,7 @@ async def async_people(client: ImmichClient, refs: Sequence[str]) -> list[Immich
             people, ref, item_id=lambda p: p.id, names=lambda p: (p.name,)
         )
         if match is None:
-            raise invalid(key="person_not_found", person=ref)
+            raise _invalid(key="person_not_found", person=ref)
         found.append(match)
     return found
 
@@ -137,14 +149,14 @@ async def async_people(client: ImmichClient, refs: Sequence[str]) -> list[Immich
 async def async_libraries(client: ImmichClient, ref: str | None) -> list[ImmichLibrary]:
     """Return the external library named by id or name, or all of them (None)."""
     if not (libraries := await client.libraries()):
-        raise invalid(key="no_external_library")
+        raise _invalid(key="no_external_library")
     if ref is None:
         return libraries
     match = by_id_or_name(
         libraries, ref, item_id=lambda lib: lib.id, names=lambda lib: (lib.name,)
     )
     if match is None:
-        raise invalid(key="library_not_found", library=ref)
+        raise _invalid(key="library_not_found", library=ref)
     return [match]
 
 
@@ -157,6 +169,6 @@ async def async_users(client: ImmichClient, refs: Sequence[str]) -> list[ImmichU
             users, ref, item_id=lambda u: u.id, names=lambda u: (u.email,)
         )
         if match is None:
-            raise invalid(key="user_not_found", user=ref)
+            raise _invalid(key="user_not_found", user=ref)
         found.append(match)
     return found

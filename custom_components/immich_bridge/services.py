@@ -68,7 +68,7 @@ from .actions_library import async_job_command, async_scan_library, async_search
 from .actions_transfer import async_download, async_sync_folder, async_upload
 from .const import DOMAIN, LOGGER
 from .helpers import rejected_as_invalid, translate_action_errors
-from .repairs import async_update_permission_issue
+from .issues import async_update_permission_issue
 
 SERVICE_UPLOAD: Final = "upload"
 SERVICE_SYNC_FOLDER: Final = "sync_folder"

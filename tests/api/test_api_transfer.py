@@ -205,7 +205,7 @@ async def test_upload_large_duplicate_stops_sending(
     # The server then reads the cut body to its early end: wait for its handler,
     # or stopping the server would reset the connection under the client.
     async with asyncio.timeout(15):
-        while immich_server_v3._inflight:  # noqa: SLF001  # the fake's open handlers
+        while immich_server_v3._inflight:  # noqa: ASYNC110  # the fake's handlers
             await asyncio.sleep(0.05)
     assert list(immich_server_v3.state.assets) == [existing]
     assert path.read_bytes() == data

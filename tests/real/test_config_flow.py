@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 import uuid
 
-from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
+from homeassistant.config_entries import SOURCE_REAUTH, SOURCE_USER, ConfigEntryState
 from homeassistant.const import CONF_API_KEY, CONF_URL, CONF_VERIFY_SSL
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -307,5 +307,46 @@ async def test_refusal_raises_a_dismissable_issue_then_the_key_grows(
     # The refused uploads stopped before sending anything: this one creates the asset.
     tagged = await call_action(
         hass, entry.entry_id, "upload", file_path=str(photo), tags=["Doorbell"]
+    )
+    assert tagged["assets"][0]["status"] == "created"
+
+
+async def test_refusal_issue_hands_a_new_key_to_reauth(
+    hass: HomeAssistant, immich: ImmichApi, tmp_path: Path
+) -> None:
+    """The issue's "new key" opens the entry's reauth, which names the permissions
+    and takes a key of the same account; the entry reloads with it, the issue is gone.
+    """
+    user = await immich.create_user("Porch owner")
+    made = await immich.call(
+        "POST",
+        "/api-keys",
+        token=user.token,
+        json_body={"name": "Porch", "permissions": list(CAMERA.permissions)},
+    )
+    entry = await setup_entry(hass, real_entry(immich.server, user, key=made["secret"]))
+    hass.config.allowlist_external_dirs = {str(tmp_path)}
+    photo = tmp_path / "porch.jpg"
+    photo.write_bytes(jpeg("porch"))
+    assert await _upload_refused(hass, entry.entry_id, photo) == "tag.read"
+    issue_id = f"missing_permissions_{entry.entry_id}"
+
+    manager = await repairs_manager(hass)
+    flow = await manager.async_init(DOMAIN, data={"issue_id": issue_id})
+    flow = await manager.async_configure(flow["flow_id"], {"next_step_id": "confirm"})
+    assert flow["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    [reauth] = entry.async_get_active_flows(hass, {SOURCE_REAUTH})
+    assert reauth["step_id"] == "reauth_permissions"
+    result = await hass.config_entries.flow.async_configure(
+        reauth["flow_id"], {CONF_API_KEY: user.key}
+    )
+    assert result["reason"] == "reauth_successful"
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    assert entry.data[CONF_API_KEY] == user.key
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
+    tagged = await call_action(
+        hass, entry.entry_id, "upload", file_path=str(photo), tags=["Porch"]
     )
     assert tagged["assets"][0]["status"] == "created"

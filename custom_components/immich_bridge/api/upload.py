@@ -317,7 +317,9 @@ class ImmichUploads(ImmichTransport):
                 known = await self._known(await hashing, asset.path.name)
                 # Once the whole file has gone out, the copy the server reports may be
                 # the one this upload just made: its answer says which.
-                if known is not None and asset.bytes_sent < asset.size:
+                if known is not None and (
+                    asset.size is None or asset.bytes_sent < asset.size
+                ):
                     _LOGGER.debug(
                         "Upload of %s stopped after %d of %d bytes",
                         asset.path.name,
