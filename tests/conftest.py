@@ -78,7 +78,9 @@ def deterministic_ids(monkeypatch: pytest.MonkeyPatch) -> None:
         return str(uuid.UUID(int=next(counter), version=4))
 
     monkeypatch.setattr(fake_state, "new_id", new_id)
-    monkeypatch.setattr(fake_views, "new_id", new_id)
+    for area in fake_views.AREAS:
+        if hasattr(area, "new_id"):
+            monkeypatch.setattr(area, "new_id", new_id)
 
 
 @pytest.fixture
