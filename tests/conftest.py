@@ -115,3 +115,9 @@ async def init_integration(
     assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
     return mock_config_entry
+
+
+@pytest.fixture
+def entry(init_integration: MockConfigEntry) -> MockConfigEntry:
+    """Return the loaded entry of the fake server's admin (the action tests' name)."""
+    return init_integration

@@ -1,7 +1,7 @@
-"""Upload from a URL, trashed duplicates, album refusals, folder options and search.
+"""Tests for upload (files, snapshots, media, URLs; trashed duplicates, album
+refusals) against the fake Immich server.
 
-Against the spec-checked stand-in; tests/real/test_upload_search.py checks the same
-behaviour on a real Immich.
+tests/real/test_upload_search.py checks the same behaviour on a real Immich.
 """
 
 # The tests prepare and inspect a few small files directly; that is fine in a test.
@@ -10,7 +10,6 @@ behaviour on a real Immich.
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
-from datetime import UTC, datetime
 import json
 from pathlib import Path
 import tempfile
@@ -20,21 +19,280 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from syrupy.assertion import SnapshotAssertion
 
-from custom_components.immich_bridge.const import DOMAIN
-from tests.common import action_fails, call_action as _call
+from tests.common import (
+    UNKNOWN_ID,
+    action_fails,
+    album_named as _album_named,
+    call_action as _call,
+    scrub as _scrub,
+    write_jpeg as _jpeg,
+)
 from tests.fake_immich import FakeImmich
 from tests.services.platforms import async_setup_stand_ins
 
+# ------------------------------------------------------------------------ upload
+
+
+async def test_upload_file_into_new_album(
+    deterministic_ids: None,
+    hass: HomeAssistant,
+    immich_server: FakeImmich,
+    entry: MockConfigEntry,
+    allowed: Path,
+    snapshot: SnapshotAssertion,
+) -> None:
+    """Upload a file into an album created by name, with tags and a description."""
+    photo = _jpeg(immich_server, allowed, "garden.jpg")
+    result = await _call(
+        hass,
+        entry,
+        "upload",
+        file_path=str(photo),
+        album="Garden",
+        tags=["Home/Garden", "Plants"],
+        favorite=True,
+        description="Roses",
+    )
+    assert _scrub(result, immich_server, allowed) == snapshot
+    asset = immich_server.state.assets[result["assets"][0]["asset_id"]]
+    assert asset.data == photo.read_bytes()
+    assert asset.is_favorite
+    assert asset.description == "Roses"
+    album = _album_named(immich_server, "Garden")
+    assert album.asset_ids == [asset.id]
+    tagged = {
+        t.value for t in immich_server.state.tags.values() if asset.id in t.asset_ids
+    }
+    assert tagged == {"Home/Garden", "Plants"}
+    assert photo.exists()
+
+
+async def test_upload_duplicate_lands_in_album(
+    hass: HomeAssistant,
+    immich_server: FakeImmich,
+    entry: MockConfigEntry,
+    allowed: Path,
+) -> None:
+    """Report a file the server has as a duplicate, and still add it to the album."""
+    photo = _jpeg(immich_server, allowed, "again.jpg")
+    existing = immich_server.state.add_asset(
+        immich_server.admin_id, data=photo.read_bytes(), filename="again.jpg"
+    )
+    album_id = immich_server.state.add_album(immich_server.admin_id, "Trips")
+    result = await _call(
+        hass, entry, "upload", file_path=[str(photo)], album=album_id, favorite=True
+    )
+    assert result["album_id"] == album_id
+    assert result["assets"][0] | {"source": None, "url": None, "image_url": None} == {
+        "asset_id": existing,
+        "status": "duplicate",
+        "in_trash": False,
+        "source": None,
+        "url": None,
+        "image_url": None,
+    }
+    assert result["assets"][0]["url"] == f"{immich_server.url}/photos/{existing}"
+    assert immich_server.state.albums[album_id].asset_ids == [existing]
+    assert immich_server.state.assets[existing].is_favorite
+    assert len(immich_server.state.assets) == 1
+
+
+async def test_upload_album_by_name_ignores_case(
+    hass: HomeAssistant,
+    immich_server: FakeImmich,
+    entry: MockConfigEntry,
+    allowed: Path,
+) -> None:
+    """Find an existing album by name, whatever its case, instead of creating one."""
+    album_id = immich_server.state.add_album(immich_server.admin_id, "Front Door")
+    photo = _jpeg(immich_server, allowed, "door.jpg")
+    result = await _call(
+        hass, entry, "upload", file_path=str(photo), album="front door"
+    )
+    assert result["album_id"] == album_id
+    assert len(immich_server.state.albums) == 1
+
+
+async def test_upload_camera_snapshot(
+    hass: HomeAssistant,
+    immich_server: FakeImmich,
+    entry: MockConfigEntry,
+    allowed: Path,
+) -> None:
+    """Upload a camera snapshot straight from memory, and an image entity's picture."""
+    picture = immich_server.state.next_jpeg("camera")
+    await async_setup_stand_ins(hass, picture)
+    media = Path(hass.config.path("media"))
+    before = set(media.rglob("*")) if media.exists() else set()
+    result = await _call(
+        hass,
+        entry,
+        "upload",
+        camera_entity_id="camera.front_door",
+        image_entity_id=["image.doorbell"],
+        album="Doorbell",
+        tags="Doorbell",
+    )
+    first, second = result["assets"]
+    assert first["source"] == "camera.front_door"
+    assert first["status"] == "created"
+    assert second == first | {"source": "image.doorbell", "status": "duplicate"}
+    asset = immich_server.state.assets[first["asset_id"]]
+    assert asset.data == picture
+    assert asset.filename.startswith("front_door_")
+    assert asset.filename.endswith(".jpg")
+    assert list(allowed.iterdir()) == []
+    assert (set(media.rglob("*")) if media.exists() else set()) == before
+
+
+async def test_upload_media_source_item(
+    hass: HomeAssistant,
+    immich_server: FakeImmich,
+    entry: MockConfigEntry,
+    allowed: Path,
+) -> None:
+    """Upload a local media-source item (a media selector's value)."""
+    hass.config.media_dirs = {"local": str(allowed / "media")}
+    _jpeg(immich_server, allowed / "media", "cat.jpg")
+    assert await async_setup_component(hass, "media_source", {})
+    result = await _call(
+        hass,
+        entry,
+        "upload",
+        media={
+            "media_content_id": "media-source://media_source/local/cat.jpg",
+            "media_content_type": "image/jpeg",
+        },
+    )
+    assert result["assets"][0]["status"] == "created"
+
+
+async def test_upload_without_response(
+    hass: HomeAssistant,
+    immich_server: FakeImmich,
+    entry: MockConfigEntry,
+    allowed: Path,
+) -> None:
+    """Run an action that can answer without asking for the answer."""
+    photo = _jpeg(immich_server, allowed, "quiet.jpg")
+    assert (
+        await _call(hass, entry, "upload", response=False, file_path=str(photo)) is None
+    )
+    assert len(immich_server.state.assets) == 1
+
+
+async def test_upload_failure_can_be_retried(
+    hass: HomeAssistant,
+    immich_server: FakeImmich,
+    entry: MockConfigEntry,
+    allowed: Path,
+) -> None:
+    """Leave the source alone when an upload fails; a retry creates one asset."""
+    photo = _jpeg(immich_server, allowed, "flaky.jpg")
+    content = photo.read_bytes()
+    immich_server.set_fault("uploadAsset", status=500, times=1)
+    await action_fails(
+        hass, entry, "upload", HomeAssistantError, "server_error", file_path=str(photo)
+    )
+    immich_server.set_fault("uploadAsset", drop=True, times=1)
+    await action_fails(
+        hass,
+        entry,
+        "upload",
+        HomeAssistantError,
+        "cannot_connect",
+        file_path=str(photo),
+    )
+    assert photo.read_bytes() == content
+    assert immich_server.state.assets == {}
+    result = await _call(hass, entry, "upload", file_path=str(photo))
+    assert result["assets"][0]["status"] == "created"
+    result = await _call(hass, entry, "upload", file_path=str(photo))
+    assert result["assets"][0]["status"] == "duplicate"
+    assert len(immich_server.state.assets) == 1
+
+
+@pytest.mark.parametrize(
+    ("data", "key"),
+    [
+        ({}, "no_upload_source"),
+        ({"file_path": "{outside}"}, "path_not_allowed"),
+        ({"file_path": "{allowed}/../outside.jpg"}, "path_not_allowed"),
+        ({"file_path": "{allowed}/link.jpg"}, "path_not_allowed"),
+        ({"file_path": "relative.jpg"}, "path_not_allowed"),
+        ({"file_path": "{allowed}/missing.jpg"}, "file_not_found"),
+        ({"file_path": "{allowed}"}, "file_not_found"),
+        ({"file_path": "{allowed}/notes.txt"}, "unsupported_media_type"),
+        ({"file_path": "{allowed}/ok.jpg", "album": UNKNOWN_ID}, "album_not_found"),
+        ({"camera_entity_id": "camera.broken"}, "camera_no_image"),
+        ({"camera_entity_id": "camera.nowhere"}, "entity_not_found"),
+        ({"image_entity_id": "image.empty"}, "image_no_image"),
+        ({"image_entity_id": "image.nowhere"}, "entity_not_found"),
+        ({"media": "media-source://media_source/local/none.jpg"}, "file_not_found"),
+        ({"media": "media-source://nowhere/x"}, "media_not_found"),
+        ({"media": "/local/cat.jpg"}, "media_not_found"),
+        ({"media": "media-source://camera/camera.front_door"}, "media_not_local"),
+    ],
+)
+async def test_upload_refused(
+    hass: HomeAssistant,
+    immich_server: FakeImmich,
+    entry: MockConfigEntry,
+    allowed: Path,
+    data: dict[str, str],
+    key: str,
+) -> None:
+    """Refuse bad sources before anything is uploaded."""
+    outside = allowed.parent / "outside.jpg"
+    outside.write_bytes(immich_server.state.next_jpeg("outside"))
+    (allowed / "link.jpg").symlink_to(outside)
+    (allowed / "notes.txt").write_text("hello")
+    _jpeg(immich_server, allowed, "ok.jpg")
+    hass.config.media_dirs = {"local": str(allowed)}
+    await async_setup_stand_ins(hass, immich_server.state.next_jpeg("cam"))
+    assert await async_setup_component(hass, "media_source", {})
+    filled = {
+        name: value.format(allowed=allowed, outside=outside)
+        for name, value in data.items()
+    }
+    await action_fails(hass, entry, "upload", ServiceValidationError, key, **filled)
+    assert immich_server.state.assets == {}
+
+
+async def test_upload_refuses_empty_or_garbled_file(
+    hass: HomeAssistant,
+    immich_server: FakeImmich,
+    entry: MockConfigEntry,
+    allowed: Path,
+) -> None:
+    """Refuse a file that cannot be a photo before anything is uploaded; keep it."""
+    good = _jpeg(immich_server, allowed, "good.jpg")
+    empty = allowed / "empty.jpg"
+    empty.write_bytes(b"")
+    garbled = allowed / "garbled.png"
+    garbled.write_text("not a picture")
+    before = len(immich_server.state.assets)
+    for bad, key in ((empty, "empty_media"), (garbled, "unreadable_media")):
+        error = await action_fails(
+            hass,
+            entry,
+            "upload",
+            ServiceValidationError,
+            key,
+            file_path=[str(good), str(bad)],
+        )
+        assert error.translation_placeholders is not None
+        assert error.translation_placeholders["name"] == bad.name
+        assert bad.exists()
+    assert len(immich_server.state.assets) == before
+
+
 SECRET = "s3cr3t-token"  # noqa: S105  # a test value that must never be shown
-
-
-@pytest.fixture
-def entry(init_integration: MockConfigEntry) -> MockConfigEntry:
-    """Return the loaded entry of the fake server's admin."""
-    return init_integration
 
 
 @pytest.fixture
@@ -99,14 +357,6 @@ async def pictures(immich_server: FakeImmich) -> AsyncGenerator[Pictures]:
     await site.server.start_server()
     yield site
     await site.server.close()
-
-
-def _jpeg(server: FakeImmich, folder: Path, name: str) -> Path:
-    """Write a new small JPEG into a folder."""
-    path = folder / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(server.state.next_jpeg(name))
-    return path
 
 
 # ------------------------------------------------------------- upload from a URL
@@ -354,330 +604,6 @@ async def test_upload_reports_album_refusals(
     again = await _call(hass, entry, "upload", file_path=str(photo), album=album)
     assert again["album_failures"] == []
     assert immich_server.state.albums[album].asset_ids == [asset_id]
-
-
-# ------------------------------------------------------------------ sync_folder
-
-
-async def test_sync_folder_album_and_tags_from_folders(
-    hass: HomeAssistant,
-    immich_server: FakeImmich,
-    entry: MockConfigEntry,
-    allowed: Path,
-) -> None:
-    """The folder names the album; each file is tagged with its sub-folder."""
-    folder = allowed / "Holiday 2024"
-    _jpeg(immich_server, folder, "top.jpg")
-    _jpeg(immich_server, folder, "Beach/a.jpg")
-    _jpeg(immich_server, folder, "Beach/b.jpg")
-    _jpeg(immich_server, folder, "Town/Old/c.jpg")
-    result = await _call(
-        hass,
-        entry,
-        "sync_folder",
-        folder=str(folder),
-        album_from_folder=True,
-        tags_from_subfolders=True,
-        concurrency=2,
-    )
-    assert result["uploaded"] == 4
-    assert result["subfolder_tags"] == {"Beach": 2, "Town/Old": 1}
-    album = next(a for a in immich_server.state.albums.values())
-    assert album.name == "Holiday 2024"
-    assert result["album_id"] == album.id
-    assert len(album.asset_ids) == 4
-    tags = {t.value: t.asset_ids for t in immich_server.state.tags.values()}
-    by_name = {immich_server.state.assets[a].filename: a for a in album.asset_ids}
-    assert tags["Beach"] == {by_name["a.jpg"], by_name["b.jpg"]}
-    assert tags["Town/Old"] == {by_name["c.jpg"]}
-    assert "Town" in tags
-    assert all(by_name["top.jpg"] not in ids for ids in tags.values())
-
-
-async def test_sync_folder_dry_run_lists_what_is_new(
-    hass: HomeAssistant,
-    immich_server: FakeImmich,
-    entry: MockConfigEntry,
-    allowed: Path,
-) -> None:
-    """A dry run lists exactly the files the server lacks, and changes nothing."""
-    folder = allowed / "scans"
-    new = _jpeg(immich_server, folder, "new.jpg")
-    known = _jpeg(immich_server, folder, "sub/known.jpg")
-    trashed = _jpeg(immich_server, folder, "trashed.jpg")
-    immich_server.state.add_asset(immich_server.admin_id, data=known.read_bytes())
-    gone = immich_server.state.add_asset(
-        immich_server.admin_id, data=trashed.read_bytes()
-    )
-    immich_server.state.assets[gone].is_trashed = True
-    assets = set(immich_server.state.assets)
-    result = await _call(
-        hass,
-        entry,
-        "sync_folder",
-        folder=str(folder),
-        dry_run=True,
-        album_from_folder=True,
-        tags_from_subfolders=True,
-    )
-    assert result["would_upload"] == [str(new)]
-    assert result["in_trash"] == [str(trashed)]
-    assert result["restored"] == []
-    assert (result["pending"], result["duplicates"]) == (1, 2)
-    assert set(immich_server.state.assets) == assets
-    assert immich_server.state.assets[gone].is_trashed
-    assert immich_server.state.albums == {}
-    assert immich_server.state.tags == {}
-
-
-async def test_sync_folder_trashed_duplicates(
-    hass: HomeAssistant,
-    immich_server: FakeImmich,
-    entry: MockConfigEntry,
-    allowed: Path,
-) -> None:
-    """Duplicates in the trash are reported, or restored (the default)."""
-    folder = allowed / "scans"
-    photo = _jpeg(immich_server, folder, "a.jpg")
-    gone = immich_server.state.add_asset(
-        immich_server.admin_id, data=photo.read_bytes()
-    )
-    immich_server.state.assets[gone].is_trashed = True
-    kept = await _call(
-        hass, entry, "sync_folder", folder=str(folder), restore_trashed=False
-    )
-    assert (kept["in_trash"], kept["restored"]) == ([str(photo)], [])
-    assert immich_server.state.assets[gone].is_trashed
-    restored = await _call(hass, entry, "sync_folder", folder=str(folder))
-    assert (restored["in_trash"], restored["restored"]) == ([], [gone])
-    assert not immich_server.state.assets[gone].is_trashed
-
-
-async def test_sync_folder_reports_album_refusals(
-    hass: HomeAssistant,
-    immich_server: FakeImmich,
-    entry: MockConfigEntry,
-    allowed: Path,
-) -> None:
-    """Assets the album refused are listed with the server's reason."""
-    folder = allowed / "scans"
-    _jpeg(immich_server, folder, "a.jpg")
-    immich_server.set_fault(
-        "addAssetsToAlbum",
-        mutate=lambda data: json.dumps(
-            [
-                {"id": item["id"], "success": False, "error": "not_found"}
-                for item in data
-            ]
-        ).encode(),
-    )
-    result = await _call(hass, entry, "sync_folder", folder=str(folder), album="X")
-    [asset_id] = list(immich_server.state.assets)
-    assert result["album_failures"] == [{"asset_id": asset_id, "error": "not_found"}]
-    assert result["album_error"] is None
-
-
-@pytest.mark.parametrize(
-    "data",
-    [
-        {"concurrency": 0},
-        {"concurrency": 17},
-        {"album": "X", "album_from_folder": True},
-    ],
-)
-async def test_sync_folder_refuses_bad_options(
-    hass: HomeAssistant, entry: MockConfigEntry, allowed: Path, data: dict[str, Any]
-) -> None:
-    """Concurrency is bounded; an album can't be both named and the folder's."""
-    await action_fails(
-        hass,
-        entry,
-        "sync_folder",
-        ServiceValidationError,
-        "invalid_action_data",
-        folder=str(allowed),
-        **data,
-    )
-
-
-# ------------------------------------------------------------------------ search
-
-
-def _library(server: FakeImmich) -> list[str]:
-    """Add five photos, newest first in the returned list; rate and tag some."""
-    state, owner = server.state, server.admin_id
-    ids = [
-        state.add_asset(
-            owner,
-            filename=f"p{day}.jpg",
-            taken_at=datetime(2024, 1, day, tzinfo=UTC),
-        )
-        for day in range(5, 0, -1)
-    ]
-    state.assets[ids[1]].rating = 4
-    state.assets[ids[3]].rating = 4
-    state.assets[ids[4]].rating = 2
-    tag = state.add_tag(owner, "Home/Garden")
-    state.tags[tag].asset_ids.update({ids[0], ids[3]})
-    return ids
-
-
-async def test_search_pages_and_true_total(
-    hass: HomeAssistant, immich_server: FakeImmich, entry: MockConfigEntry
-) -> None:
-    """Pages follow next_page; total counts every match, not the page."""
-    ids = _library(immich_server)
-    first = await _call(hass, entry, "search", limit=2)
-    assert [a["asset_id"] for a in first["assets"]] == ids[:2]
-    assert (first["count"], first["total"], first["page"], first["next_page"]) == (
-        2,
-        5,
-        1,
-        2,
-    )
-    last = await _call(hass, entry, "search", limit=2, page=3)
-    assert [a["asset_id"] for a in last["assets"]] == ids[4:]
-    assert (last["total"], last["next_page"]) == (5, None)
-    oldest = await _call(hass, entry, "search", limit=2, order="oldest")
-    assert [a["asset_id"] for a in oldest["assets"]] == ids[::-1][:2]
-
-
-async def test_search_by_tag_and_rating(
-    hass: HomeAssistant, immich_server: FakeImmich, entry: MockConfigEntry
-) -> None:
-    """Tags (name, path or id) and star ratings filter; 0 means unrated."""
-    ids = _library(immich_server)
-    tagged = await _call(hass, entry, "search", tags="home/garden")
-    assert [a["asset_id"] for a in tagged["assets"]] == [ids[0], ids[3]]
-    assert tagged["total"] == 2
-    rated = await _call(hass, entry, "search", rating=4)
-    assert [a["asset_id"] for a in rated["assets"]] == [ids[1], ids[3]]
-    unrated = await _call(hass, entry, "search", rating=0)
-    assert [a["asset_id"] for a in unrated["assets"]] == [ids[0], ids[2]]
-    both = await _call(hass, entry, "search", tags="Garden", rating=4)
-    assert [a["asset_id"] for a in both["assets"]] == [ids[3]]
-    await action_fails(
-        hass, entry, "search", ServiceValidationError, "tag_not_found", tags="Nope"
-    )
-
-
-async def test_search_random(
-    hass: HomeAssistant, immich_server: FakeImmich, entry: MockConfigEntry
-) -> None:
-    """A random order picks from the matches; total still counts all of them."""
-    ids = _library(immich_server)
-    result = await _call(hass, entry, "search", order="random", limit=3)
-    assert result["count"] == 3
-    assert {a["asset_id"] for a in result["assets"]} <= set(ids)
-    assert (result["total"], result["next_page"]) == (5, None)
-    rated = await _call(hass, entry, "search", order="random", rating=4)
-    assert {a["asset_id"] for a in rated["assets"]} == {ids[1], ids[3]}
-    assert rated["total"] == 2
-
-
-@pytest.mark.parametrize(
-    ("data", "key"),
-    [
-        ({"order": "random", "page": 2}, "search_random_page"),
-        ({"order": "random", "query": "dog"}, "search_order_with_query"),
-        ({"order": "oldest", "query": "dog"}, "search_order_with_query"),
-    ],
-)
-async def test_search_refuses_combinations(
-    hass: HomeAssistant, entry: MockConfigEntry, data: dict[str, Any], key: str
-) -> None:
-    """Random searches have no pages; a smart search has its own order."""
-    await action_fails(hass, entry, "search", ServiceValidationError, key, **data)
-
-
-async def test_search_smart_has_no_total(
-    hass: HomeAssistant, immich_server: FakeImmich, entry: MockConfigEntry
-) -> None:
-    """A smart search pages too, but the server has no count for it."""
-    _library(immich_server)
-    result = await _call(hass, entry, "search", query="p", limit=2)
-    assert (result["count"], result["total"], result["next_page"]) == (2, None, 2)
-
-
-async def test_search_total_without_statistics_permission(
-    hass: HomeAssistant, immich_server: FakeImmich
-) -> None:
-    """A key without asset.statistics still searches; its total is unknown."""
-    user = immich_server.state.add_user("Limited", "limited@example.com")
-    key = immich_server.state.add_api_key(
-        user, ("asset.read", "user.read", "album.read", "tag.read")
-    )
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        data={"url": immich_server.url, "api_key": key, "verify_ssl": True},
-        unique_id=user,
-        title="Limited",
-    )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    immich_server.state.add_asset(user)
-    result = await _call(hass, entry, "search")
-    assert (result["count"], result["total"]) == (1, None)
-
-
-async def test_sync_folder_keeps_files_whose_copy_stays_in_the_trash(
-    hass: HomeAssistant,
-    immich_server: FakeImmich,
-    entry: MockConfigEntry,
-    allowed: Path,
-) -> None:
-    """Deleting after upload never removes a file whose only copy is in the trash."""
-    folder = allowed / "scans"
-    trashed = _jpeg(immich_server, folder, "trashed.jpg")
-    new = _jpeg(immich_server, folder, "new.jpg")
-    gone = immich_server.state.add_asset(
-        immich_server.admin_id, data=trashed.read_bytes()
-    )
-    immich_server.state.assets[gone].is_trashed = True
-    kept = await _call(
-        hass,
-        entry,
-        "sync_folder",
-        folder=str(folder),
-        delete_after_upload=True,
-        restore_trashed=False,
-    )
-    assert kept["in_trash"] == [str(trashed)]
-    assert trashed.exists()
-    assert not new.exists()
-    restored = await _call(
-        hass, entry, "sync_folder", folder=str(folder), delete_after_upload=True
-    )
-    assert restored["restored"] == [gone]
-    assert not trashed.exists()
-
-
-async def test_sync_folder_subfolder_tags_edge_cases(
-    hass: HomeAssistant,
-    immich_server: FakeImmich,
-    entry: MockConfigEntry,
-    allowed: Path,
-) -> None:
-    """No sub-folder: no tag; a tag missing from the server's answer: an error."""
-    folder = allowed / "flat"
-    _jpeg(immich_server, folder, "a.jpg")
-    flat = await _call(
-        hass, entry, "sync_folder", folder=str(folder), tags_from_subfolders=True
-    )
-    assert flat["subfolder_tags"] == {}
-    assert immich_server.state.tags == {}
-    _jpeg(immich_server, folder, "sub/b.jpg")
-    immich_server.set_fault("upsertTags", mutate=lambda _data: b"[]")
-    await action_fails(
-        hass,
-        entry,
-        "sync_folder",
-        HomeAssistantError,
-        "server_error",
-        folder=str(folder),
-        tags_from_subfolders=True,
-    )
 
 
 async def test_upload_from_url_disk_full(
