@@ -36,6 +36,8 @@ from tests.fake_immich import FakeImmich
 
 ENTRY_ID = "01JIMMICHBRIDGETESTENTRY00"
 UNKNOWN_ID = "0badc0de-0000-4000-8000-000000000000"
+BINARY = "binary_sensor.immich_admin"
+"""The start of the admin entry's binary sensor ids."""
 LINK_PASSWORD = "hunter2"  # noqa: S105  # a test value
 STALL_BOUND_MS: Final = 100.0
 """Home Assistant warns about a callback that holds the event loop this long."""
@@ -225,8 +227,12 @@ async def action_fails(
 async def setup_platforms(
     hass: HomeAssistant, entry: MockConfigEntry, platforms: list[Platform]
 ) -> None:
-    """Set up an entry with only the given platforms, background tasks included."""
-    entry.add_to_hass(hass)
+    """Set up an entry with only the given platforms, background tasks included.
+
+    An entry set up before (and unloaded since) is set up again.
+    """
+    if entry.entry_id not in {e.entry_id for e in hass.config_entries.async_entries()}:
+        entry.add_to_hass(hass)
     with patch("custom_components.immich_bridge.PLATFORMS", platforms):
         assert await hass.config_entries.async_setup(entry.entry_id)
         await hass.async_block_till_done(wait_background_tasks=True)
@@ -278,3 +284,10 @@ def write_jpeg(server: FakeImmich, folder: Path, name: str) -> Path:
 def album_named(server: FakeImmich, name: str) -> Any:
     """Return the fake's album with that name."""
     return next(a for a in server.state.albums.values() if a.name == name)
+
+
+def busy_queues(server: FakeImmich) -> None:
+    """Make some queues busy, failed and paused."""
+    server.state.queues["thumbnailGeneration"].active = 3
+    server.state.queues["metadataExtraction"].failed = 2
+    server.state.queues["smartSearch"].is_paused = True
