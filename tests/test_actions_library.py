@@ -216,12 +216,16 @@ async def test_search(
             },
             "bad_time_range",
         ),
+        ({"order": "random", "page": 2}, "search_random_page"),
+        ({"order": "random", "query": "dog"}, "search_order_with_query"),
+        ({"order": "oldest", "query": "dog"}, "search_order_with_query"),
     ],
 )
 async def test_search_refused(
     hass: HomeAssistant, entry: MockConfigEntry, data: dict[str, Any], key: str
 ) -> None:
-    """Refuse unknown people and albums and an empty time range."""
+    """Refuse unknown people and albums and an empty time range; random searches
+    have no pages; a smart search has its own order."""
     await action_fails(hass, entry, "search", ServiceValidationError, key, **data)
 
 
@@ -330,21 +334,6 @@ async def test_search_random(
     rated = await _call(hass, entry, "search", order="random", rating=4)
     assert {a["asset_id"] for a in rated["assets"]} == {ids[1], ids[3]}
     assert rated["total"] == 2
-
-
-@pytest.mark.parametrize(
-    ("data", "key"),
-    [
-        ({"order": "random", "page": 2}, "search_random_page"),
-        ({"order": "random", "query": "dog"}, "search_order_with_query"),
-        ({"order": "oldest", "query": "dog"}, "search_order_with_query"),
-    ],
-)
-async def test_search_refuses_combinations(
-    hass: HomeAssistant, entry: MockConfigEntry, data: dict[str, Any], key: str
-) -> None:
-    """Random searches have no pages; a smart search has its own order."""
-    await action_fails(hass, entry, "search", ServiceValidationError, key, **data)
 
 
 async def test_search_smart_has_no_total(

@@ -145,12 +145,19 @@ async def test_sync_folder_deletes_only_confirmed_files(
 
 
 @pytest.mark.parametrize(
-    ("folder", "key"),
+    ("folder", "data", "key"),
     [
-        ("{allowed}/missing", "folder_not_found"),
-        ("{allowed}/file.jpg", "folder_not_found"),
-        ("{allowed}/..", "path_not_allowed"),
-        ("/etc", "path_not_allowed"),
+        ("{allowed}/missing", {}, "folder_not_found"),
+        ("{allowed}/file.jpg", {}, "folder_not_found"),
+        ("{allowed}/..", {}, "path_not_allowed"),
+        ("/etc", {}, "path_not_allowed"),
+        ("{allowed}", {"concurrency": 0}, "invalid_action_data"),
+        ("{allowed}", {"concurrency": 17}, "invalid_action_data"),
+        (
+            "{allowed}",
+            {"album": "X", "album_from_folder": True},
+            "invalid_action_data",
+        ),
     ],
 )
 async def test_sync_folder_refused(
@@ -159,9 +166,11 @@ async def test_sync_folder_refused(
     entry: MockConfigEntry,
     allowed: Path,
     folder: str,
+    data: dict[str, Any],
     key: str,
 ) -> None:
-    """Refuse folders that don't exist or aren't allowed."""
+    """Refuse folders that don't exist or aren't allowed; concurrency is bounded;
+    an album can't be both named and the folder's."""
     _jpeg(immich_server, allowed, "file.jpg")
     await action_fails(
         hass,
@@ -170,6 +179,7 @@ async def test_sync_folder_refused(
         ServiceValidationError,
         key,
         folder=folder.format(allowed=allowed),
+        **data,
     )
 
 
@@ -424,29 +434,6 @@ async def test_sync_folder_reports_album_refusals(
     [asset_id] = list(immich_server.state.assets)
     assert result["album_failures"] == [{"asset_id": asset_id, "error": "not_found"}]
     assert result["album_error"] is None
-
-
-@pytest.mark.parametrize(
-    "data",
-    [
-        {"concurrency": 0},
-        {"concurrency": 17},
-        {"album": "X", "album_from_folder": True},
-    ],
-)
-async def test_sync_folder_refuses_bad_options(
-    hass: HomeAssistant, entry: MockConfigEntry, allowed: Path, data: dict[str, Any]
-) -> None:
-    """Concurrency is bounded; an album can't be both named and the folder's."""
-    await action_fails(
-        hass,
-        entry,
-        "sync_folder",
-        ServiceValidationError,
-        "invalid_action_data",
-        folder=str(allowed),
-        **data,
-    )
 
 
 async def test_sync_folder_keeps_files_whose_copy_stays_in_the_trash(

@@ -237,6 +237,15 @@ async def test_upload_failure_can_be_retried(
         ({"media": "media-source://nowhere/x"}, "media_not_found"),
         ({"media": "/local/cat.jpg"}, "media_not_found"),
         ({"media": "media-source://camera/camera.front_door"}, "media_not_local"),
+        # URLs: other schemes, relative paths and other Home Assistant URLs.
+        ({"url": "ftp://example.com/photo.jpg"}, "invalid_url"),
+        ({"url": "file:///etc/passwd"}, "invalid_url"),
+        ({"url": "photo.jpg"}, "invalid_url"),
+        ({"url": "//example.com/photo.jpg"}, "invalid_url"),
+        ({"url": "https:///photo.jpg"}, "invalid_url"),
+        ({"url": "/api/states"}, "url_not_supported"),
+        ({"url": "/api/camera_proxy/image.doorbell"}, "url_not_supported"),
+        ({"url": "http://ha.local:8123/local/photo.jpg"}, "url_not_supported"),
     ],
 )
 async def test_upload_refused(
@@ -254,6 +263,7 @@ async def test_upload_refused(
     (allowed / "notes.txt").write_text("hello")
     _jpeg(immich_server, allowed, "ok.jpg")
     hass.config.media_dirs = {"local": str(allowed)}
+    await hass.config.async_update(internal_url="http://ha.local:8123")
     await async_setup_stand_ins(hass, immich_server.state.next_jpeg("cam"))
     assert await async_setup_component(hass, "media_source", {})
     filled = {
@@ -264,31 +274,38 @@ async def test_upload_refused(
     assert immich_server.state.assets == {}
 
 
+@pytest.mark.parametrize(
+    ("name", "content", "key"),
+    [
+        ("empty.jpg", b"", "empty_media"),
+        ("garbled.png", b"not a picture", "unreadable_media"),
+    ],
+)
 async def test_upload_refuses_empty_or_garbled_file(
     hass: HomeAssistant,
     immich_server: FakeImmich,
     entry: MockConfigEntry,
     allowed: Path,
+    name: str,
+    content: bytes,
+    key: str,
 ) -> None:
     """Refuse a file that cannot be a photo before anything is uploaded; keep it."""
     good = _jpeg(immich_server, allowed, "good.jpg")
-    empty = allowed / "empty.jpg"
-    empty.write_bytes(b"")
-    garbled = allowed / "garbled.png"
-    garbled.write_text("not a picture")
+    bad = allowed / name
+    bad.write_bytes(content)
     before = len(immich_server.state.assets)
-    for bad, key in ((empty, "empty_media"), (garbled, "unreadable_media")):
-        error = await action_fails(
-            hass,
-            entry,
-            "upload",
-            ServiceValidationError,
-            key,
-            file_path=[str(good), str(bad)],
-        )
-        assert error.translation_placeholders is not None
-        assert error.translation_placeholders["name"] == bad.name
-        assert bad.exists()
+    error = await action_fails(
+        hass,
+        entry,
+        "upload",
+        ServiceValidationError,
+        key,
+        file_path=[str(good), str(bad)],
+    )
+    assert error.translation_placeholders is not None
+    assert error.translation_placeholders["name"] == bad.name
+    assert bad.exists()
     assert len(immich_server.state.assets) == before
 
 
@@ -456,27 +473,6 @@ async def test_upload_from_url_failures_leave_nothing(
     if key == "url_too_large":
         result = await _call(hass, entry, "upload", url=pictures.url(path))
         assert result["assets"][0]["status"] == "created"
-
-
-@pytest.mark.parametrize(
-    ("url", "key"),
-    [
-        ("ftp://example.com/photo.jpg", "invalid_url"),
-        ("file:///etc/passwd", "invalid_url"),
-        ("photo.jpg", "invalid_url"),
-        ("//example.com/photo.jpg", "invalid_url"),
-        ("https:///photo.jpg", "invalid_url"),
-        ("/api/states", "url_not_supported"),
-        ("/api/camera_proxy/image.doorbell", "url_not_supported"),
-        ("http://ha.local:8123/local/photo.jpg", "url_not_supported"),
-    ],
-)
-async def test_upload_from_url_refused(
-    hass: HomeAssistant, entry: MockConfigEntry, url: str, key: str
-) -> None:
-    """Other schemes, relative paths and other Home Assistant URLs are refused."""
-    await hass.config.async_update(internal_url="http://ha.local:8123")
-    await action_fails(hass, entry, "upload", ServiceValidationError, key, url=url)
 
 
 async def test_upload_from_home_assistant_urls(
