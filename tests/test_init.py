@@ -44,20 +44,22 @@ async def test_load_unload(
     assert mock_config_entry.state is ConfigEntryState.NOT_LOADED
 
 
-async def test_server_down_retries(
-    hass: HomeAssistant, immich_server: FakeImmich, mock_config_entry: MockConfigEntry
+@pytest.mark.parametrize(
+    ("operation", "status"),
+    [
+        ("getServerVersion", 503),  # the server can't be reached
+        ("getStorage", 502),  # the first refresh fails
+    ],
+)
+async def test_setup_retries(
+    hass: HomeAssistant,
+    immich_server: FakeImmich,
+    mock_config_entry: MockConfigEntry,
+    operation: str,
+    status: int,
 ) -> None:
-    """Retry setup while the server can't be reached."""
-    immich_server.set_fault("getServerVersion", status=503)
-    await setup_with(hass, mock_config_entry)
-    assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
-
-
-async def test_first_refresh_fails_retries(
-    hass: HomeAssistant, immich_server: FakeImmich, mock_config_entry: MockConfigEntry
-) -> None:
-    """Retry setup when the first refresh fails."""
-    immich_server.set_fault("getStorage", status=502)
+    """Retry setup while the server can't be reached or the first refresh fails."""
+    immich_server.set_fault(operation, status=status)
     await setup_with(hass, mock_config_entry)
     assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
 
