@@ -5,11 +5,7 @@ from __future__ import annotations
 import secrets
 
 from tests.fake_immich import dto
-from tests.fake_immich.state import (
-    SharedLink,
-    new_id,
-    now,
-)
+from tests.fake_immich.state import SharedLink, new_id, now
 
 from .base import Call, ImmichHTTPError, Reply, handles, parse_time
 

@@ -8,11 +8,7 @@ from datetime import UTC, datetime
 import random
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from tests.fake_immich.state import (
-    Album,
-    Asset,
-    Tag,
-)
+from tests.fake_immich.state import Album, Asset, Tag
 
 if TYPE_CHECKING:
     from aiohttp import web

@@ -7,12 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tests.fake_immich import dto
-from tests.fake_immich.state import (
-    IMAGE_EXTENSIONS,
-    VIDEO_EXTENSIONS,
-    now,
-    sha1_base64,
-)
+from tests.fake_immich.state import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, now, sha1_base64
 
 from .base import Call, FileReply, ImmichHTTPError, Reply, handles
 

@@ -5,10 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.fake_immich import dto
-from tests.fake_immich.state import (
-    Asset,
-    iso,
-)
+from tests.fake_immich.state import Asset, iso
 
 from .base import Call, ImmichHTTPError, Reply, handles, parse_time
 

@@ -5,13 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from tests.fake_immich import dto
-from tests.fake_immich.state import (
-    IMAGE_EXTENSIONS,
-    VIDEO_EXTENSIONS,
-    iso,
-    new_id,
-    now,
-)
+from tests.fake_immich.state import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, iso, new_id, now
 
 from .base import Call, ImmichHTTPError, Reply, handles
 
