@@ -7,7 +7,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 import gc
+import json
 import os
+from pathlib import Path
+import re
 import threading
 from typing import Any, Final
 from unittest.mock import patch
@@ -32,6 +35,10 @@ from custom_components.immich_bridge.services import ACTIONS
 from tests.fake_immich import FakeImmich
 
 ENTRY_ID = "01JIMMICHBRIDGETESTENTRY00"
+UNKNOWN_ID = "0badc0de-0000-4000-8000-000000000000"
+BINARY = "binary_sensor.immich_admin"
+"""The start of the admin entry's binary sensor ids."""
+LINK_PASSWORD = "hunter2"  # noqa: S105  # a test value
 STALL_BOUND_MS: Final = 100.0
 """Home Assistant warns about a callback that holds the event loop this long."""
 _TICK: Final = 0.001
@@ -220,8 +227,12 @@ async def action_fails(
 async def setup_platforms(
     hass: HomeAssistant, entry: MockConfigEntry, platforms: list[Platform]
 ) -> None:
-    """Set up an entry with only the given platforms, background tasks included."""
-    entry.add_to_hass(hass)
+    """Set up an entry with only the given platforms, background tasks included.
+
+    An entry set up before (and unloaded since) is set up again.
+    """
+    if entry.entry_id not in {e.entry_id for e in hass.config_entries.async_entries()}:
+        entry.add_to_hass(hass)
     with patch("custom_components.immich_bridge.PLATFORMS", platforms):
         assert await hass.config_entries.async_setup(entry.entry_id)
         await hass.async_block_till_done(wait_background_tasks=True)
@@ -251,3 +262,32 @@ async def use_blueprint(
         },
     )
     await hass.async_block_till_done()
+
+
+def scrub(value: Any, server: FakeImmich, folder: Path | None = None) -> Any:
+    """Replace the server URL, the test folder and signatures: stable snapshots."""
+    text = json.dumps(value).replace(server.url, "http://immich.test")
+    text = re.sub(r"authSig=[\w.-]+", "authSig=SIGNATURE", text)
+    if folder is not None:
+        text = text.replace(str(folder), "/allowed")
+    return json.loads(text)
+
+
+def write_jpeg(server: FakeImmich, folder: Path, name: str) -> Path:
+    """Write a new small JPEG into a folder."""
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(server.state.next_jpeg(name))
+    return path
+
+
+def album_named(server: FakeImmich, name: str) -> Any:
+    """Return the fake's album with that name."""
+    return next(a for a in server.state.albums.values() if a.name == name)
+
+
+def busy_queues(server: FakeImmich) -> None:
+    """Make some queues busy, failed and paused."""
+    server.state.queues["thumbnailGeneration"].active = 3
+    server.state.queues["metadataExtraction"].failed = 2
+    server.state.queues["smartSearch"].is_paused = True

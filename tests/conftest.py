@@ -16,10 +16,12 @@ from typing import Any
 from unittest.mock import PropertyMock, patch
 import uuid
 
+from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.immich_bridge import PLATFORMS
 from tests.common import make_entry
 from tests.fake_immich import FakeImmich, state as fake_state, views as fake_views
 
@@ -78,7 +80,9 @@ def deterministic_ids(monkeypatch: pytest.MonkeyPatch) -> None:
         return str(uuid.UUID(int=next(counter), version=4))
 
     monkeypatch.setattr(fake_state, "new_id", new_id)
-    monkeypatch.setattr(fake_views, "new_id", new_id)
+    for area in fake_views.AREAS:
+        if hasattr(area, "new_id"):
+            monkeypatch.setattr(area, "new_id", new_id)
 
 
 @pytest.fixture
@@ -105,11 +109,24 @@ def mock_config_entry(
 
 
 @pytest.fixture
+def platforms() -> list[Platform]:
+    """Return the platforms the entry under test sets up (override in a test module)."""
+    return PLATFORMS
+
+
+@pytest.fixture
 async def init_integration(
-    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry, platforms: list[Platform]
 ) -> MockConfigEntry:
-    """Set up the integration against the fake server."""
+    """Set up the integration against the fake server, with `platforms` only."""
     mock_config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done()
+    with patch("custom_components.immich_bridge.PLATFORMS", platforms):
+        assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+        await hass.async_block_till_done()
     return mock_config_entry
+
+
+@pytest.fixture
+def entry(init_integration: MockConfigEntry) -> MockConfigEntry:
+    """Return the loaded entry of the fake server's admin (the action tests' name)."""
+    return init_integration

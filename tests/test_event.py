@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 from http import HTTPStatus
 import json
 from typing import Any
@@ -29,17 +30,11 @@ from custom_components.immich_bridge.const import (
     DOMAIN,
 )
 from custom_components.immich_bridge.watcher import MAX_PENDING, WATCH_INTERVAL
-from tests.common import make_entry
+from tests.common import make_entry, setup_platforms
 from tests.fake_immich import FakeImmich
 
-
-async def _setup(hass: HomeAssistant, entry: MockConfigEntry) -> None:
-    """Set up the entry with the event platform only."""
-    if entry.entry_id not in {e.entry_id for e in hass.config_entries.async_entries()}:
-        entry.add_to_hass(hass)
-    with patch("custom_components.immich_bridge.PLATFORMS", [Platform.EVENT]):
-        assert await hass.config_entries.async_setup(entry.entry_id)
-        await hass.async_block_till_done(wait_background_tasks=True)
+_setup = partial(setup_platforms, platforms=[Platform.EVENT])
+"""Set up an entry with the event platform only (again after an unload)."""
 
 
 async def _unload(hass: HomeAssistant, entry: MockConfigEntry) -> None:

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
-from homeassistant.const import CONF_API_KEY
+from homeassistant.const import CONF_API_KEY, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers import device_registry as dr, issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from syrupy.assertion import SnapshotAssertion
 
 from custom_components.immich_bridge.const import (
     CONF_ALBUMS,
@@ -19,22 +20,21 @@ from custom_components.immich_bridge.const import (
     CONF_IGNORED_PERMISSIONS,
     DOMAIN,
 )
-from tests.common import call_action, make_entry, repairs_manager, setup_with
+from tests.common import (
+    call_action,
+    make_entry,
+    repairs_manager,
+    setup_platforms,
+    setup_with,
+)
 from tests.fake_immich import FakeImmich
-
-
-async def _setup(hass: HomeAssistant, entry: MockConfigEntry) -> None:
-    """Add and set up an entry, whatever the outcome."""
-    entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
 
 
 async def test_load_unload(
     hass: HomeAssistant, immich_server: FakeImmich, mock_config_entry: MockConfigEntry
 ) -> None:
     """Load and unload an entry cleanly; the key's user is read once at setup."""
-    await _setup(hass, mock_config_entry)
+    await setup_with(hass, mock_config_entry)
     assert mock_config_entry.state is ConfigEntryState.LOADED
     runtime = mock_config_entry.runtime_data
     assert runtime.user.id == immich_server.admin_id
@@ -47,21 +47,23 @@ async def test_load_unload(
     assert mock_config_entry.state is ConfigEntryState.NOT_LOADED
 
 
-async def test_server_down_retries(
-    hass: HomeAssistant, immich_server: FakeImmich, mock_config_entry: MockConfigEntry
+@pytest.mark.parametrize(
+    ("operation", "status"),
+    [
+        ("getServerVersion", 503),  # the server can't be reached
+        ("getStorage", 502),  # the first refresh fails
+    ],
+)
+async def test_setup_retries(
+    hass: HomeAssistant,
+    immich_server: FakeImmich,
+    mock_config_entry: MockConfigEntry,
+    operation: str,
+    status: int,
 ) -> None:
-    """Retry setup while the server can't be reached."""
-    immich_server.set_fault("getServerVersion", status=503)
-    await _setup(hass, mock_config_entry)
-    assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
-
-
-async def test_first_refresh_fails_retries(
-    hass: HomeAssistant, immich_server: FakeImmich, mock_config_entry: MockConfigEntry
-) -> None:
-    """Retry setup when the first refresh fails."""
-    immich_server.set_fault("getStorage", status=502)
-    await _setup(hass, mock_config_entry)
+    """Retry setup while the server can't be reached or the first refresh fails."""
+    immich_server.set_fault(operation, status=status)
+    await setup_with(hass, mock_config_entry)
     assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
 
 
@@ -117,7 +119,7 @@ async def test_unsupported_version_issue(
     immich_server.set_fault(
         "getServerVersion", body=b'{"major": 1, "minor": 135, "patch": 3}', times=1
     )
-    await _setup(hass, mock_config_entry)
+    await setup_with(hass, mock_config_entry)
     assert mock_config_entry.state is ConfigEntryState.SETUP_ERROR
     issue = issue_registry.async_get_issue(
         DOMAIN, f"unsupported_version_{mock_config_entry.entry_id}"
@@ -280,3 +282,22 @@ async def test_remove_entry_clears_issues(
     await hass.config_entries.async_remove(mock_config_entry.entry_id)
     await hass.async_block_till_done()
     assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
+
+
+async def test_device(
+    hass: HomeAssistant,
+    deterministic_ids: None,
+    immich_server_v3: FakeImmich,
+    device_registry: dr.DeviceRegistry,
+    snapshot: SnapshotAssertion,
+) -> None:
+    """Create one service device per entry, named like the entry."""
+    entry = make_entry(immich_server_v3)
+    await setup_platforms(hass, entry, [Platform.SENSOR])
+    devices = dr.async_entries_for_config_entry(device_registry, entry.entry_id)
+    assert len(devices) == 1
+    device = devices[0]
+    assert device.name == entry.title == "Immich Admin"
+    assert device.sw_version == "3.0.0"
+    assert device.configuration_url == immich_server_v3.url
+    assert device.entry_type is dr.DeviceEntryType.SERVICE

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import timedelta
+from functools import partial
 from unittest.mock import patch
 
 from homeassistant.config_entries import ConfigEntryState
@@ -23,7 +24,7 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.immich_bridge.api import PushState
 from custom_components.immich_bridge.const import DOMAIN
-from tests.common import make_entry
+from tests.common import make_entry, setup_platforms
 from tests.fake_immich import FakeImmich
 
 
@@ -45,12 +46,8 @@ async def _connected(hass: HomeAssistant, server: FakeImmich) -> MockConfigEntry
     return entry
 
 
-async def _setup(hass: HomeAssistant, entry: MockConfigEntry) -> None:
-    """Set up the entry with the event platform only."""
-    entry.add_to_hass(hass)
-    with patch("custom_components.immich_bridge.PLATFORMS", [Platform.EVENT]):
-        assert await hass.config_entries.async_setup(entry.entry_id)
-        await hass.async_block_till_done(wait_background_tasks=True)
+_setup = partial(setup_platforms, platforms=[Platform.EVENT])
+"""Set up an entry with the event platform only."""
 
 
 def _fired(events: list[Event], entity_id: str) -> list[str]:

@@ -7,21 +7,13 @@ from typing import Any
 
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from tests.common import action_fails, call_action as _call
+from tests.common import UNKNOWN_ID, action_fails, call_action as _call
 from tests.fake_immich import FakeImmich
 from tests.services.platforms import async_setup_stand_ins
 
-UNKNOWN_ID = "0badc0de-0000-4000-8000-000000000000"
 LATEST = "image.immich_admin_latest_upload"
-
-
-@pytest.fixture
-def entry(init_integration: MockConfigEntry) -> MockConfigEntry:
-    """Return the loaded entry of the fake server's admin."""
-    return init_integration
 
 
 def _ago(days: float) -> datetime:
