@@ -22,6 +22,9 @@ from tests.fake_immich import FakeImmich
 CORE_PER_HOUR = (
     240  # core immich: about, storage, statistics, version check each minute
 )
+# Ours today (217: 120 of them the job queues' and new uploads' one-minute polls),
+# with a little room: a new request every refresh (+12) fails this.
+OURS_PER_HOUR = 225
 STEP = timedelta(seconds=15)
 
 
@@ -54,4 +57,4 @@ async def test_default_admin_entry_stays_within_cores_budget(
     table = "\n".join(f"{count:5d}  {name}" for name, count in counts.most_common())
     report = f"Requests in one hour of a default admin entry: {len(hour)}\n{table}"
     print(f"\n{report}")  # noqa: T201  # the figures for closing notes (pytest -s)
-    assert len(hour) <= CORE_PER_HOUR, report
+    assert len(hour) <= min(CORE_PER_HOUR, OURS_PER_HOUR), report

@@ -403,10 +403,10 @@ def _server_refresh_requests(server: FakeImmich) -> list[str]:
     [
         # Nothing needs single albums: the counts come from /albums/statistics.
         # (What changes rarely is read every 15 minutes or hour, not in this refresh:
-        # the version and its check, tags, duplicate groups.)
-        (False, 8),
+        # the version and its check, tags, people, duplicate groups.)
+        (False, 7),
         # A picked album: owned and shared albums are listed too, once each.
-        (True, 10),
+        (True, 9),
     ],
 )
 async def test_request_count_independent_of_library_size(

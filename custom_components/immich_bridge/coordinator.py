@@ -53,13 +53,18 @@ if TYPE_CHECKING:
 type ImmichBridgeConfigEntry = ConfigEntry[ImmichBridgeRuntimeData]
 
 # Sources read less often than every refresh, because they change rarely: the server's
-# version and its update, tags and the duplicate groups (Immich answers every group
-# with its assets in full, for a number that changes when its nightly detection runs).
+# version and its update, tags, the number of people and the duplicate groups (Immich
+# answers every group with its assets in full, for a number that changes when its
+# nightly detection runs). A refresh asked for (homeassistant.update_entity) reads
+# them all.
 READ_EVERY: Final[dict[Source, timedelta]] = {
     Source.ABOUT: SLOW_INTERVAL,
     Source.VERSION_CHECK: SLOW_INTERVAL,
     Source.DUPLICATES: SLOW_INTERVAL,
     Source.TAGS: timedelta(minutes=15),
+    # The number of people changes when face recognition runs after uploads; it is
+    # the slowest request of a refresh on a real server (Immich counts every person).
+    Source.PEOPLE: timedelta(minutes=15),
 }
 
 
@@ -267,7 +272,8 @@ class ImmichBridgeServerCoordinator(_ImmichBridgeCoordinator[ImmichBridgeServerD
         with translate_update_errors():
             (
                 (about, version_check, storage, statistics, asset_statistics, user),
-                (album_statistics, albums, people, tags, libraries),
+                (album_statistics, albums, people, tags, trash, duplicate_groups),
+                (libraries, library_statistics),
             ) = await asyncio.gather(
                 asyncio.gather(
                     self._fetch_slow(Source.ABOUT, client.about),
@@ -280,17 +286,14 @@ class ImmichBridgeServerCoordinator(_ImmichBridgeCoordinator[ImmichBridgeServerD
                 asyncio.gather(
                     self._fetch(Source.ALBUM_STATISTICS, client.album_statistics),
                     self._async_watched_albums(self.watched_albums),
-                    self._fetch(Source.PEOPLE, lambda: client.people(size=1)),
+                    self._fetch_slow(Source.PEOPLE, lambda: client.people(size=1)),
                     self._fetch_slow(Source.TAGS, client.tags),
-                    self._fetch(Source.LIBRARIES, client.libraries),
+                    self._fetch(
+                        Source.TRASH, lambda: client.asset_statistics(is_trashed=True)
+                    ),
+                    self._fetch_slow(Source.DUPLICATES, self._async_duplicate_groups),
                 ),
-            )
-            trash, duplicate_groups, library_statistics = await asyncio.gather(
-                self._fetch(
-                    Source.TRASH, lambda: client.asset_statistics(is_trashed=True)
-                ),
-                self._fetch_slow(Source.DUPLICATES, self._async_duplicate_groups),
-                self._async_library_statistics(libraries),
+                self._async_libraries(),
             )
         return ImmichBridgeServerData(
             about=about,
@@ -319,6 +322,17 @@ class ImmichBridgeServerCoordinator(_ImmichBridgeCoordinator[ImmichBridgeServerD
             self._setup_user = None
             return user
         return await self._fetch(Source.USER, self.client.me)
+
+    async def _async_libraries(
+        self,
+    ) -> tuple[list[ImmichLibrary] | None, dict[str, ImmichLibraryStatistics] | None]:
+        """Return the external libraries and each one's counts.
+
+        The counts follow the list at once, alongside the other requests: a refresh
+        costs one round of concurrent requests, not two.
+        """
+        libraries = await self._fetch(Source.LIBRARIES, self.client.libraries)
+        return libraries, await self._async_library_statistics(libraries)
 
     async def _async_library_statistics(
         self, libraries: list[ImmichLibrary] | None
