@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 import math
 import re
-from typing import Any, Final, Literal
+from typing import Any, Final
 
 from homeassistant.const import ATTR_CONFIG_ENTRY_ID
 from homeassistant.helpers import config_validation as cv
@@ -17,6 +17,7 @@ from .api import (
     MAX_CONCURRENCY,
     AlbumRole,
     AssetSize,
+    AssetType,
     QueueCommand,
     Visibility,
     is_uuid,
@@ -101,7 +102,7 @@ ASSET_SIZES: Final[tuple[AssetSize, ...]] = (
     "thumbnail",
 )
 ALBUM_ROLES: Final[tuple[AlbumRole, ...]] = ("viewer", "editor")
-ASSET_TYPES: Final[dict[str, Literal["IMAGE", "VIDEO", "AUDIO", "OTHER"]]] = {
+ASSET_TYPES: Final[dict[str, AssetType]] = {
     "image": "IMAGE",
     "video": "VIDEO",
     "audio": "AUDIO",

@@ -65,8 +65,6 @@ MAX_SEEN: Final = 10_000
 RANDOM_KINDS: Final = frozenset(
     {FrameKind.PERSON, FrameKind.FAVORITES, FrameKind.LIBRARY}
 )
-PHOTO: Final = "IMAGE"
-VIDEO: Final = "VIDEO"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -160,14 +158,17 @@ class FrameDeck:
         self.client = client
         self.source = source
         self.videos = videos
-        self.types = frozenset({PHOTO, VIDEO}) if videos else frozenset({PHOTO})
         self.seen: set[str] = set()
         self.current: str | None = None
         self.timeline: TimelineCache = {}
 
     def _filters(self) -> ImmichSearchFilters:
         """Return the search filter of the asset types shown (none for both)."""
-        return {} if self.videos else {"type": PHOTO}
+        return {} if self.videos else {"type": "IMAGE"}
+
+    def _shown(self, asset: ImmichAsset) -> bool:
+        """Tell whether the frame shows this kind of asset (videos: when opted in)."""
+        return asset.is_photo or (self.videos and asset.is_video)
 
     async def _candidates(self) -> tuple[list[ImmichAsset], bool]:
         """Return photos to choose from, and whether they are the whole source."""
@@ -178,7 +179,7 @@ class FrameDeck:
                 asset.id: asset
                 for memory in memories
                 for asset in memory.assets
-                if asset.type in self.types
+                if self._shown(asset)
             }
             return list(photos.values()), True
         filters = self._filters()
@@ -186,14 +187,14 @@ class FrameDeck:
             page = await client.search_smart(
                 str(source.value), size=SEARCH_POOL, **filters
             )
-            return [a for a in page.items if a.type in self.types], True
+            return [a for a in page.items if self._shown(a)], True
         # Person, favorites and the whole library: the server picks at random.
         if source.kind is FrameKind.PERSON:
             filters["person_ids"] = [str(source.value)]
         elif source.kind is FrameKind.FAVORITES:
             filters["is_favorite"] = True
         assets = await client.search_random(size=DRAW_BATCH, **filters)
-        drawn = [asset for asset in assets if asset.type in self.types]
+        drawn = [asset for asset in assets if self._shown(asset)]
         return drawn, len(assets) < DRAW_BATCH
 
     def _unseen(self, ids: Iterable[str]) -> list[str]:

@@ -487,9 +487,9 @@ class Browser:
         """Build the nodes of photos and videos; other assets are left out."""
         nodes: list[BrowseMediaSource] = []
         for asset in assets:
-            if asset.type == "VIDEO":
+            if asset.is_video:
                 media_class, default_type = MediaClass.VIDEO, "video/mp4"
-            elif asset.type == "IMAGE":
+            elif asset.is_photo:
                 media_class, default_type = MediaClass.IMAGE, "image/jpeg"
             else:
                 continue

@@ -90,7 +90,9 @@ async def _none() -> None:
 
 def asset_event_type(asset: ImmichAsset) -> str:
     """Return the event type of an asset: photo, video or other."""
-    return {"IMAGE": "photo", "VIDEO": "video"}.get(asset.type, "other")
+    if asset.is_photo:
+        return "photo"
+    return "video" if asset.is_video else "other"
 
 
 def _created(asset: ImmichAsset) -> datetime:

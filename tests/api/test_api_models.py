@@ -138,6 +138,23 @@ def test_asset_fields() -> None:
     assert bare.description is None
 
 
+@pytest.mark.parametrize(
+    ("value", "expected", "photo", "video"),
+    [
+        ("IMAGE", "IMAGE", True, False),
+        ("VIDEO", "VIDEO", False, True),
+        ("AUDIO", "AUDIO", False, False),
+        ("HOLOGRAM", "OTHER", False, False),  # a type a later Immich may add
+    ],
+)
+def test_asset_type(value: str, expected: str, photo: bool, video: bool) -> None:
+    """The asset type is typed: one this client doesn't know counts as OTHER."""
+    asset = ImmichAsset.from_api({**ASSET, "type": value})
+    assert asset.type == expected
+    assert asset.is_photo is photo
+    assert asset.is_video is video
+
+
 def test_album_owner_v2_v3() -> None:
     """The owner comes from ownerId on v2 and from albumUsers on v3."""
     v3 = ImmichAlbum.from_api(ALBUM_V3)

@@ -58,6 +58,7 @@ from .files import (
     media_problem_sync,
 )
 from .models import (
+    AssetType,
     ImmichApiKeyInfo,
     ImmichLibrary,
     ImmichLibraryStatistics,
@@ -86,7 +87,6 @@ from .results import (
     SyncStatus,
 )
 from .search import (
-    AssetType,
     ImmichMetadataFilters,
     ImmichRandomFilters,
     ImmichSearchFilters,

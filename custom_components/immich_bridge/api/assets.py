@@ -12,7 +12,12 @@ from datetime import date, datetime
 from typing import Any, Self
 
 from .errors import ImmichResponseError
-from .models import Reader
+from .models import ASSET_TYPES, AssetType, Reader
+
+
+def _asset_type(value: str) -> AssetType:
+    """Return an asset's type; one this client doesn't know yet counts as OTHER."""
+    return next((known for known in ASSET_TYPES if known == value), "OTHER")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -20,7 +25,7 @@ class ImmichAsset:
     """Represent an asset (photo, video, …)."""
 
     id: str
-    type: str
+    type: AssetType
     original_file_name: str
     file_created_at: datetime
     file_modified_at: datetime
@@ -50,6 +55,16 @@ class ImmichAsset:
     people: tuple[ImmichPerson, ...] = ()
     tags: tuple[ImmichTag, ...] = ()  # the owner's view only
 
+    @property
+    def is_photo(self) -> bool:
+        """Tell whether the asset is a photo."""
+        return self.type == "IMAGE"
+
+    @property
+    def is_video(self) -> bool:
+        """Tell whether the asset is a video."""
+        return self.type == "VIDEO"
+
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> Self:
         """Build from an AssetResponseDto."""
@@ -57,7 +72,7 @@ class ImmichAsset:
         exif = Reader(f"{cls.__name__}.exifInfo", r.opt_obj("exifInfo") or {})
         return cls(
             id=r.ident("id"),
-            type=r.text("type"),
+            type=_asset_type(r.text("type")),
             original_file_name=r.text("originalFileName"),
             file_created_at=r.moment("fileCreatedAt"),
             file_modified_at=r.moment("fileModifiedAt"),

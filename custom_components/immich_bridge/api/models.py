@@ -12,9 +12,13 @@ from datetime import UTC, date, datetime
 import math
 from pathlib import Path
 import re
-from typing import Any, Final, Self
+from typing import Any, Final, Literal, Self
 
 from .errors import ImmichResponseError
+
+# What an asset is (AssetTypeEnum); the search filters take the same values.
+type AssetType = Literal["IMAGE", "VIDEO", "AUDIO", "OTHER"]
+ASSET_TYPES: Final[tuple[AssetType, ...]] = ("IMAGE", "VIDEO", "AUDIO", "OTHER")
 
 _UUID_RE: Final = re.compile(
     r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE

@@ -9,9 +9,8 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Literal, TypedDict
 
-from .models import iso_utc
+from .models import AssetType, iso_utc
 
-type AssetType = Literal["IMAGE", "VIDEO", "AUDIO", "OTHER"]
 type Visibility = Literal["archive", "timeline", "hidden", "locked"]
 type SuggestionType = Literal[
     "country", "state", "city", "camera-make", "camera-model", "camera-lens-model"
