@@ -23,12 +23,15 @@ from homeassistant.components.repairs.issue_handler import (
 from homeassistant.const import CONF_API_KEY, CONF_URL, CONF_VERIFY_SSL, Platform
 from homeassistant.core import HomeAssistant, SupportsResponse
 from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
+    snapshot_platform,
 )
+from syrupy.assertion import SnapshotAssertion
 
 from custom_components.immich_bridge.const import DOMAIN
 from custom_components.immich_bridge.services import ACTIONS
@@ -291,3 +294,18 @@ def busy_queues(server: FakeImmich) -> None:
     server.state.queues["thumbnailGeneration"].active = 3
     server.state.queues["metadataExtraction"].failed = 2
     server.state.queues["smartSearch"].is_paused = True
+
+
+async def snapshot_admin_platform(
+    hass: HomeAssistant,
+    server: FakeImmich,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+    platform: Platform,
+) -> None:
+    """Snapshot one platform's entities for an admin key, busy queues, an update out."""
+    busy_queues(server)
+    server.state.version_check_release = "v3.1.0"
+    entry = make_entry(server)
+    await setup_platforms(hass, entry, [platform])
+    await snapshot_platform(hass, entity_registry, snapshot, entry.entry_id)

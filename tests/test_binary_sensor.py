@@ -8,12 +8,17 @@ from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
-    snapshot_platform,
 )
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.immich_bridge.const import CONF_LOW_DISK_THRESHOLD
-from tests.common import BINARY, busy_queues as _busy, make_entry, setup_platforms
+from tests.common import (
+    BINARY,
+    busy_queues as _busy,
+    make_entry,
+    setup_platforms,
+    snapshot_admin_platform,
+)
 from tests.fake_immich import FakeImmich
 
 
@@ -32,11 +37,9 @@ async def test_entities(
     snapshot: SnapshotAssertion,
 ) -> None:
     """Snapshot every binary sensor of an admin key."""
-    _busy(immich_server_v3)
-    immich_server_v3.state.version_check_release = "v3.1.0"
-    entry = make_entry(immich_server_v3)
-    await setup_platforms(hass, entry, [Platform.BINARY_SENSOR])
-    await snapshot_platform(hass, entity_registry, snapshot, entry.entry_id)
+    await snapshot_admin_platform(
+        hass, immich_server_v3, entity_registry, snapshot, Platform.BINARY_SENSOR
+    )
 
 
 @pytest.mark.parametrize(("threshold", "expected"), [(10, STATE_OFF), (80, STATE_ON)])

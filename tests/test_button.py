@@ -9,12 +9,15 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import entity_registry as er
 import pytest
-from pytest_homeassistant_custom_component.common import (
-    snapshot_platform,
-)
 from syrupy.assertion import SnapshotAssertion
 
-from tests.common import BINARY, busy_queues as _busy, make_entry, setup_platforms
+from tests.common import (
+    BINARY,
+    busy_queues as _busy,
+    make_entry,
+    setup_platforms,
+    snapshot_admin_platform,
+)
 from tests.fake_immich import FakeImmich
 
 
@@ -33,11 +36,9 @@ async def test_entities(
     snapshot: SnapshotAssertion,
 ) -> None:
     """Snapshot every button of an admin key."""
-    _busy(immich_server_v3)
-    immich_server_v3.state.version_check_release = "v3.1.0"
-    entry = make_entry(immich_server_v3)
-    await setup_platforms(hass, entry, [Platform.BUTTON])
-    await snapshot_platform(hass, entity_registry, snapshot, entry.entry_id)
+    await snapshot_admin_platform(
+        hass, immich_server_v3, entity_registry, snapshot, Platform.BUTTON
+    )
 
 
 async def test_scan_libraries_button(

@@ -10,12 +10,15 @@ from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
-    snapshot_platform,
 )
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.immich_bridge.const import SERVER_SCAN_INTERVAL, SLOW_INTERVAL
-from tests.common import busy_queues as _busy, make_entry, setup_platforms
+from tests.common import (
+    make_entry,
+    setup_platforms,
+    snapshot_admin_platform,
+)
 from tests.fake_immich import FakeImmich
 
 
@@ -28,11 +31,9 @@ async def test_entities(
     snapshot: SnapshotAssertion,
 ) -> None:
     """Snapshot every update entity of an admin key."""
-    _busy(immich_server_v3)
-    immich_server_v3.state.version_check_release = "v3.1.0"
-    entry = make_entry(immich_server_v3)
-    await setup_platforms(hass, entry, [Platform.UPDATE])
-    await snapshot_platform(hass, entity_registry, snapshot, entry.entry_id)
+    await snapshot_admin_platform(
+        hass, immich_server_v3, entity_registry, snapshot, Platform.UPDATE
+    )
 
 
 async def test_update_entity(
