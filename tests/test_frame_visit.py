@@ -111,6 +111,29 @@ async def test_show_memories_then_back(
     assert _attributes(hass, entity_id)["asset_id"] in photos
 
 
+async def test_visit_begun_during_a_draw_wins(
+    hass: HomeAssistant,
+    frame: tuple[str, list[str], dict[str, str]],
+    immich_server: FakeImmich,
+) -> None:
+    """A draw of the album in flight when a visit begins doesn't replace the visit."""
+    entity_id, _photos, ids = frame
+    asked = sum(r.operation_id == "getAssetInfo" for r in immich_server.requests)
+    immich_server.set_fault("getAssetInfo", delay=1, times=1)
+    turning = hass.async_create_task(
+        hass.services.async_call(
+            DOMAIN, "next_image", {"entity_id": entity_id}, blocking=True
+        )
+    )
+    await immich_server.wait_for_request("getAssetInfo", count=asked + 1)
+
+    await _show(hass, entity_id, source="memories", duration={"minutes": 10})
+    await turning
+    attributes = _attributes(hass, entity_id)
+    assert attributes["asset_id"] == ids["memory"]
+    assert attributes["showing"] == "memories"
+
+
 async def test_show_the_whole_library(
     hass: HomeAssistant, frame: tuple[str, list[str], dict[str, str]]
 ) -> None:
