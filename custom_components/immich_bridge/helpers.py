@@ -30,6 +30,7 @@ from .api import (
     ImmichBadRequestError,
     ImmichConnectionError,
     ImmichError,
+    ImmichNoMatchError,
     ImmichNotFoundError,
     ImmichPermissionError,
     ImmichRateLimitError,
@@ -92,6 +93,19 @@ def _ambiguous(err: ImmichError) -> ErrorTranslation:
     )
 
 
+def _no_match(err: ImmichError) -> ErrorTranslation:
+    """Translate a reference that names nothing: `<kind>_not_found` {kind: ref}.
+
+    Without a reference there is none of that kind at all: `no_<kind>`.
+    """
+    assert isinstance(err, ImmichNoMatchError)  # noqa: S101  # the row
+    if err.ref is None:
+        return ErrorTranslation(key=f"no_{err.kind}")
+    return ErrorTranslation(
+        key=f"{err.kind}_not_found", placeholders={err.kind: err.ref}
+    )
+
+
 def _fixed(key: str, form_key: str) -> Callable[[ImmichError], ErrorTranslation]:
     """Translate every error of a row the same way."""
     translation = ErrorTranslation(key=key, form_key=form_key)
@@ -107,6 +121,7 @@ ERRORS: Final[
     (ImmichPermissionError, _permission),
     (ImmichNotFoundError, _fixed("not_found", "unknown")),
     (ImmichAmbiguousAlbumError, _ambiguous),
+    (ImmichNoMatchError, _no_match),
     (ImmichRateLimitError, _fixed("rate_limited", "cannot_connect")),
     (ImmichSSLError, _ssl),
     (ImmichConnectionError, _fixed("cannot_connect", "cannot_connect")),
@@ -172,9 +187,11 @@ SETUP_OVERRIDES: Final[Mapping[type[ImmichError], type[HomeAssistantError]]] = {
     ImmichUnsupportedVersionError: ConfigEntryError,
     ImmichAuthenticationError: ConfigEntryAuthFailed,
 }
-# Actions: an unknown item, an album name several albums share: the caller's mistake.
+# Actions: an unknown item, a name that matches nothing or several albums: the
+# caller's mistake.
 ACTION_OVERRIDES: Final[Mapping[type[ImmichError], type[HomeAssistantError]]] = {
     ImmichNotFoundError: ServiceValidationError,
+    ImmichNoMatchError: ServiceValidationError,
     ImmichAmbiguousAlbumError: ServiceValidationError,
 }
 

@@ -2,10 +2,10 @@
 
 Actions and the photo frames' `show_on_frame` name things the way a person does;
 every such reference is turned into the server's item here. A name that matches
-nothing raises the translated ServiceValidationError `<kind>_not_found`; the
-client's own errors (an album name shared by several albums, a server answering
-beside the question) pass on to the error boundary (`helpers.py`), which
-translates them.
+nothing raises the client's ImmichNoMatchError; like the client's other errors
+(an album name shared by several albums, a server answering beside the question)
+it passes on to the error boundary (`helpers.py`), which translates it
+(`<kind>_not_found`, a ServiceValidationError in actions).
 """
 
 from __future__ import annotations
@@ -13,10 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from homeassistant.exceptions import ServiceValidationError
-
-from .api import ImmichResponseError, is_uuid
-from .const import DOMAIN, LOGGER
+from .api import ImmichNoMatchError, ImmichResponseError, is_uuid
+from .const import LOGGER
 
 if TYPE_CHECKING:
     from .api import (
@@ -26,15 +24,6 @@ if TYPE_CHECKING:
         ImmichPerson,
         ImmichTag,
         ImmichUser,
-    )
-
-
-def _invalid(*, key: str, **placeholders: str) -> ServiceValidationError:
-    """Build the translated error of a reference that names nothing."""
-    return ServiceValidationError(
-        translation_domain=DOMAIN,
-        translation_key=key,
-        translation_placeholders=placeholders or None,
     )
 
 
@@ -75,7 +64,7 @@ async def async_album(
 ) -> ImmichAlbum:
     """Return an existing album by id or name."""
     if (album := await async_find_album(client, ref, owner_id=owner_id)) is None:
-        raise _invalid(key="album_not_found", album=ref)
+        raise ImmichNoMatchError(kind="album", ref=ref)
     return album
 
 
@@ -86,7 +75,7 @@ async def async_album_or_create(
     if (album := await async_find_album(client, ref, owner_id=owner_id)) is not None:
         return album
     if is_uuid(ref):
-        raise _invalid(key="album_not_found", album=ref)
+        raise ImmichNoMatchError(kind="album", ref=ref)
     album = await client.create_album(ref)
     LOGGER.debug("Created album %s", album.id)
     return album
@@ -120,7 +109,7 @@ async def async_tags(
         elif create and not is_uuid(ref):
             missing.append(ref)
         else:
-            raise _invalid(key="tag_not_found", tag=ref)
+            raise ImmichNoMatchError(kind="tag", ref=ref)
     if missing:
         created = await client.upsert_tags(missing)
         by_value = {tag.value.casefold(): tag for tag in created}
@@ -141,7 +130,7 @@ async def async_people(client: ImmichClient, refs: Sequence[str]) -> list[Immich
             people, ref, item_id=lambda p: p.id, names=lambda p: (p.name,)
         )
         if match is None:
-            raise _invalid(key="person_not_found", person=ref)
+            raise ImmichNoMatchError(kind="person", ref=ref)
         found.append(match)
     return found
 
@@ -149,14 +138,14 @@ async def async_people(client: ImmichClient, refs: Sequence[str]) -> list[Immich
 async def async_libraries(client: ImmichClient, ref: str | None) -> list[ImmichLibrary]:
     """Return the external library named by id or name, or all of them (None)."""
     if not (libraries := await client.libraries()):
-        raise _invalid(key="no_external_library")
+        raise ImmichNoMatchError(kind="external_library")
     if ref is None:
         return libraries
     match = by_id_or_name(
         libraries, ref, item_id=lambda lib: lib.id, names=lambda lib: (lib.name,)
     )
     if match is None:
-        raise _invalid(key="library_not_found", library=ref)
+        raise ImmichNoMatchError(kind="library", ref=ref)
     return [match]
 
 
@@ -169,6 +158,6 @@ async def async_users(client: ImmichClient, refs: Sequence[str]) -> list[ImmichU
             users, ref, item_id=lambda u: u.id, names=lambda u: (u.email,)
         )
         if match is None:
-            raise _invalid(key="user_not_found", user=ref)
+            raise ImmichNoMatchError(kind="user", ref=ref)
         found.append(match)
     return found

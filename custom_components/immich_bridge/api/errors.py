@@ -51,6 +51,20 @@ class ImmichAmbiguousAlbumError(ImmichError):
         self.count = count
 
 
+class ImmichNoMatchError(ImmichError):
+    """Represent a reference (an id or a name) that matches nothing the key sees.
+
+    `kind` names what was looked for (album, tag, person, library, user); `ref` is
+    the reference, or None when there is none of that kind at all.
+    """
+
+    def __init__(self, *, kind: str, ref: str | None = None) -> None:
+        """Store what was looked for, and by which reference."""
+        super().__init__(f"no {kind}" if ref is None else f"no {kind} {ref!r}")
+        self.kind = kind
+        self.ref = ref
+
+
 class ImmichRateLimitError(ImmichError):
     """Represent a throttled request (HTTP 429); `retry_after` is in seconds."""
 
