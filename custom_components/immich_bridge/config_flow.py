@@ -63,6 +63,7 @@ from .const import (
     PERCENTAGE,
     REAUTH_PERMISSIONS,
 )
+from .frames import FrameKind, FrameSource
 from .helpers import error_translation
 from .permissions import Source, feature_report
 
@@ -398,7 +399,14 @@ class ImmichBridgeConfigFlow(ConfigFlow, domain=DOMAIN):
 
 
 CONF_FRAME_SEARCHES = "frame_searches"
-_SEARCH_PREFIX = "search:"
+
+
+def _search_query(option: str) -> str | None:
+    """Return the query of a smart-search frame option, None for another option."""
+    source = FrameSource.parse(option)
+    if source is None or source.kind is not FrameKind.SEARCH:
+        return None
+    return source.value
 
 
 def _with_unknown(
@@ -445,7 +453,7 @@ class ImmichBridgeOptionsFlow(OptionsFlowWithReload):
         entry: ImmichBridgeConfigEntry = self.config_entry
         if user_input is not None:
             searches = [
-                f"{_SEARCH_PREFIX}{query.strip()}"
+                FrameSource(kind=FrameKind.SEARCH, value=query.strip()).option
                 for query in user_input.pop(CONF_FRAME_SEARCHES, [])
                 if query.strip()
             ]
@@ -463,22 +471,24 @@ class ImmichBridgeOptionsFlow(OptionsFlowWithReload):
             except ImmichError as err:
                 LOGGER.debug("People could not be listed for the options: %s", err)
         frames: list[str] = list(entry.options.get(CONF_FRAMES, []))
-        searches = [f for f in frames if f.startswith(_SEARCH_PREFIX)]
-        chosen_frames = [f for f in frames if not f.startswith(_SEARCH_PREFIX)]
+        searches = [q for f in frames if (q := _search_query(f)) is not None]
+        chosen_frames = [f for f in frames if _search_query(f) is None]
         labels = await self._async_labels()
         frame_options = [
-            SelectOptionDict(value="library", label=labels["library"]),
-            SelectOptionDict(value="favorites", label=labels["favorites"]),
-            SelectOptionDict(value="memories", label=labels["memories"]),
+            *(
+                SelectOptionDict(value=kind.value, label=labels[kind])
+                for kind in (FrameKind.LIBRARY, FrameKind.FAVORITES, FrameKind.MEMORIES)
+            ),
             *(
                 SelectOptionDict(
-                    value=f"album:{album.id}", label=f"{labels['album']}: {album.name}"
+                    value=FrameSource(kind=FrameKind.ALBUM, value=album.id).option,
+                    label=f"{labels['album']}: {album.name}",
                 )
                 for album in albums
             ),
             *(
                 SelectOptionDict(
-                    value=f"person:{person.id}",
+                    value=FrameSource(kind=FrameKind.PERSON, value=person.id).option,
                     label=f"{labels['person']}: {person.name}",
                 )
                 for person in people
@@ -535,7 +545,7 @@ class ImmichBridgeOptionsFlow(OptionsFlowWithReload):
         suggested = {
             **entry.options,
             CONF_FRAMES: chosen_frames,
-            CONF_FRAME_SEARCHES: [s.removeprefix(_SEARCH_PREFIX) for s in searches],
+            CONF_FRAME_SEARCHES: searches,
         }
         return self.async_show_form(
             step_id="init",

@@ -18,7 +18,7 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.translation import async_get_translations
 
 from .const import CONF_ALBUMS, CONF_IGNORED_PERMISSIONS, DOMAIN
-from .frames import frame_sources
+from .frames import FrameKind, frame_sources
 from .permissions import OPTION_NEEDS
 
 if TYPE_CHECKING:
@@ -42,11 +42,11 @@ def _option_needs(entry: ImmichBridgeConfigEntry) -> list[str]:
     """Return the keys (OPTION_NEEDS) of what the entry's options ask for."""
     kinds = {source.kind for source in frame_sources(entry)}
     needs = []
-    if entry.options.get(CONF_ALBUMS) or "album" in kinds:
+    if entry.options.get(CONF_ALBUMS) or FrameKind.ALBUM in kinds:
         needs.append("option_albums")
-    if kinds - {"memories"}:
+    if kinds - {FrameKind.MEMORIES}:
         needs.append("option_frames")
-    if "memories" in kinds:
+    if FrameKind.MEMORIES in kinds:
         needs.append("option_memories")
     return needs
 
